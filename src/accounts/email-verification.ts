@@ -1,0 +1,58 @@
+// verifyAccount and resendActivationEmail (SPEC §5.2, §5.3).
+import type { Deps } from "../deps.js";
+import { readActionLink, actionToken } from "./action-links.js";
+import { AccountsError, FieldErrors } from "./errors.js";
+import { emailDelivery, sendAccountEmail } from "./mail-outbox.js";
+import type { RequestOrigin, User } from "./types.js";
+import { findUserByEmail, findUserBySecondaryEmail, updateUserStatus } from "./users-store.js";
+import { EMAIL_ARGUMENT_MAX_LENGTH, emailErrors, normalizeEmail } from "./validation.js";
+
+type VerificationDeps = Pick<
+  Deps,
+  "config" | "db" | "clock" | "emails" | "mailTransport" | "log" | "events" | "outbox"
+>;
+
+/** Throws EXPIRED_TOKEN, INVALID_TOKEN or ALREADY_VERIFIED. */
+export async function verifyEmail(deps: VerificationDeps, token: string): Promise<User> {
+  const { user } = await readActionLink(deps, token, "activation");
+  if (user.status.verified) throw AccountsError.of("ALREADY_VERIFIED");
+  await updateUserStatus(deps.db, user.id, { verified: true });
+  const verified = { ...user, status: { ...user.status, verified: true } };
+  deps.events.emit("user_verified", { user: verified });
+  return verified;
+}
+
+/** The validated address of a stand-alone email argument; field errors under `email`. */
+export function cleanEmailArgument(raw: string, argument = "email"): string {
+  const email = normalizeEmail(raw);
+  const errors = new FieldErrors();
+  for (const detail of emailErrors(email, EMAIL_ARGUMENT_MAX_LENGTH)) errors.add(argument, detail);
+  errors.throwIfAny();
+  return email;
+}
+
+export async function findUserByAnyEmail(deps: Pick<Deps, "db">, email: string): Promise<User | undefined> {
+  return (await findUserByEmail(deps.db, email)) ?? (await findUserBySecondaryEmail(deps.db, email));
+}
+
+/**
+ * Mails a new activation link to the primary address. With PREVENT_USER_ENUMERATION the
+ * answer is the same whatever the account's state, and the mail is queued.
+ */
+export async function resendActivationEmail(deps: VerificationDeps, rawEmail: string, origin: RequestOrigin) {
+  const email = cleanEmailArgument(rawEmail);
+  const user = await findUserByAnyEmail(deps, email);
+  const isHidden = deps.config.accounts.preventUserEnumeration;
+  if (user === undefined) return;
+  if (user.status.verified) {
+    if (isHidden) return;
+    throw AccountsError.of("ALREADY_VERIFIED", "email");
+  }
+  if (!user.isActive && isHidden) return;
+  const token = actionToken(deps, "activation", user);
+  const delivery = isHidden ? "queued" : emailDelivery(deps.config);
+  await deps.db.transaction().execute((tx) =>
+    sendAccountEmail(deps, tx, { kind: "activationResend", to: user.email, user, token, origin }, delivery),
+  );
+  deps.outbox.nudge();
+}

@@ -1,0 +1,100 @@
+// The error contract of the accounts domain. Expected failures carry the `errors` object that
+// SPEC §6.1 defines: keys are argument names (camelCase) or `nonFieldErrors`, values are lists of
+// {message, code}. The GraphQL layer returns it as the payload's `errors`.
+
+export interface ErrorDetail {
+  message: string;
+  code: string;
+}
+
+export type ErrorMap = Record<string, ErrorDetail[]>;
+
+export const NON_FIELD_ERRORS = "nonFieldErrors";
+
+/** SPEC §6.2, the reference's catalogue. */
+export const CATALOGUE = {
+  INVALID_PASSWORD: { message: "Invalid password.", code: "invalid_password" },
+  UNAUTHENTICATED: { message: "Unauthenticated.", code: "unauthenticated" },
+  INVALID_TOKEN: { message: "Invalid token.", code: "invalid_token" },
+  EXPIRED_TOKEN: { message: "Expired token.", code: "expired_token" },
+  ALREADY_VERIFIED: { message: "Account already verified.", code: "already_verified" },
+  EMAIL_FAIL: { message: "Failed to send email.", code: "email_fail" },
+  INVALID_CREDENTIALS: { message: "Please, enter valid credentials.", code: "invalid_credentials" },
+  NOT_VERIFIED: { message: "Please verify your account.", code: "not_verified" },
+  EMAIL_IN_USE: { message: "A user with that email already exists.", code: "unique" },
+  SECONDARY_EMAIL_REQUIRED: {
+    message: "You need to setup a secondary email to proceed.",
+    code: "secondary_email_required",
+  },
+  PASSWORD_ALREADY_SET: { message: "Password already set for account.", code: "password_already_set" },
+  RATE_LIMITED: { message: "Too many attempts. Try again later.", code: "rate_limited" },
+} as const satisfies Record<string, ErrorDetail>;
+
+export type AccountsErrorCode = keyof typeof CATALOGUE;
+
+/** SPEC §6.3, Django 3.2's form messages. */
+export const MESSAGES = {
+  required: (): ErrorDetail => ({ message: "This field is required.", code: "required" }),
+  maxLength: (limit: number, actual: number): ErrorDetail => ({
+    message: `Ensure this value has at most ${limit} characters (it has ${actual}).`,
+    code: "max_length",
+  }),
+  invalidEmail: (): ErrorDetail => ({ message: "Enter a valid email address.", code: "invalid" }),
+  invalidUsername: (): ErrorDetail => ({
+    message:
+      "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
+    code: "invalid",
+  }),
+  usernameTaken: (): ErrorDetail => ({
+    message: "A user with that username already exists.",
+    code: "unique",
+  }),
+  primaryEmailTaken: (): ErrorDetail => ({
+    message: "User with this Email already exists.",
+    code: "unique",
+  }),
+  passwordMismatch: (): ErrorDetail => ({
+    message: "The two password fields didn\u2019t match.",
+    code: "password_mismatch",
+  }),
+};
+
+/** An outcome the client can act on; `errors` is the SPEC §6.1 object. */
+export class AccountsError extends Error {
+  readonly errors: ErrorMap;
+
+  constructor(errors: ErrorMap, options?: { cause?: unknown }) {
+    super(Object.values(errors).flat()[0]?.code ?? "accounts_error", options);
+    this.name = "AccountsError";
+    this.errors = errors;
+  }
+
+  static of(code: AccountsErrorCode, field: string = NON_FIELD_ERRORS): AccountsError {
+    return new AccountsError({ [field]: [{ ...CATALOGUE[code] }] });
+  }
+
+  hasCode(code: string): boolean {
+    return Object.values(this.errors).some((details) => details.some((d) => d.code === code));
+  }
+}
+
+/** Collects field errors in the order fields are checked; throws them together. */
+export class FieldErrors {
+  readonly #errors: ErrorMap = {};
+
+  add(field: string, detail: ErrorDetail): void {
+    (this.#errors[field] ??= []).push(detail);
+  }
+
+  has(field: string): boolean {
+    return this.#errors[field] !== undefined;
+  }
+
+  get isEmpty(): boolean {
+    return Object.keys(this.#errors).length === 0;
+  }
+
+  throwIfAny(): void {
+    if (!this.isEmpty) throw new AccountsError(this.#errors);
+  }
+}

@@ -1,0 +1,45 @@
+// Operator tasks behind the CLI: setting a password and clearing old refresh tokens.
+import type { Deps } from "../deps.js";
+import { AccountsError, FieldErrors } from "./errors.js";
+import { cleanNewPasswords } from "./registration.js";
+import { endAllSessions } from "./sessions.js";
+import { deleteRefreshTokensCreatedBefore, deleteRevokedRefreshTokens } from "./tokens-store.js";
+import { findUserByUsername, updateUser } from "./users-store.js";
+
+/** changepassword: validators apply; every session of the user ends. Throws field errors. */
+export async function changeUserPassword(
+  deps: Pick<Deps, "db" | "clock" | "passwords" | "passwordPolicy">,
+  username: string,
+  password: string,
+): Promise<void> {
+  const user = await findUserByUsername(deps.db, username);
+  if (user === undefined) {
+    throw new AccountsError({ username: [{ message: `user '${username}' does not exist`, code: "not_found" }] });
+  }
+  const errors = new FieldErrors();
+  cleanNewPasswords(
+    deps,
+    errors,
+    { password1: password, password2: password },
+    { username: user.username, email: user.email, first_name: user.firstName, last_name: user.lastName },
+    { first: "password", second: "password" },
+  );
+  errors.throwIfAny();
+  const passwordHash = await deps.passwords.hash(password);
+  await deps.db.transaction().execute(async (tx) => {
+    await endAllSessions(deps, tx, user);
+    await updateUser(tx, user.id, { passwordHash });
+  });
+}
+
+/** cleartokens: revoked tokens always, expired ones with includeExpired (SPEC §7.2). */
+export async function clearRefreshTokens(
+  deps: Pick<Deps, "db" | "clock" | "config">,
+  options: { includeExpired: boolean },
+): Promise<{ revoked: number; expired: number }> {
+  const revoked = await deleteRevokedRefreshTokens(deps.db);
+  if (!options.includeExpired) return { revoked, expired: 0 };
+  const cutoff = new Date(deps.clock.now().getTime() - deps.config.jwt.refreshExpirationDeltaSeconds * 1000);
+  const expired = await deleteRefreshTokensCreatedBefore(deps.db, cutoff);
+  return { revoked, expired };
+}

@@ -1,0 +1,33 @@
+// passwordChange (SPEC §5.7): a new password ends every session, then the caller is signed in
+// again with a fresh access token and refresh token.
+import type { Deps } from "../deps.js";
+import { guardAccount } from "./guards.js";
+import { cleanPasswordPair } from "./password-reset.js";
+import { endAllSessions, issueAccessToken, refreshTokenMinter } from "./sessions.js";
+import type { User } from "./types.js";
+import { updateUser } from "./users-store.js";
+
+export interface PasswordChangeInput {
+  oldPassword: string;
+  newPassword1: string;
+  newPassword2: string;
+}
+
+/** Throws UNAUTHENTICATED, NOT_VERIFIED, `oldPassword` INVALID_PASSWORD or field errors. */
+export async function changePassword(
+  deps: Pick<Deps, "config" | "db" | "clock" | "passwords" | "passwordPolicy" | "accessTokens" | "events">,
+  viewer: User | undefined,
+  input: PasswordChangeInput,
+) {
+  const user = await guardAccount(deps, viewer, { password: { value: input.oldPassword, argument: "oldPassword" } });
+  const password = cleanPasswordPair(deps, user, input);
+  const passwordHash = await deps.passwords.hash(password);
+  const tokensValidAfter = await deps.db.transaction().execute(async (tx) => {
+    const validAfter = await endAllSessions(deps, tx, user);
+    await updateUser(tx, user.id, { passwordHash });
+    return validAfter;
+  });
+  const changed: User = { ...user, passwordHash, tokensValidAfter };
+  deps.events.emit("token_issued", { user: changed });
+  return { access: issueAccessToken(deps, changed), refreshToken: refreshTokenMinter(deps, user.id) };
+}

@@ -1,0 +1,87 @@
+// sendPasswordResetEmail, passwordReset and passwordSet (SPEC §5.4–§5.6).
+import type { Deps } from "../deps.js";
+import { actionToken, readActionLink, type TokenAction } from "./action-links.js";
+import { cleanEmailArgument, findUserByAnyEmail } from "./email-verification.js";
+import { AccountsError, FieldErrors } from "./errors.js";
+import { emailDelivery, sendAccountEmail } from "./mail-outbox.js";
+import { isUsablePassword } from "./passwords.js";
+import { cleanNewPasswords } from "./registration.js";
+import { endAllSessions } from "./sessions.js";
+import type { RequestOrigin, User } from "./types.js";
+import { updateUser, updateUserStatus } from "./users-store.js";
+
+type ResetDeps = Pick<
+  Deps,
+  "config" | "db" | "clock" | "emails" | "mailTransport" | "log" | "events" | "outbox" | "passwords" | "passwordPolicy"
+>;
+
+/**
+ * Mails a reset link to the address given (primary or secondary). Unknown addresses and
+ * inactive accounts get the same answer and no mail.
+ */
+export async function requestPasswordReset(deps: ResetDeps, rawEmail: string, origin: RequestOrigin) {
+  const email = cleanEmailArgument(rawEmail);
+  const user = await findUserByAnyEmail(deps, email);
+  if (user === undefined || !user.isActive) return;
+  const token = actionToken(deps, "password_reset", user);
+  const delivery = deps.config.accounts.preventUserEnumeration ? "queued" : emailDelivery(deps.config);
+  await deps.db.transaction().execute((tx) =>
+    sendAccountEmail(deps, tx, { kind: "passwordReset", to: email, user, token, origin }, delivery),
+  );
+  deps.outbox.nudge();
+}
+
+export interface NewPasswordInput {
+  token: string;
+  newPassword1: string;
+  newPassword2: string;
+}
+
+function passwordAttributes(user: User) {
+  return { username: user.username, first_name: user.firstName, last_name: user.lastName, email: user.email };
+}
+
+/** Validates the two new passwords against the user; field errors under newPassword1/2. */
+export function cleanPasswordPair(deps: Pick<Deps, "passwordPolicy">, user: User, pair: { newPassword1: string; newPassword2: string }): string {
+  const errors = new FieldErrors();
+  const password = cleanNewPasswords(
+    deps,
+    errors,
+    { password1: pair.newPassword1, password2: pair.newPassword2 },
+    passwordAttributes(user),
+    { first: "newPassword1", second: "newPassword2" },
+  );
+  errors.throwIfAny();
+  if (password === undefined) throw new Error("clean passwords expected");
+  return password;
+}
+
+/**
+ * Sets a new password from a token, revokes every session and marks the user verified.
+ * Throws EXPIRED_TOKEN / INVALID_TOKEN (before any password error), field errors, or
+ * PASSWORD_ALREADY_SET for passwordSet.
+ */
+async function setPasswordFromToken(deps: ResetDeps, input: NewPasswordInput, action: TokenAction) {
+  const { user } = await readActionLink(deps, input.token, action);
+  const password = cleanPasswordPair(deps, user, input);
+  if (action === "password_set" && isUsablePassword(user.passwordHash)) {
+    throw AccountsError.of("PASSWORD_ALREADY_SET");
+  }
+  const passwordHash = await deps.passwords.hash(password);
+  await deps.db.transaction().execute(async (tx) => {
+    await endAllSessions(deps, tx, user);
+    await updateUser(tx, user.id, { passwordHash });
+    if (!user.status.verified) await updateUserStatus(tx, user.id, { verified: true });
+  });
+  if (!user.status.verified) {
+    deps.events.emit("user_verified", { user: { ...user, status: { ...user.status, verified: true } } });
+  }
+}
+
+export function resetPassword(deps: ResetDeps, input: NewPasswordInput) {
+  return setPasswordFromToken(deps, input, "password_reset");
+}
+
+export function setPassword(deps: ResetDeps, input: NewPasswordInput) {
+  return setPasswordFromToken(deps, input, "password_set");
+}

@@ -1,0 +1,179 @@
+// register (SPEC §5.1): Django's user-creation form rules, one transaction for the user, its
+// status row and the activation email, then an automatic login of the user just created.
+import type { Deps } from "../deps.js";
+import { AccountsError, CATALOGUE, FieldErrors, MESSAGES } from "./errors.js";
+import { emailDelivery, sendAccountEmail } from "./mail-outbox.js";
+import { makeUnusablePassword } from "./passwords.js";
+import type { PasswordUserAttributes } from "./password-validators.js";
+import { issueAccessToken, refreshTokenMinter } from "./sessions.js";
+import { actionToken } from "./action-links.js";
+import type { RequestOrigin, User } from "./types.js";
+import {
+  findUserById,
+  insertUser,
+  isEmailTaken,
+  isUsernameTaken,
+  lockEmailAddress,
+  type NewUser,
+} from "./users-store.js";
+import { emailErrors, nameErrors, normalizeEmail, normalizeUsername, usernameErrors } from "./validation.js";
+
+/** Model fields that register may take (REGISTER_MUTATION_FIELDS[_OPTIONAL]). */
+export const REGISTERABLE_FIELDS = ["username", "email", "first_name", "last_name"] as const;
+export type RegisterableField = (typeof REGISTERABLE_FIELDS)[number];
+
+export interface RegistrationInput {
+  /** Values by model field name; absent optional fields are undefined. */
+  fields: Partial<Record<RegisterableField, string | null | undefined>>;
+  /** Argument names as the API shows them (camelCase), for error keys. */
+  argumentNames: Record<RegisterableField, string>;
+  password1?: string | undefined;
+  password2?: string | undefined;
+}
+
+type RegisterDeps = Pick<
+  Deps,
+  "config" | "db" | "clock" | "passwords" | "passwordPolicy" | "accessTokens" | "emails" | "mailTransport" | "log" | "events" | "outbox"
+>;
+
+interface CleanedRegistration {
+  username: string;
+  email: string | undefined;
+  firstName: string;
+  lastName: string;
+  password: string | undefined;
+}
+
+async function cleanRegistration(deps: RegisterDeps, input: RegistrationInput): Promise<CleanedRegistration> {
+  const errors = new FieldErrors();
+  const required = new Set(Object.keys(deps.config.accounts.registerMutationFields));
+  const name = (field: RegisterableField) => input.argumentNames[field];
+  const raw = (field: RegisterableField) => input.fields[field] ?? "";
+  const isCleanField = (field: RegisterableField) => !errors.has(name(field));
+
+  const username = normalizeUsername(raw("username"));
+  for (const detail of usernameErrors(username)) errors.add(name("username"), detail);
+  if (isCleanField("username") && (await isUsernameTaken(deps.db, username))) {
+    errors.add(name("username"), MESSAGES.usernameTaken());
+  }
+
+  const email = normalizeEmail(raw("email"));
+  if (email !== "" || required.has("email")) {
+    for (const detail of emailErrors(email)) errors.add(name("email"), detail);
+    if (isCleanField("email") && (await isEmailTaken(deps.db, email))) {
+      errors.add(name("email"), MESSAGES.primaryEmailTaken());
+    }
+  }
+  const firstName = raw("first_name").trim();
+  const lastName = raw("last_name").trim();
+  for (const [field, value] of [["first_name", firstName], ["last_name", lastName]] as const) {
+    if (value === "" && required.has(field)) errors.add(name(field), MESSAGES.required());
+    for (const detail of nameErrors(value)) errors.add(name(field), detail);
+  }
+
+  const password = deps.config.accounts.allowPasswordlessRegistration
+    ? undefined
+    : cleanNewPasswords(deps, errors, { password1: input.password1 ?? "", password2: input.password2 ?? "" }, {
+        ...(isCleanField("username") ? { username } : {}),
+        ...(isCleanField("email") && email !== "" ? { email } : {}),
+        ...(isCleanField("first_name") ? { first_name: firstName } : {}),
+        ...(isCleanField("last_name") ? { last_name: lastName } : {}),
+      }, { first: "password1", second: "password2" });
+  errors.throwIfAny();
+  return { username, email: email === "" ? undefined : email, firstName, lastName, password };
+}
+
+/**
+ * Django's set-password rules: both required, equal, then the validators on the second one
+ * against the user's attributes. Adds errors to `errors`; returns the password when clean.
+ */
+export function cleanNewPasswords(
+  deps: Pick<Deps, "passwordPolicy">,
+  errors: FieldErrors,
+  passwords: { password1: string; password2: string },
+  user: PasswordUserAttributes,
+  names: { first: string; second: string },
+): string | undefined {
+  if (passwords.password1 === "") errors.add(names.first, MESSAGES.required());
+  if (passwords.password2 === "") errors.add(names.second, MESSAGES.required());
+  if (passwords.password1 === "" || passwords.password2 === "") return undefined;
+  if (passwords.password1 !== passwords.password2) {
+    errors.add(names.second, MESSAGES.passwordMismatch());
+    return undefined;
+  }
+  const problems = deps.passwordPolicy.validate(passwords.password2, user);
+  for (const detail of problems) errors.add(names.second, detail);
+  return problems.length === 0 ? passwords.password2 : undefined;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const text = String((error as { code?: unknown; message?: unknown }).message ?? "");
+  const code = (error as { code?: unknown }).code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || /UNIQUE constraint failed/.test(text);
+}
+
+function uniqueViolationErrors(error: unknown, input: RegistrationInput): AccountsError {
+  const text = String((error as { detail?: unknown; message?: unknown }).detail ?? (error as Error).message);
+  if (/email/.test(text)) return new AccountsError({ [input.argumentNames.email]: [MESSAGES.primaryEmailTaken()] });
+  return new AccountsError({ [input.argumentNames.username]: [MESSAGES.usernameTaken()] });
+}
+
+/**
+ * Creates the account. Throws AccountsError with field errors, EMAIL_IN_USE or EMAIL_FAIL;
+ * sends the activation (or password-set) email before committing.
+ */
+export async function registerUser(deps: RegisterDeps, input: RegistrationInput, origin: RequestOrigin) {
+  const cleaned = await cleanRegistration(deps, input);
+  const passwordHash =
+    cleaned.password === undefined ? makeUnusablePassword() : await deps.passwords.hash(cleaned.password);
+  const newUser: NewUser = {
+    username: cleaned.username,
+    email: cleaned.email ?? "",
+    passwordHash,
+    firstName: cleaned.firstName,
+    lastName: cleaned.lastName,
+    dateJoined: deps.clock.now(),
+  };
+  let user: User;
+  try {
+    user = await deps.db.transaction().execute(async (tx) => {
+      if (cleaned.email !== undefined) {
+        await lockEmailAddress(tx, cleaned.email);
+        if (await isEmailTaken(tx, cleaned.email)) {
+          throw new AccountsError({ [input.argumentNames.email]: [{ ...CATALOGUE.EMAIL_IN_USE }] });
+        }
+      }
+      const id = await insertUser(tx, newUser);
+      const created = await findUserById(tx, id);
+      if (created === undefined) throw new Error("inserted user not found");
+      await sendRegistrationEmail(deps, tx, created, origin);
+      return created;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw uniqueViolationErrors(error, input);
+    throw error;
+  }
+  deps.outbox.nudge();
+  deps.events.emit("user_registered", { user });
+  const canSignIn = deps.config.accounts.allowLoginNotVerified && cleaned.password !== undefined;
+  return {
+    user,
+    session: canSignIn
+      ? { access: issueAccessToken(deps, user), refreshToken: refreshTokenMinter(deps, user.id) }
+      : undefined,
+  };
+}
+
+async function sendRegistrationEmail(deps: RegisterDeps, tx: Deps["db"], user: User, origin: RequestOrigin) {
+  if (user.email === "") return;
+  const accounts = deps.config.accounts;
+  if (accounts.allowPasswordlessRegistration) {
+    if (!accounts.sendPasswordSetEmail) return;
+    const token = actionToken(deps, "password_set", user);
+    await sendAccountEmail(deps, tx, { kind: "passwordSet", to: user.email, user, token, origin }, emailDelivery(deps.config));
+    return;
+  }
+  if (!accounts.sendActivationEmail) return;
+  const token = actionToken(deps, "activation", user);
+  await sendAccountEmail(deps, tx, { kind: "activation", to: user.email, user, token, origin }, emailDelivery(deps.config));
+}

@@ -1,0 +1,60 @@
+// sendSecondaryEmailActivation, verifySecondaryEmail, swapEmails, removeSecondaryEmail
+// (SPEC §5.11–§5.13).
+import type { Deps } from "../deps.js";
+import { actionToken, readActionLink } from "./action-links.js";
+import { cleanEmailArgument } from "./email-verification.js";
+import { AccountsError } from "./errors.js";
+import { guardAccount } from "./guards.js";
+import { emailDelivery, sendAccountEmail } from "./mail-outbox.js";
+import type { RequestOrigin, User } from "./types.js";
+import { isEmailTaken, lockEmailAddress, swapUserEmails, updateUserStatus } from "./users-store.js";
+
+type SecondaryDeps = Pick<
+  Deps,
+  "config" | "db" | "clock" | "passwords" | "emails" | "mailTransport" | "log" | "events" | "outbox"
+>;
+
+/** Mails an activation link to the new address; nothing is stored until it is verified. */
+export async function requestSecondaryEmail(
+  deps: SecondaryDeps,
+  viewer: User | undefined,
+  input: { email: string; password: string },
+  origin: RequestOrigin,
+) {
+  const user = await guardAccount(deps, viewer, { password: { value: input.password, argument: "password" } });
+  const email = cleanEmailArgument(input.email);
+  if (await isEmailTaken(deps.db, email)) throw AccountsError.of("EMAIL_IN_USE", "email");
+  const token = actionToken(deps, "activation_secondary_email", user, { secondary_email: email });
+  await deps.db.transaction().execute((tx) =>
+    sendAccountEmail(deps, tx, { kind: "secondaryEmailActivation", to: email, user, token, origin }, emailDelivery(deps.config)),
+  );
+  deps.outbox.nudge();
+}
+
+/** Throws EXPIRED_TOKEN, INVALID_TOKEN, or EMAIL_IN_USE (as a non-field error). */
+export async function verifySecondaryEmail(deps: SecondaryDeps, token: string) {
+  const { user, payload } = await readActionLink(deps, token, "activation_secondary_email");
+  const email = payload.secondary_email;
+  if (typeof email !== "string") throw AccountsError.of("INVALID_TOKEN");
+  await deps.db.transaction().execute(async (tx) => {
+    await lockEmailAddress(tx, email);
+    if (await isEmailTaken(tx, email)) throw AccountsError.of("EMAIL_IN_USE");
+    await updateUserStatus(tx, user.id, { secondaryEmail: email });
+  });
+}
+
+export async function swapEmails(deps: SecondaryDeps, viewer: User | undefined, password: string) {
+  const user = await guardAccount(deps, viewer, {
+    requireSecondaryEmail: true,
+    password: { value: password, argument: "password" },
+  });
+  await deps.db.transaction().execute((tx) => swapUserEmails(tx, user));
+}
+
+export async function removeSecondaryEmail(deps: SecondaryDeps, viewer: User | undefined, password: string) {
+  const user = await guardAccount(deps, viewer, {
+    requireSecondaryEmail: true,
+    password: { value: password, argument: "password" },
+  });
+  await updateUserStatus(deps.db, user.id, { secondaryEmail: null });
+}

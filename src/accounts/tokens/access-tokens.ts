@@ -1,0 +1,139 @@
+// Access tokens: compact JWS with the claims of django-graphql-jwt (SPEC §7.1), so clients and
+// tokens of the reference keep working. The caller passes the clock, so expiry tests need no sleeps.
+import { createPublicKey } from "node:crypto";
+import { createSigner, createVerifier } from "fast-jwt";
+import type { Config } from "../../config/config.js";
+
+export interface AccessTokenClaims {
+  username: string;
+  exp: number;
+  origIat?: number;
+  aud?: string;
+  iss?: string;
+}
+
+export type AccessTokenCheck =
+  { ok: true; claims: AccessTokenClaims } | { ok: false; reason: "expired" | "invalid" };
+
+export interface AccessTokens {
+  issue(username: string, origIatSeconds: number): { token: string; claims: AccessTokenClaims };
+  /** Never throws: anything but a well-signed, well-formed, current token is `invalid` or `expired`. */
+  check(token: string, nowSeconds: number): AccessTokenCheck;
+}
+
+type JwtSettings = Config["jwt"];
+
+const INVALID: AccessTokenCheck = { ok: false, reason: "invalid" };
+const EXPIRED: AccessTokenCheck = { ok: false, reason: "expired" };
+
+/** Throws at construction (startup) when an RS/ES algorithm has no usable key. */
+export function createAccessTokens(settings: JwtSettings): AccessTokens {
+  const { signingKey, verifyingKey } = keysFor(settings);
+  // The reference (django-graphql-jwt) sends no iat claim; fast-jwt adds one unless told not to.
+  const sign = createSigner({ key: signingKey, algorithm: settings.algorithm, noTimestamp: true });
+  const verify = createSignatureVerifier(settings, verifyingKey);
+  return {
+    issue(username, origIatSeconds) {
+      const claims = claimsFor(settings, username, Math.floor(origIatSeconds));
+      return { token: sign({ ...claims }), claims };
+    },
+    check(token, nowSeconds) {
+      let payload: unknown;
+      try {
+        payload = verify(token);
+      } catch {
+        // fast-jwt throws for every bad token (malformed, forged, wrong alg, aud, iss): all invalid.
+        return INVALID;
+      }
+      return checkPayload(settings, payload, nowSeconds);
+    },
+  };
+}
+
+function createSignatureVerifier(settings: JwtSettings, key: string): (token: string) => unknown {
+  return createVerifier({
+    key,
+    // Only the configured algorithm: this rejects "alg: none" and algorithm-confusion tokens.
+    algorithms: [settings.algorithm],
+    // fast-jwt fixes its clock when the verifier is built; exp and nbf are checked in checkPayload
+    // against the caller's clock instead. No cache: it would keep answers for a clock it cannot see.
+    ignoreExpiration: true,
+    ignoreNotBefore: true,
+    // fast-jwt skips aud/iss checks when the claim is absent, so configured ones must be required.
+    requiredClaims: [
+      ...(settings.audience === undefined ? [] : ["aud"]),
+      ...(settings.issuer === undefined ? [] : ["iss"]),
+    ],
+    ...(settings.audience === undefined ? {} : { allowedAud: settings.audience }),
+    ...(settings.issuer === undefined ? {} : { allowedIss: settings.issuer }),
+  });
+}
+
+function keysFor(settings: JwtSettings): { signingKey: string; verifyingKey: string } {
+  if (settings.algorithm.startsWith("HS")) {
+    return { signingKey: settings.secretKey, verifyingKey: settings.secretKey };
+  }
+  const { privateKey, publicKey } = settings;
+  if (privateKey === undefined) {
+    throw new Error(`JWT algorithm ${settings.algorithm} needs JWT_PRIVATE_KEY`);
+  }
+  // The public half can be derived, so JWT_PUBLIC_KEY is optional when the private key is set.
+  const derived = publicKey ?? createPublicKey(privateKey).export({ type: "spki", format: "pem" });
+  return { signingKey: privateKey, verifyingKey: derived.toString() };
+}
+
+// Claim order follows django-graphql-jwt's jwt_payload: username, exp, origIat, aud, iss.
+function claimsFor(settings: JwtSettings, username: string, origIat: number): AccessTokenClaims {
+  const claims: AccessTokenClaims = {
+    username,
+    exp: origIat + Math.floor(settings.expirationDeltaSeconds),
+  };
+  if (settings.allowRefresh) claims.origIat = origIat;
+  if (settings.audience !== undefined) claims.aud = settings.audience;
+  if (settings.issuer !== undefined) claims.iss = settings.issuer;
+  return claims;
+}
+
+function checkPayload(
+  settings: JwtSettings,
+  payload: unknown,
+  nowSeconds: number,
+): AccessTokenCheck {
+  if (!isRecord(payload)) return INVALID;
+  const claims = readClaims(payload);
+  if (claims === undefined) return INVALID;
+  // Like PyJWT: a token that names an audience is meant for someone, so with no audience
+  // configured it is not meant for us (a sibling service may share the key).
+  if (settings.audience === undefined && claims.aud !== undefined) return INVALID;
+  // Comparisons are written as "not within" so a NaN clock fails closed.
+  const leewaySeconds = settings.leewaySeconds;
+  const notBefore = payload["nbf"];
+  if (notBefore !== undefined) {
+    if (!(typeof notBefore === "number" && nowSeconds + leewaySeconds >= notBefore)) return INVALID;
+  }
+  // Valid while now <= exp + leeway (SPEC §7.1).
+  if (settings.verifyExpiration && !(nowSeconds <= claims.exp + leewaySeconds)) return EXPIRED;
+  return { ok: true, claims };
+}
+
+function readClaims(payload: Record<string, unknown>): AccessTokenClaims | undefined {
+  const { username, exp, origIat, aud, iss } = payload;
+  if (typeof username !== "string" || !isWholeSeconds(exp)) return undefined;
+  if (origIat !== undefined && !isWholeSeconds(origIat)) return undefined;
+  // aud may be a list in general JWTs; we only ever issue, and so only accept, a single string.
+  if (aud !== undefined && typeof aud !== "string") return undefined;
+  if (iss !== undefined && typeof iss !== "string") return undefined;
+  const claims: AccessTokenClaims = { username, exp };
+  if (origIat !== undefined) claims.origIat = origIat;
+  if (aud !== undefined) claims.aud = aud;
+  if (iss !== undefined) claims.iss = iss;
+  return claims;
+}
+
+function isWholeSeconds(value: unknown): value is number {
+  return Number.isInteger(value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

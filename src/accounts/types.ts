@@ -1,0 +1,59 @@
+// Domain shapes shared by the accounts functions and their callers (GraphQL, admin, CLI).
+
+export interface UserStatus {
+  verified: boolean;
+  archived: boolean;
+  secondaryEmail: string | null;
+}
+
+export interface User {
+  id: number;
+  username: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  isStaff: boolean;
+  isActive: boolean;
+  isSuperuser: boolean;
+  dateJoined: Date;
+  lastLogin: Date | null;
+  /** The encoded hash; never leaves the domain. */
+  passwordHash: string;
+  /** Unix seconds; see SPEC §3.2 step 5. */
+  tokensValidAfter: number;
+  status: UserStatus;
+}
+
+/** The caller of a request, resolved once per request. */
+export interface Viewer {
+  user: User;
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  payload: { username: string; exp: number; origIat?: number };
+}
+
+/**
+ * A refresh token is minted only when the client selects the field (SPEC §7.2, like the
+ * reference's lazy value), so callers get a function that creates it on first use.
+ */
+export type RefreshTokenMinter = () => Promise<{ token: string; expiresAt: Date }>;
+
+export interface SignedIn {
+  user: User;
+  access: IssuedAccessToken;
+  refreshToken: RefreshTokenMinter;
+  unarchiving: boolean;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Where a request came from, for email links (SPEC §9) and rate limits. */
+export interface RequestOrigin {
+  host: string | undefined;
+  isSecure: boolean;
+  ip: string | undefined;
+}

@@ -1,0 +1,98 @@
+// Reading users (SPEC §4.2–§4.3) with the USER_QUERY_ACCESS rule, and creating superusers.
+import type { Deps } from "../deps.js";
+import { AccountsError, FieldErrors } from "./errors.js";
+import { cleanNewPasswords } from "./registration.js";
+import type { User } from "./types.js";
+import {
+  countUsers,
+  findUserById,
+  insertUser,
+  isEmailTaken,
+  isUsernameTaken,
+  listUsers,
+  type UserFilter,
+} from "./users-store.js";
+import { emailErrors, normalizeEmail, normalizeUsername, usernameErrors } from "./validation.js";
+
+export type { FilterLookup, UserFilter } from "./users-store.js";
+export { isFilterableField } from "./users-store.js";
+
+/** Whether the viewer may read any user (true) or only itself (false). */
+export function canListUsers(deps: Pick<Deps, "config">, viewer: User | undefined): boolean {
+  switch (deps.config.accounts.userQueryAccess) {
+    case "public":
+      return true;
+    case "authenticated":
+      return viewer !== undefined;
+    case "staff":
+      return viewer?.isStaff === true;
+  }
+}
+
+/** user(id): undefined when absent or not visible to the viewer (SPEC §4.2). */
+export async function getVisibleUser(
+  deps: Pick<Deps, "config" | "db">,
+  viewer: User | undefined,
+  id: number,
+): Promise<User | undefined> {
+  if (!canListUsers(deps, viewer) && viewer?.id !== id) return undefined;
+  return findUserById(deps.db, id);
+}
+
+/** Callers check canListUsers first: each transport refuses in its own way. */
+export async function countMatchingUsers(deps: Pick<Deps, "db">, filters: readonly UserFilter[]): Promise<number> {
+  return countUsers(deps.db, filters);
+}
+
+export async function listMatchingUsers(
+  deps: Pick<Deps, "db">,
+  filters: readonly UserFilter[],
+  page: { offset: number; limit: number },
+): Promise<User[]> {
+  return listUsers(deps.db, filters, page);
+}
+
+export interface SuperuserInput {
+  username: string;
+  email: string;
+  password: string;
+}
+
+/**
+ * createsuperuser: an active staff superuser with its status row (unverified, as every new
+ * user). Throws AccountsError with field errors keyed username / email / password.
+ */
+export async function createSuperuser(
+  deps: Pick<Deps, "db" | "clock" | "passwords" | "passwordPolicy">,
+  input: SuperuserInput,
+): Promise<User> {
+  const errors = new FieldErrors();
+  const username = normalizeUsername(input.username);
+  for (const detail of usernameErrors(username)) errors.add("username", detail);
+  if (!errors.has("username") && (await isUsernameTaken(deps.db, username))) {
+    errors.add("username", { message: "A user with that username already exists.", code: "unique" });
+  }
+  const email = normalizeEmail(input.email);
+  if (email !== "") {
+    for (const detail of emailErrors(email)) errors.add("email", detail);
+    if (!errors.has("email") && (await isEmailTaken(deps.db, email))) {
+      errors.add("email", { message: "User with this Email already exists.", code: "unique" });
+    }
+  }
+  const password = cleanNewPasswords(
+    deps,
+    errors,
+    { password1: input.password, password2: input.password },
+    { username, email },
+    { first: "password", second: "password" },
+  );
+  errors.throwIfAny();
+  if (password === undefined) throw new AccountsError({ password: [{ message: "This field is required.", code: "required" }] });
+  const passwordHash = await deps.passwords.hash(password);
+  const id = await deps.db.transaction().execute((tx) =>
+    insertUser(tx, { username, email, passwordHash, isStaff: true, isSuperuser: true, dateJoined: deps.clock.now() }),
+  );
+  const user = await findUserById(deps.db, id);
+  if (user === undefined) throw new Error("created superuser not found");
+  return user;
+}

@@ -1,0 +1,154 @@
+// The CLI commands of SPEC §1: serve, migrate, createsuperuser, changepassword, cleartokens,
+// plus print-schema. Bad input gets a clear message and a non-zero exit code.
+import { writeFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
+import type { Command } from "commander";
+import { pino } from "pino";
+import { AccountsError } from "../accounts/errors.js";
+import { changeUserPassword, clearRefreshTokens } from "../accounts/maintenance.js";
+import { createSuperuser } from "../accounts/users.js";
+import { loadConfig, type Config } from "../config/config.js";
+import { migrateToLatest } from "../db/migrate.js";
+import { createDeps, type Deps } from "../deps.js";
+import { printedSchema } from "../graphql/schema.js";
+import { startServer } from "../main.js";
+
+async function withDeps<T>(run: (deps: Deps, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig(process.env);
+  const deps = createDeps(config, { log: pino({ level: "warn" }) });
+  try {
+    if (config.database.migrateOnStart) await migrateToLatest(deps.db);
+    return await run(deps, config);
+  } finally {
+    await deps.close();
+  }
+}
+
+function describeErrors(error: AccountsError): string {
+  return Object.entries(error.errors)
+    .map(([field, details]) => details.map((detail) => `${field}: ${detail.message}`).join("\n"))
+    .join("\n");
+}
+
+async function ask(question: string, options: { hidden?: boolean } = {}): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  if (options.hidden === true && process.stdin.isTTY) {
+    // Echo nothing while a password is typed.
+    (rl as unknown as { _writeToOutput: (text: string) => void })._writeToOutput = () => undefined;
+  }
+  try {
+    const answer = await rl.question(question);
+    if (options.hidden === true && process.stdin.isTTY) process.stdout.write("\n");
+    return answer;
+  } finally {
+    rl.close();
+  }
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+async function superuserInput(noInput: boolean) {
+  if (noInput) {
+    const username = process.env.GATEHOUSE_SUPERUSER_USERNAME ?? process.env.DJANGO_SUPERUSER_USERNAME;
+    const email = process.env.GATEHOUSE_SUPERUSER_EMAIL ?? process.env.DJANGO_SUPERUSER_EMAIL ?? "";
+    const password = process.env.GATEHOUSE_SUPERUSER_PASSWORD ?? process.env.DJANGO_SUPERUSER_PASSWORD;
+    if (username === undefined || password === undefined) {
+      fail("With --no-input, set GATEHOUSE_SUPERUSER_USERNAME and GATEHOUSE_SUPERUSER_PASSWORD (and optionally GATEHOUSE_SUPERUSER_EMAIL).");
+    }
+    return { username, email, password };
+  }
+  const username = await ask("Username: ");
+  const email = await ask("Email address: ");
+  const password = await ask("Password: ", { hidden: true });
+  const again = await ask("Password (again): ", { hidden: true });
+  if (password !== again) fail("Error: Your passwords didn't match.");
+  return { username, email, password };
+}
+
+export function registerCommands(program: Command): void {
+  program
+    .command("serve")
+    .description("start the HTTP server (applies pending migrations unless --no-migrate)")
+    .option("--no-migrate", "do not apply pending migrations at start")
+    .action(async (options: { migrate: boolean }) => {
+      const server = await startServer(process.env, { migrate: options.migrate });
+      const stop = () => {
+        void server.shutdown().then(() => process.exit(0));
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+
+  program
+    .command("migrate")
+    .description("apply pending database migrations")
+    .action(async () => {
+      const config = loadConfig(process.env);
+      const deps = createDeps(config, { log: pino({ level: "warn" }) });
+      try {
+        const applied = await migrateToLatest(deps.db);
+        console.log(applied.length === 0 ? "No migrations to apply." : `Applied: ${applied.join(", ")}`);
+      } finally {
+        await deps.close();
+      }
+    });
+
+  program
+    .command("createsuperuser")
+    .description("create an active staff superuser")
+    .option("--no-input", "read GATEHOUSE_SUPERUSER_USERNAME / _EMAIL / _PASSWORD instead of asking")
+    .action(async (options: { input: boolean }) => {
+      const input = await superuserInput(!options.input);
+      await withDeps(async (deps) => {
+        try {
+          const user = await createSuperuser(deps, input);
+          console.log(`Superuser created: ${user.username}`);
+        } catch (error) {
+          if (error instanceof AccountsError) fail(describeErrors(error));
+          throw error;
+        }
+      });
+    });
+
+  program
+    .command("changepassword <username>")
+    .description("set a user's password (ends their sessions)")
+    .action(async (username: string) => {
+      const password = await ask(`Password for ${username}: `, { hidden: true });
+      const again = await ask("Password (again): ", { hidden: true });
+      if (password !== again) fail("Error: Your passwords didn't match.");
+      await withDeps(async (deps) => {
+        try {
+          await changeUserPassword(deps, username, password);
+          console.log(`Password changed successfully for user '${username}'`);
+        } catch (error) {
+          if (error instanceof AccountsError) fail(describeErrors(error));
+          throw error;
+        }
+      });
+    });
+
+  program
+    .command("cleartokens")
+    .description("delete revoked refresh tokens (and expired ones with --expired)")
+    .option("--expired", "also delete expired refresh tokens")
+    .action(async (options: { expired?: boolean }) => {
+      await withDeps(async (deps) => {
+        const result = await clearRefreshTokens(deps, { includeExpired: options.expired === true });
+        console.log(`Deleted ${result.revoked} revoked and ${result.expired} expired refresh tokens.`);
+      });
+    });
+
+  program
+    .command("print-schema")
+    .description("print the GraphQL schema of the current configuration")
+    .option("--output <file>", "write to a file instead of stdout")
+    .action((options: { output?: string }) => {
+      const schema = printedSchema(loadConfig(process.env));
+      if (options.output === undefined) process.stdout.write(schema);
+      else writeFileSync(options.output, schema);
+    });
+}

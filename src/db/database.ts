@@ -1,0 +1,62 @@
+// Opens the one Kysely instance for SQLite (better-sqlite3) or PostgreSQL (pg), from DATABASE_URL.
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
+import type { Config } from "../config/config.js";
+import { SqliteValuesPlugin } from "./sqlite-values-plugin.js";
+import type { Database } from "./tables.js";
+
+export type DatabaseKind = "sqlite" | "postgres";
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: DatabaseKind;
+  close(): Promise<void>;
+}
+
+export function sqlitePathFromUrl(url: string): string {
+  const path = url.replace(/^sqlite:(\/\/)?/i, "");
+  return path === ":memory:" ? path : resolve(path);
+}
+
+export function openDatabase(settings: Config["database"], poolSize = 10): DatabaseHandle {
+  if (settings.kind === "postgres") return openPostgres(settings.url, poolSize);
+  return openSqlite(sqlitePathFromUrl(settings.url));
+}
+
+function openSqlite(path: string): DatabaseHandle {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  // WAL lets readers in other processes (CLI, a second server) work while one writes; the busy
+  // timeout makes concurrent writers wait instead of failing with SQLITE_BUSY.
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("synchronous = NORMAL");
+  // LIKE compares case-sensitively, as on PostgreSQL; case-insensitive lookups use folded columns.
+  sqlite.pragma("case_sensitive_like = ON");
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    plugins: [new SqliteValuesPlugin()],
+  });
+  return { db, kind: "sqlite", close: () => db.destroy() };
+}
+
+function openPostgres(url: string, poolSize: number): DatabaseHandle {
+  // int8 (COUNT, bigserial) as numbers: our ids and counts stay far below 2^53.
+  const types = {
+    getTypeParser: ((oid: number, format?: "text" | "binary") =>
+      oid === 20
+        ? (value: string) => Number(value)
+        : pg.types.getTypeParser(oid, format ?? "text")) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: "postgres", close: () => db.destroy() };
+}
+
+export async function pingDatabase(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

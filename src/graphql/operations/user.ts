@@ -1,0 +1,30 @@
+import { isObjectType } from "graphql";
+import { getVisibleUser } from "../../accounts/users.js";
+import type { Builder } from "../builder.js";
+import { PublicGraphQLError } from "../errors.js";
+import { fromGlobalId, USER_NODE, type UserNodeRef } from "../types/user.js";
+
+export function defineUserQuery(builder: Builder, userNode: UserNodeRef): void {
+  builder.queryField("user", (t) =>
+    t.field({
+      type: userNode,
+      nullable: true,
+      description: "A user by relay global id; null when unknown or not visible to the caller",
+      args: { id: t.arg.id({ required: true }) },
+      resolve: async (_root, args, ctx, info) => {
+        const decoded = fromGlobalId(String(args.id));
+        if (decoded === undefined) return null;
+        if (decoded.typeName !== USER_NODE) {
+          // The reference asserts the type when the id names another object type of the schema.
+          const named = info.schema.getType(decoded.typeName);
+          if (named !== undefined && named !== null && isObjectType(named)) {
+            throw new PublicGraphQLError(`Must receive a ${USER_NODE} id.`);
+          }
+          return null;
+        }
+        if (!/^\d{1,15}$/.test(decoded.id)) return null;
+        return (await getVisibleUser(ctx.deps, ctx.viewer, Number(decoded.id))) ?? null;
+      },
+    }),
+  );
+}

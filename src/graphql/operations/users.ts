@@ -1,0 +1,133 @@
+// users(...) (SPEC §4.3): filters named from USER_NODE_FILTER_FIELDS, relay pagination, and
+// the USER_QUERY_ACCESS rule.
+import type { Config } from "../../config/config.js";
+import {
+  canListUsers,
+  countMatchingUsers,
+  isFilterableField,
+  listMatchingUsers,
+  type FilterLookup,
+  type UserFilter,
+} from "../../accounts/users.js";
+import type { User } from "../../accounts/types.js";
+import type { Builder } from "../builder.js";
+import { offsetToCursor, planSlice } from "../connection.js";
+import { PublicGraphQLError } from "../errors.js";
+import type { UserNodeRef } from "../types/user.js";
+
+const PERMISSION_DENIED = "You do not have permission to perform this action";
+const BOOLEAN_FIELDS = new Set(["is_active", "is_staff", "is_superuser", "status__verified", "status__archived"]);
+const LOOKUPS = new Set<string>(["exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "in", "isnull"]);
+
+/** SPEC §4.3's naming rule: `status__secondary_email` → `status_SecondaryEmail`. */
+export function filterArgumentName(field: string, lookup: string): string {
+  const path = lookup === "exact" ? field : `${field}__${lookup}`;
+  const [head = "", ...rest] = path.split("_");
+  return head + rest.map((piece) => (piece === "" ? "_" : piece[0]?.toUpperCase() + piece.slice(1))).join("");
+}
+
+interface FilterArgument {
+  name: string;
+  field: string;
+  lookup: FilterLookup;
+  type: "String" | "Boolean" | "StringList";
+}
+
+export function filterArguments(config: Config): FilterArgument[] {
+  const result: FilterArgument[] = [];
+  for (const [field, lookups] of Object.entries(config.accounts.userNodeFilterFields)) {
+    if (!isFilterableField(field)) throw new Error(`USER_NODE_FILTER_FIELDS: unknown field "${field}"`);
+    for (const lookup of lookups) {
+      if (!LOOKUPS.has(lookup)) throw new Error(`USER_NODE_FILTER_FIELDS: unknown lookup "${lookup}"`);
+      const type = lookup === "in" ? "StringList" : lookup === "isnull" || BOOLEAN_FIELDS.has(field) ? "Boolean" : "String";
+      result.push({ name: filterArgumentName(field, lookup), field, lookup: lookup as FilterLookup, type });
+    }
+  }
+  return result;
+}
+
+interface Edge {
+  node: User;
+  cursor: string;
+}
+
+interface Connection {
+  edges: Edge[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+function defineConnectionTypes(builder: Builder, userNode: UserNodeRef) {
+  const pageInfo = builder.objectRef<Connection["pageInfo"]>("PageInfo").implement({
+    fields: (t) => ({
+      hasNextPage: t.exposeBoolean("hasNextPage"),
+      hasPreviousPage: t.exposeBoolean("hasPreviousPage"),
+      startCursor: t.exposeString("startCursor", { nullable: true }),
+      endCursor: t.exposeString("endCursor", { nullable: true }),
+    }),
+  });
+  const edge = builder.objectRef<Edge>("UserNodeEdge").implement({
+    fields: (t) => ({
+      node: t.field({ type: userNode, nullable: true, resolve: (e) => e.node }),
+      cursor: t.exposeString("cursor"),
+    }),
+  });
+  return builder.objectRef<Connection>("UserNodeConnection").implement({
+    fields: (t) => ({
+      pageInfo: t.field({ type: pageInfo, resolve: (c) => c.pageInfo }),
+      edges: t.field({ type: [edge], nullable: { list: false, items: true }, resolve: (c) => c.edges }),
+    }),
+  });
+}
+
+export function defineUsersQuery(builder: Builder, userNode: UserNodeRef, config: Config): void {
+  const connection = defineConnectionTypes(builder, userNode);
+  const filters = filterArguments(config);
+  builder.queryField("users", (t) =>
+    t.field({
+      type: connection,
+      nullable: true,
+      description: "Users matching every given filter, by ascending id",
+      args: {
+        offset: t.arg.int(),
+        before: t.arg.string(),
+        after: t.arg.string(),
+        first: t.arg.int(),
+        last: t.arg.int(),
+        ...Object.fromEntries(
+          filters.map((filter) => [
+            filter.name,
+            filter.type === "StringList"
+              ? t.arg.stringList()
+              : filter.type === "Boolean"
+                ? t.arg.boolean()
+                : t.arg.string(),
+          ]),
+        ),
+      },
+      resolve: async (_root, args, ctx) => {
+        if (!canListUsers(ctx.deps, ctx.viewer)) throw new PublicGraphQLError(PERMISSION_DENIED);
+        const values = args as Record<string, unknown>;
+        const active: UserFilter[] = filters
+          .filter((filter) => values[filter.name] !== undefined && values[filter.name] !== null && values[filter.name] !== "")
+          .map((filter) => ({ field: filter.field, lookup: filter.lookup, value: values[filter.name] }));
+        const maxLimit = ctx.deps.config.accounts.relayConnectionMaxLimit;
+        const pagination = { first: args.first, last: args.last, after: args.after, before: args.before, offset: args.offset };
+        // Argument errors come before any query, as in the reference.
+        planSlice(pagination, 0, "users", maxLimit);
+        const total = await countMatchingUsers(ctx.deps, active);
+        const plan = planSlice(pagination, total, "users", maxLimit);
+        const users = await listMatchingUsers(ctx.deps, active, { offset: plan.start, limit: plan.end - plan.start });
+        const edges = users.map((node, index) => ({ node, cursor: offsetToCursor(plan.start + index) }));
+        return {
+          edges,
+          pageInfo: {
+            hasNextPage: plan.hasNextPage,
+            hasPreviousPage: plan.hasPreviousPage,
+            startCursor: edges[0]?.cursor ?? null,
+            endCursor: edges.at(-1)?.cursor ?? null,
+          },
+        };
+      },
+    }),
+  );
+}

@@ -1,0 +1,31 @@
+// The Fastify application: /graphql, /healthz, and the masking of unexpected errors.
+import cookie from "@fastify/cookie";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { pingDatabase } from "../db/database.js";
+import type { Deps } from "../deps.js";
+import { registerGraphQL } from "../graphql/http.js";
+
+export async function buildServer(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: deps.config.http.bodyLimitBytes,
+    trustProxy: deps.config.http.trustProxy,
+    requestIdHeader: "x-request-id",
+  });
+  await app.register(cookie);
+  app.setErrorHandler((error, request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply.code(status).send({ errors: [{ message: (error as Error).message }] });
+    }
+    request.log.error({ err: error }, "unexpected error");
+    return reply.code(500).send({ errors: [{ message: "Internal server error" }] });
+  });
+  app.get("/healthz", async () => {
+    await pingDatabase(deps.db);
+    return { status: "ok" };
+  });
+  registerGraphQL(app, deps);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,94 @@
+// Delivery of finished messages: SMTP, or the console (Django's console backend) when no SMTP
+// server is configured. What a message says is decided in accounts/emails.ts.
+import nodemailer from "nodemailer";
+import type { MailTransportConfig } from "../config/config.js";
+
+export interface MailMessage {
+  to: string[];
+  from: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface MailTransport {
+  /** Rejects on any failure: connection refused, an SMTP error reply, a timeout. */
+  send(message: MailMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+// A dead or silent server must fail the send rather than hold a request open (nodemailer waits
+// up to 10 minutes on an idle socket by default).
+const SMTP_TIMEOUT_MS = 10_000;
+
+/** Django's console backend ends each message with a line of 79 dashes. */
+const CONSOLE_SEPARATOR = `${"-".repeat(79)}\n`;
+
+export function createMailTransport(
+  settings: MailTransportConfig,
+  consoleOutput: NodeJS.WritableStream,
+): MailTransport {
+  switch (settings.kind) {
+    case "smtp":
+      return createSmtpTransport(settings);
+    case "console":
+      return createConsoleTransport(consoleOutput);
+  }
+}
+
+function createSmtpTransport(
+  settings: Extract<MailTransportConfig, { kind: "smtp" }>,
+): MailTransport {
+  const transporter = nodemailer.createTransport({
+    pool: true,
+    maxConnections: 2,
+    host: settings.host,
+    port: settings.port,
+    secure: settings.useSsl,
+    requireTLS: settings.useTls,
+    // With EMAIL_USE_TLS off, never upgrade opportunistically: Django doesn't, and some servers
+    // (the conformance SMTP sink among them) refuse STARTTLS.
+    ignoreTLS: !settings.useTls,
+    connectionTimeout: SMTP_TIMEOUT_MS,
+    greetingTimeout: SMTP_TIMEOUT_MS,
+    socketTimeout: SMTP_TIMEOUT_MS,
+    ...(settings.user === undefined
+      ? {}
+      : { auth: { user: settings.user, pass: settings.password ?? "" } }),
+  });
+  return {
+    async send(message) {
+      await transporter.sendMail(toMailOptions(message));
+    },
+    close() {
+      transporter.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+function createConsoleTransport(output: NodeJS.WritableStream): MailTransport {
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true });
+  return {
+    async send(message) {
+      const info = await transporter.sendMail(toMailOptions(message));
+      const mime = Buffer.isBuffer(info.message) ? info.message.toString("utf8") : "";
+      output.write(`${mime}\n${CONSOLE_SEPARATOR}`);
+    },
+    close() {
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Both parts given, so nodemailer builds a UTF-8 multipart/alternative message. */
+function toMailOptions(message: MailMessage) {
+  return {
+    from: message.from,
+    to: message.to,
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+    textEncoding: "quoted-printable" as const,
+  };
+}
