@@ -1,6 +1,6 @@
 // Applies the migrations in src/db/migrations, listed here so the built server needs no
 // directory scan.
-import { Migrator, type Kysely, type Migration, type MigrationResultSet } from "kysely";
+import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationResultSet } from "kysely";
 import * as createAccounts from "./migrations/202611260100_create-accounts.js";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,8 +17,13 @@ export class MigrationFailedError extends Error {
   }
 }
 
-function migrator(db: Kysely<any>): Migrator {
-  return new Migrator({ db, provider: { getMigrations: () => Promise.resolve(MIGRATIONS) } });
+async function migrator(db: Kysely<any>): Promise<Migrator> {
+  const provider = { getMigrations: () => Promise.resolve(MIGRATIONS) };
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return new Migrator({ db, provider });
+  // Kysely looks for its bookkeeping tables in every schema; name ours so that another schema's
+  // copy (another deployment or test run in the same database) is never mistaken for it.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return new Migrator({ db, provider, migrationTableSchema: rows[0]?.schema ?? "public" });
 }
 
 function checked(result: MigrationResultSet): string[] {
@@ -31,14 +36,14 @@ function checked(result: MigrationResultSet): string[] {
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  return checked(await migrator(db).migrateToLatest());
+  return checked(await (await migrator(db)).migrateToLatest());
 }
 
 export async function migrateDown(db: Kysely<any>): Promise<string[]> {
-  return checked(await migrator(db).migrateDown());
+  return checked(await (await migrator(db)).migrateDown());
 }
 
 export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
-  const all = await migrator(db).getMigrations();
+  const all = await (await migrator(db)).getMigrations();
   return all.filter((item) => item.executedAt === undefined).map((item) => item.name);
 }
