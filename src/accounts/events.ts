@@ -27,8 +27,8 @@ export function createAccountEvents(log: Pick<Logger, "debug" | "error">): Accou
     on(event, listener) {
       const set = listeners.get(event) ?? new Set();
       listeners.set(event, set);
-      set.add(listener as Listener<never>);
-      return () => set.delete(listener as Listener<never>);
+      set.add(listener);
+      return () => set.delete(listener);
     },
     emit(event, data) {
       log.debug({ event }, "account event");

@@ -15,7 +15,7 @@ export interface OutboxMessage {
 
 function toMessage(row: Selectable<MailOutboxTable>): OutboxMessage {
   return {
-    id: Number(row.id),
+    id: row.id,
     recipients: JSON.parse(row.recipients) as string[],
     subject: row.subject,
     text: row.text_body,
@@ -45,7 +45,7 @@ export async function insertOutboxMessage(
     })
     .returning("id")
     .executeTakeFirstOrThrow();
-  return Number(row.id);
+  return row.id;
 }
 
 export async function markOutboxMessageSent(db: Db, id: number, sentAt: Date): Promise<void> {
@@ -85,7 +85,7 @@ export async function findDueOutboxIds(db: Db, now: Date, limit: number): Promis
     .orderBy("id")
     .limit(limit)
     .execute();
-  return rows.map((row) => Number(row.id));
+  return rows.map((row) => row.id);
 }
 
 /**

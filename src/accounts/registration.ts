@@ -106,14 +106,21 @@ export function cleanNewPasswords(
   return problems.length === 0 ? passwords.password2 : undefined;
 }
 
+interface DriverError {
+  code?: string;
+  detail?: string;
+  message?: string;
+}
+
+/** A concurrent registration won the race for a unique key (PostgreSQL 23505, SQLite UNIQUE). */
 function isUniqueViolation(error: unknown): boolean {
-  const text = String((error as { code?: unknown; message?: unknown }).message ?? "");
-  const code = (error as { code?: unknown }).code;
-  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || /UNIQUE constraint failed/.test(text);
+  const { code } = error as DriverError;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE";
 }
 
 function uniqueViolationErrors(error: unknown, input: RegistrationInput): AccountsError {
-  const text = String((error as { detail?: unknown; message?: unknown }).detail ?? (error as Error).message);
+  const { detail, message } = error as DriverError;
+  const text = detail ?? message ?? "";
   if (/email/.test(text)) return new AccountsError({ [input.argumentNames.email]: [MESSAGES.primaryEmailTaken()] });
   return new AccountsError({ [input.argumentNames.username]: [MESSAGES.usernameTaken()] });
 }

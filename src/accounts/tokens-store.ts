@@ -14,12 +14,12 @@ export interface RefreshTokenRecord {
 
 function toRecord(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
   return {
-    id: Number(row.id),
-    userId: Number(row.user_id),
+    id: row.id,
+    userId: row.user_id,
     tokenPrefix: row.token_prefix,
     created: toDate(row.created),
     revoked: row.revoked === null ? null : toDate(row.revoked),
-    replacedById: row.replaced_by_id === null ? null : Number(row.replaced_by_id),
+    replacedById: row.replaced_by_id,
   };
 }
 
@@ -39,7 +39,7 @@ export async function insertRefreshToken(
     })
     .returning("id")
     .executeTakeFirstOrThrow();
-  return Number(row.id);
+  return row.id;
 }
 
 export async function findRefreshTokenByDigest(db: Db, digest: string): Promise<RefreshTokenRecord | undefined> {

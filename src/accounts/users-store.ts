@@ -27,7 +27,7 @@ type UserRow = Selectable<UsersTable> & Omit<Selectable<UserStatusTable>, "user_
 
 function toUser(row: UserRow): User {
   return {
-    id: Number(row.id),
+    id: row.id,
     username: row.username,
     firstName: row.first_name,
     lastName: row.last_name,
@@ -38,7 +38,7 @@ function toUser(row: UserRow): User {
     dateJoined: toDate(row.date_joined),
     lastLogin: row.last_login === null ? null : toDate(row.last_login),
     passwordHash: row.password,
-    tokensValidAfter: Number(row.tokens_valid_after),
+    tokensValidAfter: row.tokens_valid_after,
     status: {
       verified: toBool(row.verified),
       archived: toBool(row.archived),
@@ -151,7 +151,7 @@ export async function insertUser(db: Db, user: NewUser): Promise<number> {
     })
     .returning("id")
     .executeTakeFirstOrThrow();
-  const id = Number(inserted.id);
+  const id = inserted.id;
   await db
     .insertInto("user_status")
     .values({

@@ -22,6 +22,7 @@ export type PayloadValue = { success: boolean; errors: ErrorMap | null } & Recor
  */
 export async function asPayload(
   outputFields: readonly string[],
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- outputs-less mutations just await
   run: () => Promise<Record<string, unknown> | undefined | void>,
 ): Promise<PayloadValue> {
   const empty = Object.fromEntries(
@@ -39,7 +40,7 @@ export async function asPayload(
 /** Whether an error reaching the response may show its own message. */
 export function isPublicError(error: GraphQLError): boolean {
   const original = error.originalError;
-  if (original === undefined || original === null) return true;
+  if (original === undefined) return true;
   if (original instanceof PublicGraphQLError) return true;
   // Errors GraphQL itself raises while coercing values (e.g. a bad ID literal).
   return original instanceof GraphQLError && !(original instanceof AccountsError);

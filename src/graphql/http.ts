@@ -64,10 +64,10 @@ function parseJsonBody(body: unknown): Record<string, unknown> {
 }
 
 function readParams(request: FastifyRequest): GraphQLParams {
-  const query = (request.query ?? {}) as Record<string, unknown>;
+  const query = request.query as Record<string, unknown>;
   let body: Record<string, unknown> = {};
   if (request.method === "POST") {
-    const type = String(request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+    const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
     if (type === "application/graphql") body = { query: request.body };
     else if (type === "application/json") body = parseJsonBody(request.body);
     else if (typeof request.body === "object" && request.body !== null) body = request.body as Record<string, unknown>;
@@ -81,10 +81,10 @@ function readParams(request: FastifyRequest): GraphQLParams {
 
 function parseVariables(raw: unknown): Record<string, unknown> | undefined {
   if (raw === undefined || raw === null || raw === "") return undefined;
-  let value = raw;
+  let value: unknown = raw;
   if (typeof raw === "string") {
     try {
-      value = JSON.parse(raw);
+      value = JSON.parse(raw) as unknown;
     } catch {
       throw new HttpError(400, "Variables are invalid JSON.");
     }
@@ -96,8 +96,8 @@ function parseVariables(raw: unknown): Record<string, unknown> | undefined {
 }
 
 function wantsGraphiql(request: FastifyRequest): boolean {
-  const query = (request.query ?? {}) as Record<string, unknown>;
-  return request.method === "GET" && "raw" in query === false && String(request.headers.accept ?? "").includes("text/html");
+  const query = request.query as Record<string, unknown>;
+  return request.method === "GET" && !("raw" in query) && (request.headers.accept ?? "").includes("text/html");
 }
 
 function formatErrors(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
@@ -112,12 +112,12 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
     graphiql: false,
     errorFormatter: (execution, context) => {
       const log = (context as unknown as { reply?: FastifyReply }).reply?.log ?? deps.log;
-      const errors = execution.errors?.map((error) => {
+      const errors = execution.errors.map((error) => {
         if (isPublicError(error)) return error.toJSON();
         log.error({ err: error.originalError ?? error }, "unexpected error in a GraphQL resolver");
         return new GraphQLError(INTERNAL_ERROR_MESSAGE, { path: error.path ?? null, nodes: error.nodes ?? null }).toJSON();
       });
-      return { statusCode: 200, response: { data: execution.data ?? null, errors: errors ?? [] } };
+      return { statusCode: 200, response: { data: execution.data ?? null, errors } };
     },
   });
 

@@ -21,7 +21,11 @@ export interface MutationSpec {
   args: Record<string, ArgumentSpec>;
   /** Output fields in order, success and errors included. */
   outputs: Record<string, OutputType>;
-  run(args: Record<string, unknown>, ctx: GraphQLContext): Promise<Record<string, unknown> | undefined | void>;
+  run(
+    args: Record<string, unknown>,
+    ctx: GraphQLContext,
+    // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- outputs-less mutations just await
+  ): Promise<Record<string, unknown> | undefined | void>;
 }
 
 type Resolvable = unknown;

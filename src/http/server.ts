@@ -7,6 +7,7 @@ import { registerGraphQL } from "../graphql/http.js";
 
 export async function buildServer(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- keeps FastifyInstance's default logger type
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.http.bodyLimitBytes,
     trustProxy: deps.config.http.trustProxy,

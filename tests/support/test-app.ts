@@ -44,6 +44,7 @@ export function unique(prefix = "u"): string {
 export interface GraphQLResponse {
   status: number;
   body: {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response shapes freely
     data?: Record<string, any> | null;
     errors?: { message: string; locations?: unknown; path?: unknown }[];
   };
@@ -67,7 +68,11 @@ export interface TestApp {
 async function freshDatabaseUrl(database: TestDatabase): Promise<{ url: string; drop: () => Promise<void> }> {
   if (database === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "gatehouse-test-"));
-    return { url: `sqlite:${join(dir, "test.sqlite")}`, drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) };
+    return { url: `sqlite:${join(dir, "test.sqlite")}`, drop: () => {
+        rmSync(dir, { recursive: true, force: true });
+        return Promise.resolve();
+      },
+    };
   }
   const baseUrl = process.env.TEST_POSTGRES_URL ?? DEFAULT_TEST_POSTGRES_URL;
   const schema = `gh_test_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;

@@ -12,12 +12,12 @@ export function defineUserQuery(builder: Builder, userNode: UserNodeRef): void {
       description: "A user by relay global id; null when unknown or not visible to the caller",
       args: { id: t.arg.id({ required: true }) },
       resolve: async (_root, args, ctx, info) => {
-        const decoded = fromGlobalId(String(args.id));
+        const decoded = fromGlobalId(args.id);
         if (decoded === undefined) return null;
         if (decoded.typeName !== USER_NODE) {
           // The reference asserts the type when the id names another object type of the schema.
           const named = info.schema.getType(decoded.typeName);
-          if (named !== undefined && named !== null && isObjectType(named)) {
+          if (named !== undefined && isObjectType(named)) {
             throw new PublicGraphQLError(`Must receive a ${USER_NODE} id.`);
           }
           return null;

@@ -23,7 +23,7 @@ const LOOKUPS = new Set<string>(["exact", "iexact", "contains", "icontains", "st
 export function filterArgumentName(field: string, lookup: string): string {
   const path = lookup === "exact" ? field : `${field}__${lookup}`;
   const [head = "", ...rest] = path.split("_");
-  return head + rest.map((piece) => (piece === "" ? "_" : piece[0]?.toUpperCase() + piece.slice(1))).join("");
+  return head + rest.map((piece) => (piece === "" ? "_" : piece.charAt(0).toUpperCase() + piece.slice(1))).join("");
 }
 
 interface FilterArgument {
