@@ -2,9 +2,11 @@
 // directory scan.
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationResultSet } from "kysely";
 import * as createAccounts from "./migrations/202611260100_create-accounts.js";
+import * as createMissingUserStatus from "./migrations/202611260110_create-missing-user-status.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "202611260100_create-accounts": createAccounts,
+  "202611260110_create-missing-user-status": createMissingUserStatus,
 };
 
 export class MigrationFailedError extends Error {
