@@ -1,5 +1,6 @@
 // The Fastify application: /graphql, /healthz, and the masking of unexpected errors.
 import cookie from "@fastify/cookie";
+import cors from "@fastify/cors";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { pingDatabase } from "../db/database.js";
 import type { Deps } from "../deps.js";
@@ -14,6 +15,16 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
     requestIdHeader: "x-request-id",
   });
   await app.register(cookie);
+  // SPEC §3.1 [FIX]: cross-origin callers only from an explicit allow-list (empty: same origin).
+  const allowedOrigins = new Set(deps.config.http.corsAllowedOrigins);
+  await app.register(cors, {
+    origin: (origin, callback) => {
+      callback(null, origin !== undefined && allowedOrigins.has(origin));
+    },
+    credentials: true,
+    methods: ["GET", "POST"],
+    allowedHeaders: ["Authorization", "Content-Type", "X-CSRFToken"],
+  });
   app.setErrorHandler((error, request, reply) => {
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
