@@ -13,10 +13,15 @@ function boundState(action: TokenAction, user: User): (string | number | null)[]
     case "activation":
       return [action, user.email];
     case "password_reset":
-    case "password_set":
       return [action, user.passwordHash, user.tokensValidAfter];
+    case "password_set":
+      // Single-effect already: once a password is set, reuse answers PASSWORD_ALREADY_SET
+      // (SPEC §5.6, §7.3), which binding to the hash would turn into INVALID_TOKEN.
+      return [action];
     case "activation_secondary_email":
-      return [action, user.email, user.status.secondaryEmail];
+      // Not bound to the secondary address itself: reusing the link must answer EMAIL_IN_USE
+      // (SPEC §5.12), which binding it would turn into INVALID_TOKEN.
+      return [action, user.email];
   }
 }
 

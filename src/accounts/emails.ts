@@ -72,7 +72,7 @@ function decodeEntities(text: string): string {
  * The shipped `templates/` directory at the project root. This file runs from `src/accounts/`
  * (tsx) and from `dist/src/accounts/` (after build), so walk up rather than count levels.
  */
-function shippedTemplatesDir(): string {
+export function shippedTemplatesDir(): string {
   let directory = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const candidate = join(directory, "templates");

@@ -2,13 +2,14 @@
 // status row and the activation email, then an automatic login of the user just created.
 import type { Deps } from "../deps.js";
 import { AccountsError, CATALOGUE, FieldErrors, MESSAGES } from "./errors.js";
-import { emailDelivery, sendAccountEmail } from "./mail-outbox.js";
+import { emailDelivery, sendAccountEmail, type AccountEmail } from "./mail-outbox.js";
 import { makeUnusablePassword } from "./passwords.js";
 import type { PasswordUserAttributes } from "./password-validators.js";
 import { issueAccessToken, refreshTokenMinter } from "./sessions.js";
 import { actionToken } from "./action-links.js";
 import type { RequestOrigin, User } from "./types.js";
 import {
+  findUserByEmail,
   findUserById,
   insertUser,
   isEmailTaken,
@@ -51,16 +52,23 @@ async function cleanRegistration(deps: RegisterDeps, input: RegistrationInput): 
   const raw = (field: RegisterableField) => input.fields[field] ?? "";
   const isCleanField = (field: RegisterableField) => !errors.has(name(field));
 
+  // Django's form sets the instance's attributes from every well-formed field before it checks
+  // uniqueness, so the similarity validator still sees a taken username or email.
   const username = normalizeUsername(raw("username"));
   for (const detail of usernameErrors(username)) errors.add(name("username"), detail);
-  if (isCleanField("username") && (await isUsernameTaken(deps.db, username))) {
+  const isUsernameWellFormed = isCleanField("username");
+  if (isUsernameWellFormed && (await isUsernameTaken(deps.db, username))) {
     errors.add(name("username"), MESSAGES.usernameTaken());
   }
 
   const email = normalizeEmail(raw("email"));
+  let isEmailWellFormed = false;
   if (email !== "" || required.has("email")) {
     for (const detail of emailErrors(email)) errors.add(name("email"), detail);
-    if (isCleanField("email") && (await isEmailTaken(deps.db, email))) {
+    isEmailWellFormed = isCleanField("email");
+    // Only primary addresses here (the model's unique constraint); a secondary-address clash
+    // surfaces as EMAIL_IN_USE once the form is valid (SPEC §5.1 step 2).
+    if (isEmailWellFormed && (await findUserByEmail(deps.db, email)) !== undefined) {
       errors.add(name("email"), MESSAGES.primaryEmailTaken());
     }
   }
@@ -74,8 +82,8 @@ async function cleanRegistration(deps: RegisterDeps, input: RegistrationInput): 
   const password = deps.config.accounts.allowPasswordlessRegistration
     ? undefined
     : cleanNewPasswords(deps, errors, { password1: input.password1 ?? "", password2: input.password2 ?? "" }, {
-        ...(isCleanField("username") ? { username } : {}),
-        ...(isCleanField("email") && email !== "" ? { email } : {}),
+        ...(isUsernameWellFormed ? { username } : {}),
+        ...(isEmailWellFormed ? { email } : {}),
         ...(isCleanField("first_name") ? { first_name: firstName } : {}),
         ...(isCleanField("last_name") ? { last_name: lastName } : {}),
       }, { first: "password1", second: "password2" });
@@ -146,6 +154,11 @@ export async function registerUser(deps: RegisterDeps, input: RegistrationInput,
     user = await deps.db.transaction().execute(async (tx) => {
       if (cleaned.email !== undefined) {
         await lockEmailAddress(tx, cleaned.email);
+        // A concurrent registration that committed the same primary address since step 1 gets
+        // the answer a sequential duplicate gets.
+        if ((await findUserByEmail(tx, cleaned.email)) !== undefined) {
+          throw new AccountsError({ [input.argumentNames.email]: [MESSAGES.primaryEmailTaken()] });
+        }
         if (await isEmailTaken(tx, cleaned.email)) {
           throw new AccountsError({ [input.argumentNames.email]: [{ ...CATALOGUE.EMAIL_IN_USE }] });
         }
@@ -171,16 +184,22 @@ export async function registerUser(deps: RegisterDeps, input: RegistrationInput,
   };
 }
 
+/**
+ * SPEC §5.1 step 5. When two emails go out (passwordless registration), only the first is sent
+ * before the commit; the second is queued in the same transaction, so nothing that can fail
+ * runs after a successful send and no mail is lost.
+ */
 async function sendRegistrationEmail(deps: RegisterDeps, tx: Deps["db"], user: User, origin: RequestOrigin) {
   if (user.email === "") return;
   const accounts = deps.config.accounts;
-  if (accounts.allowPasswordlessRegistration) {
-    if (!accounts.sendPasswordSetEmail) return;
-    const token = actionToken(deps, "password_set", user);
-    await sendAccountEmail(deps, tx, { kind: "passwordSet", to: user.email, user, token, origin }, emailDelivery(deps.config));
-    return;
+  const emails: AccountEmail[] = [];
+  if (accounts.sendActivationEmail) {
+    emails.push({ kind: "activation", to: user.email, user, token: actionToken(deps, "activation", user), origin });
   }
-  if (!accounts.sendActivationEmail) return;
-  const token = actionToken(deps, "activation", user);
-  await sendAccountEmail(deps, tx, { kind: "activation", to: user.email, user, token, origin }, emailDelivery(deps.config));
+  if (accounts.allowPasswordlessRegistration && accounts.sendPasswordSetEmail) {
+    emails.push({ kind: "passwordSet", to: user.email, user, token: actionToken(deps, "password_set", user), origin });
+  }
+  for (const [index, email] of emails.entries()) {
+    await sendAccountEmail(deps, tx, email, index === 0 ? emailDelivery(deps.config) : "queued");
+  }
 }

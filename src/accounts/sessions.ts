@@ -190,7 +190,7 @@ export async function refreshAccessToken(deps: SessionDeps, token: string) {
   if (origIat === undefined || user === undefined || now > origIat + deps.config.jwt.refreshExpirationDeltaSeconds) {
     throw AccountsError.of("INVALID_TOKEN");
   }
-  const issued = deps.accessTokens.issue(user.username, origIat);
+  const issued = deps.accessTokens.issue(user.username, origIat, now);
   deps.events.emit("token_refreshed", { user });
   return { access: { token: issued.token, payload: issued.claims } satisfies IssuedAccessToken };
 }

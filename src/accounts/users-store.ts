@@ -66,11 +66,13 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
 }
 
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
+  if (hasNul(username)) return undefined;
   const row = await selectUsers(db).where("users.username", "=", username).executeTakeFirst();
   return row === undefined ? undefined : toUser(row);
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+  if (hasNul(email)) return undefined;
   const row = await selectUsers(db)
     .where("users.email_key", "=", foldCase(email))
     .executeTakeFirst();
@@ -78,6 +80,7 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | und
 }
 
 export async function findUserBySecondaryEmail(db: Db, email: string): Promise<User | undefined> {
+  if (hasNul(email)) return undefined;
   const row = await selectUsers(db)
     .where("user_status.secondary_email_key", "=", foldCase(email))
     .executeTakeFirst();
@@ -147,7 +150,8 @@ export async function insertUser(db: Db, user: NewUser): Promise<number> {
       is_active: user.isActive ?? true,
       date_joined: user.dateJoined,
       last_login: null,
-      tokens_valid_after: 0,
+      // Tokens minted before the account existed (for a deleted namesake) never name it.
+      tokens_valid_after: Math.floor(user.dateJoined.getTime() / 1000),
     })
     .returning("id")
     .executeTakeFirstOrThrow();
@@ -284,9 +288,15 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/** PostgreSQL text cannot hold NUL, so such a value matches no stored string and must not reach the driver. */
+function hasNul(value: unknown): boolean {
+  return typeof value === "string" && value.includes("\u0000");
+}
+
 function filterExpression(eb: Scope, filter: UserFilter) {
   const target = FILTER_COLUMNS[filter.field];
   if (target === undefined) throw new Error(`Unknown filter field ${filter.field}`);
+  if (hasNul(filter.value)) return sql<boolean>`1 = 0`;
   const column = sql.ref(target.column);
   const isCaseInsensitive = filter.lookup.startsWith("i") && filter.lookup !== "in" && filter.lookup !== "isnull";
   const folded = target.foldedColumn === undefined ? sql`lower(${column})` : sql.ref(target.foldedColumn);
@@ -310,10 +320,10 @@ function filterExpression(eb: Scope, filter: UserFilter) {
     case "endswith":
     case "iendswith":
       return like(`%${needle}`);
-    case "in":
-      return Array.isArray(filter.value) && filter.value.length > 0
-        ? eb(sql.ref(target.column), "in", filter.value as never[])
-        : sql<boolean>`1 = 0`;
+    case "in": {
+      const values = Array.isArray(filter.value) ? filter.value.filter((value) => !hasNul(value)) : [];
+      return values.length > 0 ? eb(sql.ref(target.column), "in", values as never[]) : sql<boolean>`1 = 0`;
+    }
     case "isnull":
       return filter.value === true ? eb(sql.ref(target.column), "is", null) : eb(sql.ref(target.column), "is not", null);
   }

@@ -71,6 +71,10 @@ export function emailErrors(email: string, maxLength = EMAIL_MAX_LENGTH): ErrorD
 }
 
 export function nameErrors(name: string): ErrorDetail[] {
+  const errors: ErrorDetail[] = [];
   const length = charCount(name);
-  return length > NAME_MAX_LENGTH ? [MESSAGES.maxLength(NAME_MAX_LENGTH, length)] : [];
+  if (length > NAME_MAX_LENGTH) errors.push(MESSAGES.maxLength(NAME_MAX_LENGTH, length));
+  // Django's CharField refuses NUL, which PostgreSQL text cannot store anyway.
+  if (name.includes("\u0000")) errors.push({ message: "Null characters are not allowed.", code: "null_characters_not_allowed" });
+  return errors;
 }

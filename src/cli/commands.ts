@@ -1,7 +1,7 @@
 // The CLI commands of SPEC §1: serve, migrate, createsuperuser, changepassword, cleartokens,
 // plus print-schema. Bad input gets a clear message and a non-zero exit code.
 import { writeFileSync } from "node:fs";
-import { createInterface } from "node:readline/promises";
+import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { pino } from "pino";
 import { AccountsError } from "../accounts/errors.js";
@@ -10,8 +10,6 @@ import { createSuperuser } from "../accounts/users.js";
 import { loadConfig, type Config } from "../config/config.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { createDeps, type Deps } from "../deps.js";
-import { printedSchema } from "../graphql/schema.js";
-import { startServer } from "../main.js";
 
 async function withDeps<T>(run: (deps: Deps, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env);
@@ -30,18 +28,50 @@ function describeErrors(error: AccountsError): string {
     .join("\n");
 }
 
-async function ask(question: string, options: { hidden?: boolean } = {}): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
-  if (options.hidden === true && process.stdin.isTTY) {
-    // Echo nothing while a password is typed.
-    (rl as unknown as { _writeToOutput: (text: string) => void })._writeToOutput = () => undefined;
-  }
+interface Prompter {
+  ask(question: string, options?: { hidden?: boolean }): Promise<string>;
+  close(): void;
+}
+
+/**
+ * Reads answers line by line from one interface: its iterator buffers lines, so answers piped in
+ * at once (`printf 'pw\npw\n' | gatehouse changepassword bob`) are not lost between questions,
+ * and running out of input fails instead of leaving the command hanging.
+ */
+function createPrompter(): Prompter {
+  const isTerminal = process.stdin.isTTY;
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: isTerminal });
+  const lines = rl[Symbol.asyncIterator]();
+  let isMuted = false;
+  // Echo nothing while a password is typed (the legacy interface routes all echo through here).
+  const output = rl as unknown as { _writeToOutput: (text: string) => void };
+  const write = output._writeToOutput.bind(rl);
+  output._writeToOutput = (text) => {
+    if (!isMuted) write(text);
+  };
+  return {
+    async ask(question, options = {}) {
+      rl.setPrompt(question);
+      rl.prompt();
+      isMuted = options.hidden === true && isTerminal;
+      const next = await lines.next();
+      if (isMuted) process.stdout.write("\n");
+      isMuted = false;
+      if (next.done === true) fail("\nError: input ended before every answer was given.");
+      return next.value;
+    },
+    close: () => {
+      rl.close();
+    },
+  };
+}
+
+async function askAll<T>(run: (prompter: Prompter) => Promise<T>): Promise<T> {
+  const prompter = createPrompter();
   try {
-    const answer = await rl.question(question);
-    if (options.hidden === true && process.stdin.isTTY) process.stdout.write("\n");
-    return answer;
+    return await run(prompter);
   } finally {
-    rl.close();
+    prompter.close();
   }
 }
 
@@ -60,12 +90,14 @@ async function superuserInput(noInput: boolean) {
     }
     return { username, email, password };
   }
-  const username = await ask("Username: ");
-  const email = await ask("Email address: ");
-  const password = await ask("Password: ", { hidden: true });
-  const again = await ask("Password (again): ", { hidden: true });
-  if (password !== again) fail("Error: Your passwords didn't match.");
-  return { username, email, password };
+  const answers = await askAll(async (prompter) => ({
+    username: await prompter.ask("Username: "),
+    email: await prompter.ask("Email address: "),
+    password: await prompter.ask("Password: ", { hidden: true }),
+    again: await prompter.ask("Password (again): ", { hidden: true }),
+  }));
+  if (answers.password !== answers.again) fail("Error: Your passwords didn't match.");
+  return { username: answers.username, email: answers.email, password: answers.password };
 }
 
 export function registerCommands(program: Command): void {
@@ -74,6 +106,8 @@ export function registerCommands(program: Command): void {
     .description("start the HTTP server (applies pending migrations unless --no-migrate)")
     .option("--no-migrate", "do not apply pending migrations at start")
     .action(async (options: { migrate: boolean }) => {
+      // The HTTP and GraphQL stack loads only for the commands that need it: the others start faster.
+      const { startServer } = await import("../main.js");
       const server = await startServer(process.env, { migrate: options.migrate });
       const stop = () => {
         void server.shutdown().then(() => process.exit(0));
@@ -117,8 +151,10 @@ export function registerCommands(program: Command): void {
     .command("changepassword <username>")
     .description("set a user's password (ends their sessions)")
     .action(async (username: string) => {
-      const password = await ask(`Password for ${username}: `, { hidden: true });
-      const again = await ask("Password (again): ", { hidden: true });
+      const { password, again } = await askAll(async (prompter) => ({
+        password: await prompter.ask(`Password for ${username}: `, { hidden: true }),
+        again: await prompter.ask("Password (again): ", { hidden: true }),
+      }));
       if (password !== again) fail("Error: Your passwords didn't match.");
       await withDeps(async (deps) => {
         try {
@@ -146,7 +182,8 @@ export function registerCommands(program: Command): void {
     .command("print-schema")
     .description("print the GraphQL schema of the current configuration")
     .option("--output <file>", "write to a file instead of stdout")
-    .action((options: { output?: string }) => {
+    .action(async (options: { output?: string }) => {
+      const { printedSchema } = await import("../graphql/schema.js");
       const schema = printedSchema(loadConfig(process.env));
       if (options.output === undefined) process.stdout.write(schema);
       else writeFileSync(options.output, schema);

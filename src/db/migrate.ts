@@ -3,10 +3,14 @@
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationResultSet } from "kysely";
 import * as createAccounts from "./migrations/202611260100_create-accounts.js";
 import * as createMissingUserStatus from "./migrations/202611260110_create-missing-user-status.js";
+import * as createAdmin from "./migrations/202611260120_create-admin.js";
+import * as addUserSearchIndexes from "./migrations/202611260130_add-user-search-indexes.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "202611260100_create-accounts": createAccounts,
   "202611260110_create-missing-user-status": createMissingUserStatus,
+  "202611260120_create-admin": createAdmin,
+  "202611260130_add-user-search-indexes": addUserSearchIndexes,
 };
 
 export class MigrationFailedError extends Error {

@@ -87,6 +87,27 @@ export interface MailOutboxTable {
   sent_at: Timestamp | null;
 }
 
+export interface AdminSessionsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** SHA-256 of the session cookie's value. */
+  session_digest: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+/** Django's LogEntry: action_flag 1 = addition, 2 = change, 3 = deletion. */
+export interface AdminLogTable {
+  id: Generated<number>;
+  action_time: Timestamp;
+  user_id: number | null;
+  content_type: string;
+  object_id: string;
+  object_repr: string;
+  action_flag: number;
+  change_message: string;
+}
+
 export interface Database {
   users: UsersTable;
   user_status: UserStatusTable;
@@ -97,4 +118,6 @@ export interface Database {
   user_groups: UserGroupsTable;
   user_permissions: UserPermissionsTable;
   mail_outbox: MailOutboxTable;
+  admin_sessions: AdminSessionsTable;
+  admin_log: AdminLogTable;
 }

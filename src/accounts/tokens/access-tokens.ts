@@ -16,7 +16,11 @@ export type AccessTokenCheck =
   { ok: true; claims: AccessTokenClaims } | { ok: false; reason: "expired" | "invalid" };
 
 export interface AccessTokens {
-  issue(username: string, origIatSeconds: number): { token: string; claims: AccessTokenClaims };
+  /**
+   * `exp` counts from `issuedAtSeconds`, which defaults to origIat; a keep-alive refresh keeps the
+   * first origIat and gets a fresh exp (SPEC §5.16).
+   */
+  issue(username: string, origIatSeconds: number, issuedAtSeconds?: number): { token: string; claims: AccessTokenClaims };
   /** Never throws: anything but a well-signed, well-formed, current token is `invalid` or `expired`. */
   check(token: string, nowSeconds: number): AccessTokenCheck;
 }
@@ -33,8 +37,8 @@ export function createAccessTokens(settings: JwtSettings): AccessTokens {
   const sign = createSigner({ key: signingKey, algorithm: settings.algorithm, noTimestamp: true });
   const verify = createSignatureVerifier(settings, verifyingKey);
   return {
-    issue(username, origIatSeconds) {
-      const claims = claimsFor(settings, username, Math.floor(origIatSeconds));
+    issue(username, origIatSeconds, issuedAtSeconds = origIatSeconds) {
+      const claims = claimsFor(settings, username, Math.floor(origIatSeconds), Math.floor(issuedAtSeconds));
       return { token: sign({ ...claims }), claims };
     },
     check(token, nowSeconds) {
@@ -83,10 +87,10 @@ function keysFor(settings: JwtSettings): { signingKey: string; verifyingKey: str
 }
 
 // Claim order follows django-graphql-jwt's jwt_payload: username, exp, origIat, aud, iss.
-function claimsFor(settings: JwtSettings, username: string, origIat: number): AccessTokenClaims {
+function claimsFor(settings: JwtSettings, username: string, origIat: number, issuedAt: number): AccessTokenClaims {
   const claims: AccessTokenClaims = {
     username,
-    exp: origIat + Math.floor(settings.expirationDeltaSeconds),
+    exp: issuedAt + Math.floor(settings.expirationDeltaSeconds),
   };
   if (settings.allowRefresh) claims.origIat = origIat;
   if (settings.audience !== undefined) claims.aud = settings.audience;

@@ -1,4 +1,3 @@
-import { isObjectType } from "graphql";
 import { getVisibleUser } from "../../accounts/users.js";
 import type { Builder } from "../builder.js";
 import { PublicGraphQLError } from "../errors.js";
@@ -15,9 +14,10 @@ export function defineUserQuery(builder: Builder, userNode: UserNodeRef): void {
         const decoded = fromGlobalId(args.id);
         if (decoded === undefined) return null;
         if (decoded.typeName !== USER_NODE) {
-          // The reference asserts the type when the id names another object type of the schema.
+          // The reference (graphene's Node.get_node_from_global_id) asserts the type whenever the
+          // id names any type of the schema; introspection types have no graphene type, so null.
           const named = info.schema.getType(decoded.typeName);
-          if (named !== undefined && isObjectType(named)) {
+          if (named !== undefined && !named.name.startsWith("__")) {
             throw new PublicGraphQLError(`Must receive a ${USER_NODE} id.`);
           }
           return null;

@@ -59,8 +59,8 @@ interface Connection {
 function defineConnectionTypes(builder: Builder, userNode: UserNodeRef) {
   const pageInfo = builder.objectRef<Connection["pageInfo"]>("PageInfo").implement({
     fields: (t) => ({
-      hasNextPage: t.exposeBoolean("hasNextPage"),
-      hasPreviousPage: t.exposeBoolean("hasPreviousPage"),
+      hasNextPage: t.exposeBoolean("hasNextPage", { nullable: false }),
+      hasPreviousPage: t.exposeBoolean("hasPreviousPage", { nullable: false }),
       startCursor: t.exposeString("startCursor", { nullable: true }),
       endCursor: t.exposeString("endCursor", { nullable: true }),
     }),
@@ -68,12 +68,12 @@ function defineConnectionTypes(builder: Builder, userNode: UserNodeRef) {
   const edge = builder.objectRef<Edge>("UserNodeEdge").implement({
     fields: (t) => ({
       node: t.field({ type: userNode, nullable: true, resolve: (e) => e.node }),
-      cursor: t.exposeString("cursor"),
+      cursor: t.exposeString("cursor", { nullable: false }),
     }),
   });
   return builder.objectRef<Connection>("UserNodeConnection").implement({
     fields: (t) => ({
-      pageInfo: t.field({ type: pageInfo, resolve: (c) => c.pageInfo }),
+      pageInfo: t.field({ type: pageInfo, nullable: false, resolve: (c) => c.pageInfo }),
       edges: t.field({ type: [edge], nullable: { list: false, items: true }, resolve: (c) => c.edges }),
     }),
   });

@@ -51,14 +51,14 @@ const USER_FIELDS: UserField[] = [
 
 export function defineUserNode(builder: Builder, config: Config) {
   const nodeInterface = builder.interfaceRef<{ id: number }>("Node").implement({
-    fields: (t) => ({ id: t.id({ resolve: () => "" }) }),
+    fields: (t) => ({ id: t.id({ nullable: false, resolve: () => "" }) }),
   });
   const excluded = new Set(config.accounts.userNodeExcludeFields);
   return builder.objectRef<User>(USER_NODE).implement({
     interfaces: [nodeInterface],
     isTypeOf: (value) => typeof value === "object" && value !== null && "passwordHash" in value,
     fields: (t) => ({
-      id: t.id({ resolve: (user) => toGlobalId(USER_NODE, user.id) }),
+      id: t.id({ nullable: false, resolve: (user) => toGlobalId(USER_NODE, user.id) }),
       ...Object.fromEntries(
         USER_FIELDS.filter((field) => !excluded.has(field.model)).map((field) => [
           field.name,

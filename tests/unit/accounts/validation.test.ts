@@ -74,3 +74,9 @@ describe("emails", () => {
     expect(nameErrors("n".repeat(151))[0]?.code).toBe("max_length");
   });
 });
+
+describe("nameErrors with NUL", () => {
+  it("refuses a NUL character with Django's message", () => {
+    expect(nameErrors("a\u0000b")).toEqual([{ message: "Null characters are not allowed.", code: "null_characters_not_allowed" }]);
+  });
+});
