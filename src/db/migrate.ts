@@ -5,12 +5,14 @@ import * as createAccounts from "./migrations/202611260100_create-accounts.js";
 import * as createMissingUserStatus from "./migrations/202611260110_create-missing-user-status.js";
 import * as createAdmin from "./migrations/202611260120_create-admin.js";
 import * as addUserSearchIndexes from "./migrations/202611260130_add-user-search-indexes.js";
+import * as addUserFilterIndexes from "./migrations/202611260140_add-user-filter-indexes.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "202611260100_create-accounts": createAccounts,
   "202611260110_create-missing-user-status": createMissingUserStatus,
   "202611260120_create-admin": createAdmin,
   "202611260130_add-user-search-indexes": addUserSearchIndexes,
+  "202611260140_add-user-filter-indexes": addUserFilterIndexes,
 };
 
 export class MigrationFailedError extends Error {

@@ -2,6 +2,7 @@
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { registerAdmin } from "../admin/plugin.js";
 import { pingDatabase } from "../db/database.js";
 import type { Deps } from "../deps.js";
 import { registerGraphQL } from "../graphql/http.js";
@@ -38,6 +39,7 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
     return { status: "ok" };
   });
   registerGraphQL(app, deps);
+  await registerAdmin(app, deps);
   await app.ready();
   return app;
 }

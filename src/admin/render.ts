@@ -1,0 +1,54 @@
+// Rendering admin pages: one layout, the viewer, the CSRF token and one-shot flash messages.
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { canAdmin, type AdminModel, type AdminViewer } from "../accounts/admin-access.js";
+
+export const SESSION_COOKIE = "gatehouse_admin_session";
+const FLASH_COOKIE = "gatehouse_admin_flash";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    adminViewer: AdminViewer | undefined;
+  }
+}
+
+const NAVIGATION: { model: AdminModel; label: string; path: string }[] = [
+  { model: "user", label: "Users", path: "/admin/users/" },
+  { model: "userStatus", label: "User statuses", path: "/admin/user-status/" },
+  { model: "refreshToken", label: "Refresh tokens", path: "/admin/refresh-tokens/" },
+  { model: "group", label: "Groups", path: "/admin/groups/" },
+];
+
+// Status rows are created with their user and refresh tokens by signing in: no add page.
+const WITHOUT_ADD_PAGE: ReadonlySet<AdminModel> = new Set(["userStatus", "refreshToken"]);
+
+export function navigationFor(viewer: AdminViewer | undefined) {
+  if (viewer === undefined) return [];
+  return NAVIGATION.filter((item) => canAdmin(viewer, "view", item.model)).map((item) => ({
+    ...item,
+    canAdd: !WITHOUT_ADD_PAGE.has(item.model) && canAdmin(viewer, "add", item.model),
+  }));
+}
+
+/** Queues a message shown once on the next page (Django's messages). */
+export function flash(reply: FastifyReply, message: string): void {
+  void reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), { path: "/admin/", httpOnly: true, sameSite: "lax" });
+}
+
+export async function renderPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  template: string,
+  data: Record<string, unknown> = {},
+  status = 200,
+): Promise<FastifyReply> {
+  const flashed = request.cookies[FLASH_COOKIE];
+  if (flashed !== undefined) void reply.clearCookie(FLASH_COOKIE, { path: "/admin/" });
+  const html = await reply.viewAsync(template, {
+    viewer: request.adminViewer?.user,
+    navigation: navigationFor(request.adminViewer),
+    csrfToken: reply.generateCsrf(),
+    messages: flashed === undefined ? [] : [decodeURIComponent(flashed)],
+    ...data,
+  });
+  return reply.code(status).type("text/html; charset=utf-8").send(html);
+}
