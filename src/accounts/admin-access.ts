@@ -21,6 +21,9 @@ export type { AdminLogEntry } from "./admin-store.js";
 
 const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 
+/** The admin session cookie; /graphql honours it only with a CSRF token (SPEC §3.2 step 3). */
+export const ADMIN_SESSION_COOKIE = "gatehouse_admin_session";
+
 export const ADMIN_MODELS = {
   user: { contentType: "accounts.user", codename: "user" },
   userStatus: { contentType: "accounts.userstatus", codename: "userstatus" },

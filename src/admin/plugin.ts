@@ -2,7 +2,6 @@
 // form, sessions for active staff. Handlers call the accounts domain; no SQL and no rules here.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import csrf from "@fastify/csrf-protection";
 import formbody from "@fastify/formbody";
 import view from "@fastify/view";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -140,13 +139,6 @@ export async function registerAdmin(app: FastifyInstance, deps: Deps): Promise<v
   await app.register(
     async (scope) => {
       await scope.register(formbody, { bodyLimit: deps.config.http.bodyLimitBytes });
-      await scope.register(csrf, {
-        cookieOpts: { path: "/", httpOnly: true, sameSite: "strict", secure: deps.config.environment === "production" },
-        getToken: (request) => {
-          const body = (request.body ?? {}) as Record<string, unknown>;
-          return typeof body._csrf === "string" ? body._csrf : (request.headers["x-csrftoken"] as string | undefined);
-        },
-      });
       await scope.register(view, {
         engine: { liquid: new Liquid({ root: templatesRoot, extname: ".html", outputEscape: "escape", cache: true }) },
         root: templatesRoot,

@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { canAdmin, type AdminModel, type AdminViewer } from "../accounts/admin-access.js";
 
-export const SESSION_COOKIE = "gatehouse_admin_session";
+export { ADMIN_SESSION_COOKIE as SESSION_COOKIE } from "../accounts/admin-access.js";
 const FLASH_COOKIE = "gatehouse_admin_flash";
 
 declare module "fastify" {

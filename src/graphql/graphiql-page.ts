@@ -4,7 +4,8 @@
 const GRAPHIQL_VERSION = "3.8.3";
 const REACT_VERSION = "18.3.1";
 
-export function graphiqlPage(): string {
+/** The page, carrying the CSRF token that lets a logged-in admin session act here (SPEC §3.2). */
+export function graphiqlPage(csrfToken: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -21,7 +22,10 @@ export function graphiqlPage(): string {
   <script crossorigin src="https://unpkg.com/react-dom@${REACT_VERSION}/umd/react-dom.production.min.js"></script>
   <script crossorigin src="https://unpkg.com/graphiql@${GRAPHIQL_VERSION}/graphiql.min.js"></script>
   <script>
-    const fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+    const fetcher = GraphiQL.createFetcher({
+      url: window.location.pathname,
+      headers: { "X-CSRFToken": ${JSON.stringify(csrfToken).replace(/</g, "\\u003c")} },
+    });
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
       React.createElement(GraphiQL, { fetcher, isHeadersEditorEnabled: true, shouldPersistHeaders: true }),
     );

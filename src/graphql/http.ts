@@ -1,9 +1,11 @@
 // GraphQL over HTTP exactly as SPEC §3.1 describes the reference's view: GET and POST on
 // /graphql and /graphql/, JSON, application/graphql and form bodies, its status codes and
 // messages, GraphiQL for browsers. Mercurius runs the operations (parse/validate cache).
+import CSRF from "@fastify/csrf";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import mercurius from "mercurius";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { ADMIN_SESSION_COOKIE, adminViewerForSession } from "../accounts/admin-access.js";
 import { authenticateAccessToken } from "../accounts/sessions.js";
 import type { User } from "../accounts/types.js";
 import type { Deps } from "../deps.js";
@@ -44,9 +46,28 @@ export function presentedAccessToken(deps: Deps, request: FastifyRequest): strin
   return deps.config.jwt.cookieAuth ? request.cookies[deps.config.jwt.cookieName] : undefined;
 }
 
+// The same token scheme as @fastify/csrf-protection's forms; checked here without its reply,
+// since a bad token just means "no admin session", not an error answer.
+const csrfTokens = CSRF();
+const CSRF_SECRET_COOKIE = "_csrf";
+
+/** Whether the request carries a valid CSRF token (X-CSRFToken) for its CSRF cookie. */
+function hasValidCsrfToken(request: FastifyRequest): boolean {
+  const token = request.headers["x-csrftoken"];
+  const secret = request.cookies[CSRF_SECRET_COOKIE];
+  return typeof token === "string" && secret !== undefined && csrfTokens.verify(secret, token);
+}
+
+/**
+ * SPEC §3.2: a token when one is presented; otherwise a logged-in admin session, but only
+ * together with the matching CSRF token, so a cross-site request cannot ride on the session.
+ */
 async function resolveViewer(deps: Deps, request: FastifyRequest): Promise<User | undefined> {
   const token = presentedAccessToken(deps, request);
-  return token === undefined ? undefined : authenticateAccessToken(deps, token);
+  if (token !== undefined) return authenticateAccessToken(deps, token);
+  const session = request.cookies[ADMIN_SESSION_COOKIE];
+  if (session === undefined || !hasValidCsrfToken(request)) return undefined;
+  return (await adminViewerForSession(deps, session))?.user;
 }
 
 function parseJsonBody(body: unknown): Record<string, unknown> {
@@ -126,7 +147,7 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
       return reply.code(405).header("allow", "GET, POST").send(errorBody("GraphQL only supports GET and POST requests."));
     }
     if (deps.config.http.graphiql && wantsGraphiql(request)) {
-      return reply.type("text/html; charset=utf-8").send(graphiqlPage());
+      return reply.type("text/html; charset=utf-8").send(graphiqlPage(reply.generateCsrf()));
     }
     const params = readParams(request);
     if (typeof params.query !== "string" || params.query.trim() === "") {

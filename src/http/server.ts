@@ -1,6 +1,7 @@
 // The Fastify application: /graphql, /healthz, and the masking of unexpected errors.
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
+import csrf from "@fastify/csrf-protection";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { registerAdmin } from "../admin/plugin.js";
 import { pingDatabase } from "../db/database.js";
@@ -25,6 +26,14 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
     credentials: true,
     methods: ["GET", "POST"],
     allowedHeaders: ["Authorization", "Content-Type", "X-CSRFToken"],
+  });
+  // One CSRF secret for the admin's forms and for GraphiQL's use of an admin session (SPEC §3.2).
+  await app.register(csrf, {
+    cookieOpts: { path: "/", httpOnly: true, sameSite: "strict", secure: deps.config.environment === "production" },
+    getToken: (request) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      return typeof body._csrf === "string" ? body._csrf : (request.headers["x-csrftoken"] as string | undefined);
+    },
   });
   app.setErrorHandler((error, request, reply) => {
     const status = (error as { statusCode?: number }).statusCode;

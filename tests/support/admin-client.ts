@@ -31,6 +31,11 @@ export class AdminClient {
     return this.#send("POST", path, body);
   }
 
+  /** The Cookie header this client sends, for requests made outside it. */
+  cookieHeader(): string {
+    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+
   async logIn(username: string, password: string): Promise<void> {
     await this.get("/admin/login/");
     const response = await this.post("/admin/login/", { username, password, next: "/admin/" });
@@ -39,7 +44,7 @@ export class AdminClient {
   }
 
   async #send(method: string, path: string, body?: URLSearchParams): Promise<Page> {
-    const headers: Record<string, string> = { cookie: [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; ") };
+    const headers: Record<string, string> = { cookie: this.cookieHeader() };
     if (body !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, redirect: "manual", ...(body === undefined ? {} : { body: body.toString() }) });
     for (const line of response.headers.getSetCookie()) {
