@@ -4,14 +4,13 @@
 import type { Deps } from "../deps.js";
 import type { AdminViewer } from "./admin-access.js";
 import {
-  findAllGroups,
-  findAllPermissions,
   findEmailOwnerIds,
   findUsernameOwnerIds,
   replaceDirectPermissions,
   replaceUserGroups,
 } from "./admin-users-store.js";
 import { AccountsError, CATALOGUE, FieldErrors, MESSAGES, type ErrorDetail } from "./errors.js";
+import { findAllGroups, listPermissions } from "./groups-store.js";
 import type { User } from "./types.js";
 import { lockEmailAddress, updateUser, updateUserStatus, type Db } from "./users-store.js";
 import { EMAIL_ARGUMENT_MAX_LENGTH, emailErrors, nameErrors, normalizeEmail, normalizeUsername, usernameErrors } from "./validation.js";
@@ -76,7 +75,7 @@ function invalidChoice(id: number): ErrorDetail {
 }
 
 async function cleanMemberships(deps: Pick<Deps, "db">, errors: FieldErrors, input: AdminUserChange) {
-  const [groups, permissions] = await Promise.all([findAllGroups(deps.db), findAllPermissions(deps.db)]);
+  const [groups, permissions] = await Promise.all([findAllGroups(deps.db), listPermissions(deps.db)]);
   const check = (field: string, ids: readonly number[], known: Set<number>) => {
     for (const id of ids) if (!known.has(id)) errors.add(field, invalidChoice(id));
     return [...new Set(ids)].sort((a, b) => a - b);

@@ -158,31 +158,8 @@ export async function estimateUserCount(db: Db): Promise<number | undefined> {
   return estimate >= 0 ? estimate : undefined;
 }
 
-export interface GroupChoice {
-  id: number;
-  name: string;
-}
-
-export interface PermissionChoice {
-  id: number;
-  name: string;
-  codename: string;
-  contentType: string;
-}
-
-export async function findAllGroups(db: Db): Promise<GroupChoice[]> {
-  return db.selectFrom("groups").select(["id", "name"]).orderBy("name").execute();
-}
-
-export async function findAllPermissions(db: Db): Promise<PermissionChoice[]> {
-  const rows = await db
-    .selectFrom("permissions")
-    .select(["id", "name", "codename", "content_type"])
-    .orderBy("content_type")
-    .orderBy("codename")
-    .execute();
-  return rows.map((row) => ({ id: row.id, name: row.name, codename: row.codename, contentType: row.content_type }));
-}
+// The user form offers every group and permission, as groups-store lists them.
+export type { GroupSummary as GroupChoice, PermissionRecord as PermissionChoice } from "./groups-store.js";
 
 export async function findUserGroupIds(db: Db, userId: number): Promise<number[]> {
   const rows = await db.selectFrom("user_groups").select("group_id").where("user_id", "=", userId).orderBy("group_id").execute();

@@ -7,8 +7,6 @@ import {
   ADMIN_USER_SORT_COLUMNS,
   countUserSummaries,
   estimateUserCount,
-  findAllGroups,
-  findAllPermissions,
   findDirectPermissionIds,
   findEmailOwnerIds,
   findUserGroupIds,
@@ -24,6 +22,7 @@ import {
 } from "./admin-users-store.js";
 import { cleanUserChange, describeUserChange, isUniqueViolation, summarizePasswordHash, uniqueViolationError, type AdminUserChange } from "./admin-user-form.js";
 import { AccountsError, FieldErrors, MESSAGES } from "./errors.js";
+import { findAllGroups, listPermissions } from "./groups-store.js";
 import { cleanPasswordPair } from "./password-reset.js";
 import { cleanNewPasswords } from "./registration.js";
 import { endAllSessions } from "./sessions.js";
@@ -151,7 +150,7 @@ export async function listUsersForAdmin(deps: AdminDeps, viewer: AdminViewer, qu
 /** Groups and permissions to pick from (filters, the change form). */
 export async function adminUserChoices(deps: Pick<Deps, "db">, viewer: AdminViewer): Promise<{ groups: GroupChoice[]; permissions: PermissionChoice[] }> {
   requireAdmin(viewer, "view", "user");
-  const [groups, permissions] = await Promise.all([findAllGroups(deps.db), findAllPermissions(deps.db)]);
+  const [groups, permissions] = await Promise.all([findAllGroups(deps.db), listPermissions(deps.db)]);
   return { groups, permissions };
 }
 

@@ -51,6 +51,11 @@ export async function listGroups(
     .execute();
 }
 
+/** Every group, by name: the choices of the user form. */
+export async function findAllGroups(db: Db): Promise<GroupSummary[]> {
+  return db.selectFrom("groups").select(["id", "name"]).orderBy("name").execute();
+}
+
 export async function findGroupById(db: Db, id: number): Promise<GroupRecord | undefined> {
   const group = await db.selectFrom("groups").select(["id", "name"]).where("id", "=", id).executeTakeFirst();
   if (group === undefined) return undefined;

@@ -18,7 +18,7 @@ import { AccountsError } from "../accounts/errors.js";
 import type { Deps } from "../deps.js";
 import { csrfCheck, requireViewer } from "./plugin.js";
 import { flash, renderPage } from "./render.js";
-import { formBody, formList, formText, listQuery, notFound, pagination, pathId } from "./user-status.js";
+import { formBody, formList, formText, listQuery, notFound, pagination, pathId } from "./list-page.js";
 
 const BASE = "/admin/groups/";
 

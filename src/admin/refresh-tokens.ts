@@ -27,7 +27,7 @@ import {
   yesNo,
   yesNoFilter,
   type QueryValues,
-} from "./user-status.js";
+} from "./list-page.js";
 
 const BASE = "/admin/refresh-tokens/";
 const LIST_PARAMS = ["q", "revoked", "expired", "p"] as const;

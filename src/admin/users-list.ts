@@ -3,6 +3,7 @@
 import { canAdmin, type AdminViewer } from "../accounts/admin-access.js";
 import { adminUserChoices, listUsersForAdmin, type AdminUserListQuery, type AdminUserPage, type GroupChoice } from "../accounts/admin-users.js";
 import type { Deps } from "../deps.js";
+import { yesNo } from "./list-page.js";
 
 export type QueryParams = Record<string, unknown>;
 
@@ -45,8 +46,7 @@ function param(params: QueryParams, name: string): string {
 }
 
 function flag(params: QueryParams, name: string): boolean | undefined {
-  const value = param(params, name);
-  return value === "1" ? true : value === "0" ? false : undefined;
+  return yesNo(param(params, name));
 }
 
 export function parseListQuery(params: QueryParams): AdminUserListQuery {

@@ -1,40 +1,15 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createSuperuser } from "../../src/accounts/users.js";
-import { adminLogIn, launchBrowser, screenshot } from "../support/browser.js";
+import { describe, expect, it } from "vitest";
+import { screenshot, useAdminBrowser } from "../support/browser.js";
 import { aRegisteredUser } from "../support/builders.js";
 import { ME, REFRESH_TOKEN } from "../support/operations.js";
-import { startTestApp, type TestApp } from "../support/test-app.js";
 
 const PASSWORD = "Correct-Horse-42";
 
 describe("admin refresh tokens, user statuses and groups in Chromium", () => {
-  let app: TestApp;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  let baseUrl: string;
-
-  beforeAll(async () => {
-    app = await startTestApp("sqlite");
-    baseUrl = app.url.replace(/\/graphql$/, "");
-    await createSuperuser(app.deps, { username: "root", email: "root@example.com", password: PASSWORD });
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser.close();
-    await app.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext();
-    page = await context.newPage();
-    await adminLogIn(page, baseUrl, "root", PASSWORD);
-  });
-  afterEach(async () => {
-    await context.close();
-  });
+  const admin = useAdminBrowser({ username: "root", password: PASSWORD }, { loggedIn: true });
 
   it("revokes a selected refresh token, which then fails on the API", async () => {
+    const { app, baseUrl, page } = admin;
     const user = await aRegisteredUser(app);
     const other = await aRegisteredUser(app);
     await page.goto(`${baseUrl}/admin/refresh-tokens/`);
@@ -54,6 +29,7 @@ describe("admin refresh tokens, user statuses and groups in Chromium", () => {
   });
 
   it("ticks verified on a user status, which the API then reports", async () => {
+    const { app, baseUrl, page } = admin;
     const user = await aRegisteredUser(app);
     await page.goto(`${baseUrl}/admin/user-status/?q=${encodeURIComponent(user.username)}`);
     await screenshot(page, "11-user-statuses");
@@ -65,6 +41,7 @@ describe("admin refresh tokens, user statuses and groups in Chromium", () => {
   });
 
   it("creates a group with permissions", async () => {
+    const { baseUrl, page } = admin;
     await page.goto(`${baseUrl}/admin/groups/add/`);
     await page.getByLabel("Name").fill("Support desk");
     await page.getByLabel(/Can view refresh token/).check();

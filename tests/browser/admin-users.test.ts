@@ -1,39 +1,16 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createSuperuser } from "../../src/accounts/users.js";
-import { adminLogIn, launchBrowser, screenshot } from "../support/browser.js";
+import { describe, expect, it } from "vitest";
+import { adminLogIn, screenshot, useAdminBrowser } from "../support/browser.js";
 import { aRegisteredUser, aVerifiedUser } from "../support/builders.js";
 import { ME, TOKEN_AUTH_USERNAME, UPDATE_ACCOUNT } from "../support/operations.js";
-import { startTestApp, unique, type TestApp } from "../support/test-app.js";
+import { unique } from "../support/test-app.js";
 
 const PASSWORD = "Correct-Horse-42";
 
 describe("admin users in Chromium", () => {
-  let app: TestApp;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  let baseUrl: string;
-
-  beforeAll(async () => {
-    app = await startTestApp("sqlite");
-    baseUrl = app.url.replace(/\/graphql$/, "");
-    await createSuperuser(app.deps, { username: "root", email: "root@example.com", password: PASSWORD });
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser.close();
-    await app.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext();
-    page = await context.newPage();
-  });
-  afterEach(async () => {
-    await context.close();
-  });
+  const admin = useAdminBrowser({ username: "root", password: PASSWORD });
 
   it("searches and filters the user list", async () => {
+    const { app, baseUrl, page } = admin;
     const prefix = unique("srch");
     const verified = await aVerifiedUser(app, { username: `${prefix}_v` });
     const unverified = await aRegisteredUser(app, { username: `${prefix}_u` });
@@ -55,6 +32,7 @@ describe("admin users in Chromium", () => {
   });
 
   it("saves an edited user, and the API shows the change", async () => {
+    const { app, baseUrl, page } = admin;
     const user = await aVerifiedUser(app);
     await adminLogIn(page, baseUrl, "root", PASSWORD);
     await page.goto(`${baseUrl}/admin/users/?q=${encodeURIComponent(user.username)}`);
@@ -70,6 +48,7 @@ describe("admin users in Chromium", () => {
   });
 
   it("adds a user who can log in through tokenAuth at once", async () => {
+    const { app, baseUrl, page } = admin;
     const username = unique("added");
     await adminLogIn(page, baseUrl, "root", PASSWORD);
     await page.goto(`${baseUrl}/admin/users/add/`);
@@ -85,6 +64,7 @@ describe("admin users in Chromium", () => {
   });
 
   it("renders names with markup and quotes as text", async () => {
+    const { app, baseUrl, page } = admin;
     const user = await aVerifiedUser(app);
     await app.gql(UPDATE_ACCOUNT, { firstName: `<script>window.pwned=1</script>`, lastName: `"O'Hara" <b>` }, { token: user.token });
     await adminLogIn(page, baseUrl, "root", PASSWORD);
@@ -100,6 +80,7 @@ describe("admin users in Chromium", () => {
   });
 
   it("shows a limited staff member a clear refusal for what their group does not allow", async () => {
+    const { app, baseUrl, context, page } = admin;
     const staff = await aVerifiedUser(app);
     const groupName = unique("viewers");
     await adminLogIn(page, baseUrl, "root", PASSWORD);
@@ -127,6 +108,7 @@ describe("admin users in Chromium", () => {
   });
 
   it("logs a user out everywhere: their refresh token stops working", async () => {
+    const { app, baseUrl, page } = admin;
     const user = await aVerifiedUser(app);
     await adminLogIn(page, baseUrl, "root", PASSWORD);
     await page.goto(`${baseUrl}/admin/users/?q=${encodeURIComponent(user.username)}`);

@@ -5,63 +5,10 @@ import { createGroup } from "../../../src/accounts/admin-groups.js";
 import type { User } from "../../../src/accounts/types.js";
 import { createSuperuser } from "../../../src/accounts/users.js";
 import { findUserByUsername, updateUser } from "../../../src/accounts/users-store.js";
+import { AdminClient } from "../../support/admin-client.js";
 import { aRegisteredUser, STRONG_PASSWORD, type RegisteredUser } from "../../support/builders.js";
 import { ME, REFRESH_TOKEN } from "../../support/operations.js";
 import { startTestApp, testDatabases, unique, type TestApp } from "../../support/test-app.js";
-
-type Fields = Record<string, string | string[]>;
-
-interface Page {
-  status: number;
-  html: string;
-  location: string | null;
-}
-
-/** A browser without JavaScript: a cookie jar, the last CSRF field seen, and form posts. */
-class AdminClient {
-  readonly #cookies = new Map<string, string>();
-  csrfToken = "";
-
-  constructor(private readonly baseUrl: string) {}
-
-  async get(path: string): Promise<Page> {
-    return this.#send("GET", path);
-  }
-
-  /** Posts a form with the page's CSRF field unless `withCsrf` is false. */
-  async post(path: string, fields: Fields, options: { withCsrf?: boolean } = {}): Promise<Page> {
-    const body = new URLSearchParams();
-    if (options.withCsrf !== false) body.append("_csrf", this.csrfToken);
-    for (const [name, value] of Object.entries(fields)) {
-      for (const item of Array.isArray(value) ? value : [value]) body.append(name, item);
-    }
-    return this.#send("POST", path, body);
-  }
-
-  async logIn(username: string, password: string): Promise<void> {
-    await this.get("/admin/login/");
-    const response = await this.post("/admin/login/", { username, password, next: "/admin/" });
-    expect(response.status).toBe(302);
-    expect(response.location).toBe("/admin/");
-  }
-
-  async #send(method: string, path: string, body?: URLSearchParams): Promise<Page> {
-    const headers: Record<string, string> = { cookie: [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; ") };
-    if (body !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
-    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, redirect: "manual", ...(body === undefined ? {} : { body: body.toString() }) });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const at = pair.indexOf("=");
-      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
-      if (value === "" || /expires=Thu, 01 Jan 1970/i.test(line)) this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
-    }
-    const html = await response.text();
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-    if (csrf !== undefined) this.csrfToken = csrf;
-    return { status: response.status, html, location: response.headers.get("location") };
-  }
-}
 
 /** Ids of the rows a token list page offers for bulk actions. */
 function selectableIds(html: string): string[] {

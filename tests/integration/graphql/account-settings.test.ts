@@ -1,6 +1,7 @@
 // updateAccount, archiveAccount and deleteAccount (SPEC §5.8–§5.10): guards, partial updates,
 // and the sessions that archiving and deleting end.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { answerOf, userIdOf } from "../../support/answers.js";
 import { aRegisteredUser, aVerifiedUser, logIn } from "../../support/builders.js";
 import {
   ARCHIVE_ACCOUNT,
@@ -13,7 +14,6 @@ import {
 import {
   startTestApp,
   testDatabases,
-  type GraphQLResponse,
   type TestApp,
 } from "../../support/test-app.js";
 
@@ -37,11 +37,6 @@ interface MeAnswer {
   isActive: boolean;
 }
 
-function answerOf(response: GraphQLResponse, field: string): unknown {
-  expect(response.body.errors).toBeUndefined();
-  return response.body.data?.[field];
-}
-
 async function me(app: TestApp, token: string): Promise<MeAnswer | null> {
   return answerOf(await app.gql(ME, {}, { token }), "me") as MeAnswer | null;
 }
@@ -58,15 +53,6 @@ async function userRowCount(
     .where(column, "=", userId)
     .execute();
   return rows.length;
-}
-
-async function userIdOf(app: TestApp, username: string): Promise<number> {
-  const row = await app.deps.db
-    .selectFrom("users")
-    .select("id")
-    .where("username", "=", username)
-    .executeTakeFirstOrThrow();
-  return row.id;
 }
 
 describe.each(testDatabases())("account settings on %s", (database) => {

@@ -1,6 +1,7 @@
 // passwordChange (SPEC §5.7, §3.2 step 5): its guards, the validation of the new password, and
 // the sessions it ends and starts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { answerOf } from "../../support/answers.js";
 import { aRegisteredUser, aVerifiedUser, logIn } from "../../support/builders.js";
 import {
   ME,
@@ -11,7 +12,6 @@ import {
 import {
   startTestApp,
   testDatabases,
-  type GraphQLResponse,
   type TestApp,
 } from "../../support/test-app.js";
 
@@ -32,11 +32,6 @@ interface PasswordChangeAnswer {
   errors: unknown;
   token: string | null;
   refreshToken: string | null;
-}
-
-function answerOf(response: GraphQLResponse, field: string): unknown {
-  expect(response.body.errors).toBeUndefined();
-  return response.body.data?.[field];
 }
 
 function failed(errors: unknown): PasswordChangeAnswer {

@@ -1,6 +1,7 @@
 // sendPasswordResetEmail, passwordReset and passwordSet (SPEC §5.4–§5.6, §7.3): where the link
 // goes, what the token allows once, and which sessions survive a reset.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logInAnswer, outboxMessagesTo } from "../../support/answers.js";
 import {
   aRegisteredUser,
   aVerifiedUser,
@@ -17,7 +18,6 @@ import {
   SEND_PASSWORD_RESET_EMAIL,
   SEND_SECONDARY_EMAIL_ACTIVATION,
   TOKEN_AUTH_EMAIL,
-  TOKEN_AUTH_USERNAME,
   VERIFY_SECONDARY_EMAIL,
 } from "../../support/operations.js";
 import { startTestApp, testDatabases, unique, type TestApp } from "../../support/test-app.js";
@@ -63,20 +63,6 @@ async function resetPassword(app: TestApp, token: string, p1 = NEW_PASSWORD, p2 
 async function resetTokenFor(app: TestApp, email: string): Promise<string> {
   expect(await sendReset(app, email)).toEqual({ success: true, errors: null });
   return app.mailToken(email);
-}
-
-async function logInAnswer(app: TestApp, username: string, password: string) {
-  const response = await app.gql(TOKEN_AUTH_USERNAME, { username, password });
-  return response.body.data?.tokenAuth as {
-    success: boolean;
-    errors: unknown;
-    user: { verified: boolean } | null;
-  };
-}
-
-async function outboxMessagesTo(app: TestApp, address: string): Promise<number> {
-  const rows = await app.deps.db.selectFrom("mail_outbox").select("recipients").execute();
-  return rows.filter((row) => (JSON.parse(row.recipients) as string[]).includes(address)).length;
 }
 
 async function addSecondaryEmail(app: TestApp, user: RegisteredUser): Promise<string> {

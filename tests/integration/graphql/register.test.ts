@@ -1,12 +1,12 @@
 // register (SPEC §5.1) as a client sees it: the answer, the mail, and what a later login finds,
 // including the registration settings that change the schema (passwordless, no unverified login).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logInAnswer as logInAs } from "../../support/answers.js";
 import { aVerifiedUser, STRONG_PASSWORD } from "../../support/builders.js";
 import {
   PASSWORD_SET,
   REGISTER,
   SEND_SECONDARY_EMAIL_ACTIVATION,
-  TOKEN_AUTH_USERNAME,
   VERIFY_ACCOUNT,
   VERIFY_SECONDARY_EMAIL,
 } from "../../support/operations.js";
@@ -102,15 +102,6 @@ async function register(app: TestApp, overrides: Partial<RegisterArgs> = {}) {
 
 function failure(errors: Record<string, unknown>) {
   return { success: false, errors, token: null, refreshToken: null };
-}
-
-async function logInAs(app: TestApp, username: string, password: string) {
-  const response = await app.gql(TOKEN_AUTH_USERNAME, { username, password });
-  return response.body.data?.tokenAuth as {
-    success: boolean;
-    errors: unknown;
-    user: { username: string; email: string; verified: boolean } | null;
-  };
 }
 
 describe.each(testDatabases())("register on %s", (database) => {

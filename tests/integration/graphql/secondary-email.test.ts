@@ -1,6 +1,7 @@
 // sendSecondaryEmailActivation, verifySecondaryEmail, swapEmails and removeSecondaryEmail
 // (SPEC §5.0 guard order, §5.11–§5.13).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { answerOf } from "../../support/answers.js";
 import { aRegisteredUser, aVerifiedUser, type RegisteredUser } from "../../support/builders.js";
 import {
   ME,
@@ -14,7 +15,6 @@ import {
   startTestApp,
   testDatabases,
   unique,
-  type GraphQLResponse,
   type TestApp,
 } from "../../support/test-app.js";
 
@@ -37,11 +37,6 @@ const EMAIL_IN_USE_DETAIL = { message: "A user with that email already exists.",
 
 type Answer = { success: boolean; errors: unknown };
 
-function answerOf(response: GraphQLResponse, field: string): Answer {
-  expect(response.body.errors).toBeUndefined();
-  return response.body.data?.[field] as Answer;
-}
-
 function aFreshAddress(): string {
   return `${unique("second")}@example.org`;
 }
@@ -61,11 +56,11 @@ describe.each(testDatabases())("secondary email on %s", (database) => {
       { email, password },
       token === undefined ? {} : { token },
     );
-    return answerOf(response, "sendSecondaryEmailActivation");
+    return answerOf(response, "sendSecondaryEmailActivation") as Answer;
   }
 
   async function verifySecondary(token: string) {
-    return answerOf(await app.gql(VERIFY_SECONDARY_EMAIL, { token }), "verifySecondaryEmail");
+    return answerOf(await app.gql(VERIFY_SECONDARY_EMAIL, { token }), "verifySecondaryEmail") as Answer;
   }
 
   async function withPassword(
@@ -77,7 +72,7 @@ describe.each(testDatabases())("secondary email on %s", (database) => {
     return answerOf(
       await app.gql(operation, { password }, token === undefined ? {} : { token }),
       field,
-    );
+    ) as Answer;
   }
 
   async function secondaryEmailOf(token: string) {

@@ -2,6 +2,7 @@
 // what a successful login changes (lastLogin, archived, refresh-token rows, password re-hash).
 import { pbkdf2Sync, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { A_NUMBER } from "../../support/answers.js";
 import {
   aRegisteredUser,
   aVerifiedUser,
@@ -24,9 +25,6 @@ import {
   type GraphQLResponse,
   type TestApp,
 } from "../../support/test-app.js";
-
-// expect.any is typed any; as unknown it can sit in typed object literals.
-const A_NUMBER: unknown = expect.any(Number);
 
 const INVALID_CREDENTIALS = {
   nonFieldErrors: [{ message: "Please, enter valid credentials.", code: "invalid_credentials" }],

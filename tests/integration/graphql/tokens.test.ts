@@ -2,6 +2,7 @@
 // §7.1–§7.2): claims, expiry, forgery, rotation with reuse detection, and digest-only storage.
 import { createHash, createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { A_NUMBER, answerOf, userIdOf } from "../../support/answers.js";
 import { aVerifiedUser, logIn, STRONG_PASSWORD } from "../../support/builders.js";
 import {
   ME,
@@ -14,12 +15,8 @@ import {
   startTestApp,
   testDatabases,
   unique,
-  type GraphQLResponse,
   type TestApp,
 } from "../../support/test-app.js";
-
-// expect.any is typed any; as unknown it can sit in typed object literals.
-const A_NUMBER: unknown = expect.any(Number);
 
 const INVALID_TOKEN = { nonFieldErrors: [{ message: "Invalid token.", code: "invalid_token" }] };
 const EXPIRED_TOKEN = { nonFieldErrors: [{ message: "Expired token.", code: "expired_token" }] };
@@ -37,11 +34,6 @@ interface RefreshAnswer {
   refreshToken: string | null;
   payload: Claims | null;
   refreshExpiresIn: number | null;
-}
-
-function answerOf(response: GraphQLResponse, field: string): unknown {
-  expect(response.body.errors).toBeUndefined();
-  return response.body.data?.[field];
 }
 
 function base64url(value: string | Buffer): string {
@@ -65,15 +57,6 @@ function forgeToken(
 function claimsOf(token: string): Record<string, unknown> {
   const [, payload = ""] = token.split(".");
   return JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
-}
-
-async function userIdOf(app: TestApp, username: string): Promise<number> {
-  const row = await app.deps.db
-    .selectFrom("users")
-    .select("id")
-    .where("username", "=", username)
-    .executeTakeFirstOrThrow();
-  return row.id;
 }
 
 async function refreshTokenRows(app: TestApp, userId: number) {

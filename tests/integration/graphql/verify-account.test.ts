@@ -1,6 +1,7 @@
 // verifyAccount and resendActivationEmail (SPEC §5.2, §5.3, §7.3): the answers a client sees and
 // which mails leave, with user-enumeration prevention on (default) and in COMPAT_MODE.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { outboxMessagesTo } from "../../support/answers.js";
 import { updateAccount } from "../../../src/accounts/account-settings.js";
 import { findUserByUsername } from "../../../src/accounts/users-store.js";
 import { aRegisteredUser, aVerifiedUser } from "../../support/builders.js";
@@ -31,12 +32,6 @@ async function resend(app: TestApp, email: string) {
 async function isVerified(app: TestApp, user: { username: string; password: string }) {
   const response = await app.gql(TOKEN_AUTH_USERNAME, user);
   return (response.body.data?.tokenAuth as { user: { verified: boolean } }).user.verified;
-}
-
-/** Outbox rows addressed to `address`: written before the answer, whether or not delivered yet. */
-async function outboxMessagesTo(app: TestApp, address: string): Promise<number> {
-  const rows = await app.deps.db.selectFrom("mail_outbox").select("recipients").execute();
-  return rows.filter((row) => (JSON.parse(row.recipients) as string[]).includes(address)).length;
 }
 
 function withSignatureChanged(token: string): string {
