@@ -2,7 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from "kysely";
 import pg from "pg";
 import type { Config } from "../config/config.js";
 import { SqliteValuesPlugin } from "./sqlite-values-plugin.js";
@@ -26,6 +26,32 @@ export function openDatabase(settings: Config["database"], poolSize = 10): Datab
   return openSqlite(sqlitePathFromUrl(settings.url));
 }
 
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew; preparing was the largest single cost of a `me` request
+ * (bench profile). The same SQL text gets the same statement back. Statements run synchronously,
+ * so one is never in use twice (Kysely's streaming, which would hold one open, is not used).
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text) {
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        statement = sqlite.prepare(text);
+        if (statements.size >= STATEMENT_CACHE_SIZE) {
+          const oldest = statements.keys().next().value;
+          if (oldest !== undefined) statements.delete(oldest);
+        }
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 function openSqlite(path: string): DatabaseHandle {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
@@ -38,7 +64,7 @@ function openSqlite(path: string): DatabaseHandle {
   // LIKE compares case-sensitively, as on PostgreSQL; case-insensitive lookups use folded columns.
   sqlite.pragma("case_sensitive_like = ON");
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: sqlite }),
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     plugins: [new SqliteValuesPlugin()],
   });
   return { db, kind: "sqlite", close: () => db.destroy() };
