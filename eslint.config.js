@@ -53,14 +53,29 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["kysely", "**/db/*"], message: "SQL lives in *-store.ts files." , allowTypeImports: true }] },
+        {
+          patterns: [
+            {
+              group: ["kysely", "**/db/*"],
+              message: "SQL lives in *-store.ts files.",
+              allowTypeImports: true,
+            },
+          ],
+        },
       ],
     },
   },
   {
     files: ["src/graphql/**/*.ts", "src/admin/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["kysely", "pg", "better-sqlite3"], message: "No storage in transport code." }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["kysely", "pg", "better-sqlite3"], message: "No storage in transport code." },
+          ],
+        },
+      ],
     },
   },
   {

@@ -41,7 +41,10 @@ export interface DepsOptions {
 
 export function createDeps(config: Config, options: DepsOptions): Deps {
   const database = openDatabase(config.database);
-  const mailTransport = createMailTransport(config.mail.transport, options.consoleOutput ?? process.stdout);
+  const mailTransport = createMailTransport(
+    config.mail.transport,
+    options.consoleOutput ?? process.stdout,
+  );
   const base = {
     config,
     db: database.db,

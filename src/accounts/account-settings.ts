@@ -16,7 +16,13 @@ import {
   updateUserStatus,
   type UserChanges,
 } from "./users-store.js";
-import { emailErrors, nameErrors, normalizeEmail, normalizeUsername, usernameErrors } from "./validation.js";
+import {
+  emailErrors,
+  nameErrors,
+  normalizeEmail,
+  normalizeUsername,
+  usernameErrors,
+} from "./validation.js";
 
 export const UPDATABLE_FIELDS = ["first_name", "last_name", "username", "email"] as const;
 export type UpdatableField = (typeof UPDATABLE_FIELDS)[number];
@@ -32,11 +38,18 @@ type SettingsDeps = Pick<
   "config" | "db" | "clock" | "passwords" | "emails" | "mailTransport" | "log" | "events" | "outbox"
 >;
 
-async function cleanUpdate(deps: SettingsDeps, user: User, update: AccountUpdate): Promise<UserChanges> {
+async function cleanUpdate(
+  deps: SettingsDeps,
+  user: User,
+  update: AccountUpdate,
+): Promise<UserChanges> {
   const errors = new FieldErrors();
   const changes: UserChanges = {};
   const { fields, argumentNames: names } = update;
-  for (const [field, key] of [["first_name", "firstName"], ["last_name", "lastName"]] as const) {
+  for (const [field, key] of [
+    ["first_name", "firstName"],
+    ["last_name", "lastName"],
+  ] as const) {
     const value = fields[field];
     if (value === undefined || value === null) continue;
     const name = value.trim();
@@ -46,7 +59,11 @@ async function cleanUpdate(deps: SettingsDeps, user: User, update: AccountUpdate
   if (typeof fields.username === "string") {
     const username = normalizeUsername(fields.username);
     for (const detail of usernameErrors(username)) errors.add(names.username, detail);
-    if (!errors.has(names.username) && username.toLowerCase() !== user.username.toLowerCase() && (await isUsernameTaken(deps.db, username))) {
+    if (
+      !errors.has(names.username) &&
+      username.toLowerCase() !== user.username.toLowerCase() &&
+      (await isUsernameTaken(deps.db, username))
+    ) {
       errors.add(names.username, MESSAGES.usernameTaken());
     }
     changes.username = username;
@@ -54,7 +71,11 @@ async function cleanUpdate(deps: SettingsDeps, user: User, update: AccountUpdate
   if (typeof fields.email === "string") {
     const email = normalizeEmail(fields.email);
     for (const detail of emailErrors(email)) errors.add(names.email, detail);
-    if (!errors.has(names.email) && email.toLowerCase() !== user.email.toLowerCase() && (await isEmailTaken(deps.db, email))) {
+    if (
+      !errors.has(names.email) &&
+      email.toLowerCase() !== user.email.toLowerCase() &&
+      (await isEmailTaken(deps.db, email))
+    ) {
       errors.add(names.email, MESSAGES.primaryEmailTaken());
     }
     changes.email = email;
@@ -64,14 +85,22 @@ async function cleanUpdate(deps: SettingsDeps, user: User, update: AccountUpdate
 }
 
 /** Throws UNAUTHENTICATED, NOT_VERIFIED or field errors. A changed email needs verifying again. */
-export async function updateAccount(deps: SettingsDeps, viewer: User | undefined, update: AccountUpdate, origin: RequestOrigin) {
+export async function updateAccount(
+  deps: SettingsDeps,
+  viewer: User | undefined,
+  update: AccountUpdate,
+  origin: RequestOrigin,
+) {
   const user = await guardAccount(deps, viewer);
   const changes = await cleanUpdate(deps, user, update);
   const isEmailChanged = changes.email !== undefined && changes.email !== user.email;
   await deps.db.transaction().execute(async (tx) => {
     if (isEmailChanged && changes.email !== undefined) {
       await lockEmailAddress(tx, changes.email);
-      if (changes.email.toLowerCase() !== user.email.toLowerCase() && (await isEmailTaken(tx, changes.email))) {
+      if (
+        changes.email.toLowerCase() !== user.email.toLowerCase() &&
+        (await isEmailTaken(tx, changes.email))
+      ) {
         throw new AccountsError({ [update.argumentNames.email]: [MESSAGES.primaryEmailTaken()] });
       }
     }
@@ -81,14 +110,25 @@ export async function updateAccount(deps: SettingsDeps, viewer: User | undefined
     const updated = await findUserById(tx, user.id);
     if (updated === undefined || !deps.config.accounts.sendActivationEmail) return;
     const token = actionToken(deps, "activation", updated);
-    await sendAccountEmail(deps, tx, { kind: "activation", to: updated.email, user: updated, token, origin }, emailDelivery(deps.config));
+    await sendAccountEmail(
+      deps,
+      tx,
+      { kind: "activation", to: updated.email, user: updated, token, origin },
+      emailDelivery(deps.config),
+    );
   });
   deps.outbox.nudge();
 }
 
 /** Throws the guard errors (with `password`). Revokes every session; login un-archives. */
-export async function archiveAccount(deps: SettingsDeps, viewer: User | undefined, password: string) {
-  const user = await guardAccount(deps, viewer, { password: { value: password, argument: "password" } });
+export async function archiveAccount(
+  deps: SettingsDeps,
+  viewer: User | undefined,
+  password: string,
+) {
+  const user = await guardAccount(deps, viewer, {
+    password: { value: password, argument: "password" },
+  });
   await deps.db.transaction().execute(async (tx) => {
     await updateUserStatus(tx, user.id, { archived: true });
     await endAllSessions(deps, tx, user);
@@ -96,8 +136,14 @@ export async function archiveAccount(deps: SettingsDeps, viewer: User | undefine
 }
 
 /** Deactivates (or, with ALLOW_DELETE_ACCOUNT, deletes) the caller's account. */
-export async function deleteAccount(deps: SettingsDeps, viewer: User | undefined, password: string) {
-  const user = await guardAccount(deps, viewer, { password: { value: password, argument: "password" } });
+export async function deleteAccount(
+  deps: SettingsDeps,
+  viewer: User | undefined,
+  password: string,
+) {
+  const user = await guardAccount(deps, viewer, {
+    password: { value: password, argument: "password" },
+  });
   await deps.db.transaction().execute(async (tx) => {
     await endAllSessions(deps, tx, user);
     if (deps.config.accounts.allowDeleteAccount) await deleteUser(tx, user.id);

@@ -6,7 +6,8 @@ import { readActionToken, signActionToken, stateFingerprint } from "./tokens/act
 import type { User } from "./types.js";
 import { findUserByUsername } from "./users-store.js";
 
-export type TokenAction = "activation" | "password_reset" | "password_set" | "activation_secondary_email";
+export type TokenAction =
+  "activation" | "password_reset" | "password_set" | "activation_secondary_email";
 
 function boundState(action: TokenAction, user: User): (string | number | null)[] {
   switch (action) {
@@ -63,10 +64,17 @@ export async function readActionLink(
   token: string,
   action: TokenAction,
 ): Promise<{ user: User; payload: Record<string, unknown> }> {
-  const result = readActionToken(deps.config.secretKey, token, maxAgeSeconds(deps.config, action), deps.clock.now());
-  if (!result.ok) throw AccountsError.of(result.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
+  const result = readActionToken(
+    deps.config.secretKey,
+    token,
+    maxAgeSeconds(deps.config, action),
+    deps.clock.now(),
+  );
+  if (!result.ok)
+    throw AccountsError.of(result.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
   const { payload } = result;
-  if (payload.action !== action || typeof payload.username !== "string") throw AccountsError.of("INVALID_TOKEN");
+  if (payload.action !== action || typeof payload.username !== "string")
+    throw AccountsError.of("INVALID_TOKEN");
   const user = await findUserByUsername(deps.db, payload.username);
   if (user === undefined) throw AccountsError.of("INVALID_TOKEN");
   if (payload.fp === undefined) {

@@ -35,7 +35,8 @@ export type AdminModel = keyof typeof ADMIN_MODELS;
 export type AdminAction = "view" | "add" | "change" | "delete";
 
 export const STAFF_LOGIN_ERROR = {
-  message: "Please enter the correct username and password for a staff account. Note that both fields may be case-sensitive.",
+  message:
+    "Please enter the correct username and password for a staff account. Note that both fields may be case-sensitive.",
   code: "invalid_login",
 };
 
@@ -64,7 +65,9 @@ export async function signInToAdmin(
   }
   const now = deps.clock.now();
   const sessionToken = randomBytes(32).toString("base64url");
-  const rehashed = deps.passwords.needsRehash(user.passwordHash) ? await deps.passwords.hash(credentials.password) : undefined;
+  const rehashed = deps.passwords.needsRehash(user.passwordHash)
+    ? await deps.passwords.hash(credentials.password)
+    : undefined;
   await deps.db.transaction().execute(async (tx) => {
     await deleteExpiredAdminSessions(tx, now);
     await insertAdminSession(tx, {
@@ -73,7 +76,10 @@ export async function signInToAdmin(
       createdAt: now,
       expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
     });
-    await updateUser(tx, user.id, { lastLogin: now, ...(rehashed === undefined ? {} : { passwordHash: rehashed }) });
+    await updateUser(tx, user.id, {
+      lastLogin: now,
+      ...(rehashed === undefined ? {} : { passwordHash: rehashed }),
+    });
   });
   return { sessionToken, user };
 }
@@ -88,7 +94,9 @@ export async function adminViewerForSession(
   if (session === undefined || session.expiresAt < deps.clock.now()) return undefined;
   const user = await findUserById(deps.db, session.userId);
   if (user === undefined || !user.isActive || !user.isStaff) return undefined;
-  const permissions = user.isSuperuser ? new Set<string>() : new Set(await findUserPermissionNames(deps.db, user.id));
+  const permissions = user.isSuperuser
+    ? new Set<string>()
+    : new Set(await findUserPermissionNames(deps.db, user.id));
   return { user, permissions };
 }
 
@@ -107,7 +115,14 @@ export function canAdmin(viewer: AdminViewer, action: AdminAction, model: AdminM
 /** Throws FORBIDDEN-style AccountsError when the viewer lacks the permission. */
 export function requireAdmin(viewer: AdminViewer, action: AdminAction, model: AdminModel): void {
   if (!canAdmin(viewer, action, model)) {
-    throw new AccountsError({ nonFieldErrors: [{ message: "You do not have permission to perform this action.", code: "permission_denied" }] });
+    throw new AccountsError({
+      nonFieldErrors: [
+        {
+          message: "You do not have permission to perform this action.",
+          code: "permission_denied",
+        },
+      ],
+    });
   }
 }
 
@@ -117,7 +132,14 @@ export const ADMIN_ACTION_FLAGS = { add: 1, change: 2, delete: 3 } as const;
 export async function recordAdminChange(
   deps: Pick<Deps, "clock">,
   tx: Db,
-  change: { actor: User; model: AdminModel; objectId: string | number; objectRepr: string; kind: keyof typeof ADMIN_ACTION_FLAGS; message: string },
+  change: {
+    actor: User;
+    model: AdminModel;
+    objectId: string | number;
+    objectRepr: string;
+    kind: keyof typeof ADMIN_ACTION_FLAGS;
+    message: string;
+  },
 ): Promise<void> {
   await insertAdminLogEntry(tx, {
     actionTime: deps.clock.now(),
@@ -130,10 +152,21 @@ export async function recordAdminChange(
   });
 }
 
-export function recentAdminActions(deps: Pick<Deps, "db">, options: { userId?: number; limit?: number } = {}): Promise<AdminLogEntry[]> {
+export function recentAdminActions(
+  deps: Pick<Deps, "db">,
+  options: { userId?: number; limit?: number } = {},
+): Promise<AdminLogEntry[]> {
   return listAdminLogEntries(deps.db, { ...options, limit: options.limit ?? 10 });
 }
 
-export function objectHistory(deps: Pick<Deps, "db">, model: AdminModel, objectId: string | number): Promise<AdminLogEntry[]> {
-  return listAdminLogEntries(deps.db, { contentType: ADMIN_MODELS[model].contentType, objectId: String(objectId), limit: 200 });
+export function objectHistory(
+  deps: Pick<Deps, "db">,
+  model: AdminModel,
+  objectId: string | number,
+): Promise<AdminLogEntry[]> {
+  return listAdminLogEntries(deps.db, {
+    contentType: ADMIN_MODELS[model].contentType,
+    objectId: String(objectId),
+    limit: 200,
+  });
 }

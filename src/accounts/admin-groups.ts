@@ -39,11 +39,17 @@ export interface PermissionSection {
 }
 
 /** Every permission, grouped by model. Throws permission_denied without view on groups. */
-export async function permissionSections(deps: Pick<Deps, "db">, viewer: AdminViewer): Promise<PermissionSection[]> {
+export async function permissionSections(
+  deps: Pick<Deps, "db">,
+  viewer: AdminViewer,
+): Promise<PermissionSection[]> {
   requireAdmin(viewer, "view", "group");
   const sections = new Map<string, PermissionSection>();
   for (const permission of await listPermissions(deps.db)) {
-    const section = sections.get(permission.contentType) ?? { contentType: permission.contentType, permissions: [] };
+    const section = sections.get(permission.contentType) ?? {
+      contentType: permission.contentType,
+      permissions: [],
+    };
     section.permissions.push(permission);
     sections.set(permission.contentType, section);
   }
@@ -60,11 +66,20 @@ export async function listGroupsForAdmin(
   const filter = { nameContains: query.search.trim() };
   const count = await countGroups(deps.db, filter);
   const window = pageWindow(count, query.page);
-  return { items: await listGroups(deps.db, filter, window), count, page: window.page, pageCount: window.pageCount };
+  return {
+    items: await listGroups(deps.db, filter, window),
+    count,
+    page: window.page,
+    pageCount: window.pageCount,
+  };
 }
 
 /** Undefined when absent. Throws permission_denied. */
-export async function getGroupForAdmin(deps: Pick<Deps, "db">, viewer: AdminViewer, id: number): Promise<GroupRecord | undefined> {
+export async function getGroupForAdmin(
+  deps: Pick<Deps, "db">,
+  viewer: AdminViewer,
+  id: number,
+): Promise<GroupRecord | undefined> {
   requireAdmin(viewer, "view", "group");
   return findGroupById(deps.db, id);
 }
@@ -76,17 +91,26 @@ export interface GroupInput {
 }
 
 function invalidChoice(value: string) {
-  return { message: `Select a valid choice. ${value} is not one of the available choices.`, code: "invalid_choice" };
+  return {
+    message: `Select a valid choice. ${value} is not one of the available choices.`,
+    code: "invalid_choice",
+  };
 }
 
 /** Django's ModelForm checks: name required, ≤ 150, unique; permissions among those that exist. */
-async function cleanGroupInput(db: Db, input: GroupInput, exceptId?: number): Promise<{ name: string; permissionIds: number[] }> {
+async function cleanGroupInput(
+  db: Db,
+  input: GroupInput,
+  exceptId?: number,
+): Promise<{ name: string; permissionIds: number[] }> {
   const errors = new FieldErrors();
   const name = input.name.trim();
   const length = charCount(name);
   if (name === "") errors.add("name", MESSAGES.required());
-  else if (length > GROUP_NAME_MAX_LENGTH) errors.add("name", MESSAGES.maxLength(GROUP_NAME_MAX_LENGTH, length));
-  else if (await isGroupNameTaken(db, name, exceptId)) errors.add("name", { message: "Group with this Name already exists.", code: "unique" });
+  else if (length > GROUP_NAME_MAX_LENGTH)
+    errors.add("name", MESSAGES.maxLength(GROUP_NAME_MAX_LENGTH, length));
+  else if (await isGroupNameTaken(db, name, exceptId))
+    errors.add("name", { message: "Group with this Name already exists.", code: "unique" });
   const known = new Set((await listPermissions(db)).map((permission) => permission.id));
   const permissionIds = new Set<number>();
   for (const raw of input.permissionIds) {
@@ -99,11 +123,17 @@ async function cleanGroupInput(db: Db, input: GroupInput, exceptId?: number): Pr
 }
 
 function nameTaken(): AccountsError {
-  return new AccountsError({ name: [{ message: "Group with this Name already exists.", code: "unique" }] });
+  return new AccountsError({
+    name: [{ message: "Group with this Name already exists.", code: "unique" }],
+  });
 }
 
 /** Creates the group and logs it. Throws permission_denied or field errors (name, permissions). */
-export async function createGroup(deps: Pick<Deps, "db" | "clock">, viewer: AdminViewer, input: GroupInput): Promise<GroupRecord> {
+export async function createGroup(
+  deps: Pick<Deps, "db" | "clock">,
+  viewer: AdminViewer,
+  input: GroupInput,
+): Promise<GroupRecord> {
   requireAdmin(viewer, "add", "group");
   return deps.db.transaction().execute(async (tx) => {
     const clean = await cleanGroupInput(tx, input);
@@ -111,7 +141,14 @@ export async function createGroup(deps: Pick<Deps, "db" | "clock">, viewer: Admi
     // A concurrent request may take the name between the check and the insert.
     if (id === undefined) throw nameTaken();
     await replaceGroupPermissions(tx, id, clean.permissionIds);
-    await recordAdminChange(deps, tx, { actor: viewer.user, model: "group", objectId: id, objectRepr: clean.name, kind: "add", message: "Added." });
+    await recordAdminChange(deps, tx, {
+      actor: viewer.user,
+      model: "group",
+      objectId: id,
+      objectRepr: clean.name,
+      kind: "add",
+      message: "Added.",
+    });
     return { id, ...clean };
   });
 }
@@ -140,7 +177,14 @@ export async function changeGroup(
     if (!sameIds(clean.permissionIds, group.permissionIds)) changed.push("permissions");
     if (changed.includes("name")) await updateGroupName(tx, id, clean.name);
     if (changed.includes("permissions")) await replaceGroupPermissions(tx, id, clean.permissionIds);
-    await recordAdminChange(deps, tx, { actor: viewer.user, model: "group", objectId: id, objectRepr: clean.name, kind: "change", message: changeMessage(changed) });
+    await recordAdminChange(deps, tx, {
+      actor: viewer.user,
+      model: "group",
+      objectId: id,
+      objectRepr: clean.name,
+      kind: "change",
+      message: changeMessage(changed),
+    });
     return { id, ...clean };
   });
 }
@@ -153,7 +197,9 @@ export async function groupDeletionSummary(
 ): Promise<{ group: GroupRecord; memberCount: number } | undefined> {
   requireAdmin(viewer, "delete", "group");
   const group = await findGroupById(deps.db, id);
-  return group === undefined ? undefined : { group, memberCount: await countGroupMembers(deps.db, id) };
+  return group === undefined
+    ? undefined
+    : { group, memberCount: await countGroupMembers(deps.db, id) };
 }
 
 /** Deletes the group (memberships and permission links go with it) and logs it. */
@@ -167,7 +213,14 @@ export async function deleteGroupForAdmin(
     const group = await findGroupById(tx, id);
     if (group === undefined) return undefined;
     await deleteGroup(tx, id);
-    await recordAdminChange(deps, tx, { actor: viewer.user, model: "group", objectId: id, objectRepr: group.name, kind: "delete", message: "Deleted." });
+    await recordAdminChange(deps, tx, {
+      actor: viewer.user,
+      model: "group",
+      objectId: id,
+      objectRepr: group.name,
+      kind: "delete",
+      message: "Deleted.",
+    });
     return { id, name: group.name };
   });
 }

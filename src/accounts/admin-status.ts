@@ -35,7 +35,10 @@ export interface AdminListPage<T> {
 /** Clamps a requested page number into range (Django would 404; a stale link should still land). */
 export function pageWindow(count: number, requestedPage: number) {
   const pageCount = Math.max(1, Math.ceil(count / ADMIN_PAGE_SIZE));
-  const page = Math.min(Math.max(1, Number.isFinite(requestedPage) ? Math.trunc(requestedPage) : 1), pageCount);
+  const page = Math.min(
+    Math.max(1, Number.isFinite(requestedPage) ? Math.trunc(requestedPage) : 1),
+    pageCount,
+  );
   return { page, pageCount, offset: (page - 1) * ADMIN_PAGE_SIZE, limit: ADMIN_PAGE_SIZE };
 }
 
@@ -50,7 +53,12 @@ export interface AdminUserStatus {
 }
 
 function toAdminStatus(user: User): AdminUserStatus {
-  return { userId: user.id, username: user.username, name: `${user.username} - status`, ...user.status };
+  return {
+    userId: user.id,
+    username: user.username,
+    name: `${user.username} - status`,
+    ...user.status,
+  };
 }
 
 export interface UserStatusQuery {
@@ -68,9 +76,12 @@ export async function listUserStatuses(
 ): Promise<AdminListPage<AdminUserStatus>> {
   requireAdmin(viewer, "view", "userStatus");
   const filters: UserFilter[] = [];
-  if (query.search !== "") filters.push({ field: "username", lookup: "icontains", value: query.search });
-  if (query.verified !== undefined) filters.push({ field: "status__verified", lookup: "exact", value: query.verified });
-  if (query.archived !== undefined) filters.push({ field: "status__archived", lookup: "exact", value: query.archived });
+  if (query.search !== "")
+    filters.push({ field: "username", lookup: "icontains", value: query.search });
+  if (query.verified !== undefined)
+    filters.push({ field: "status__verified", lookup: "exact", value: query.verified });
+  if (query.archived !== undefined)
+    filters.push({ field: "status__archived", lookup: "exact", value: query.archived });
   const count = await countUsers(deps.db, filters);
   const window = pageWindow(count, query.page);
   const users = await listUsers(deps.db, filters, window);
@@ -121,7 +132,8 @@ function statusChanges(user: User, wanted: Required<StatusChanges>): StatusChang
   const changes: StatusChanges = {};
   if (wanted.verified !== user.status.verified) changes.verified = wanted.verified;
   if (wanted.archived !== user.status.archived) changes.archived = wanted.archived;
-  if (wanted.secondaryEmail !== user.status.secondaryEmail) changes.secondaryEmail = wanted.secondaryEmail;
+  if (wanted.secondaryEmail !== user.status.secondaryEmail)
+    changes.secondaryEmail = wanted.secondaryEmail;
   return changes;
 }
 
@@ -141,16 +153,33 @@ export async function changeUserStatus(
   return deps.db.transaction().execute(async (tx) => {
     const user = await findUserById(tx, userId);
     if (user === undefined) return undefined;
-    const changes = statusChanges(user, { verified: input.verified, archived: input.archived, secondaryEmail });
+    const changes = statusChanges(user, {
+      verified: input.verified,
+      archived: input.archived,
+      secondaryEmail,
+    });
     // Only a different address needs checking: the user's own one, recased, is not "taken".
-    if (secondaryEmail !== null && foldCase(secondaryEmail) !== foldCase(user.status.secondaryEmail ?? "")) {
+    if (
+      secondaryEmail !== null &&
+      foldCase(secondaryEmail) !== foldCase(user.status.secondaryEmail ?? "")
+    ) {
       await lockEmailAddress(tx, secondaryEmail);
-      if (await isEmailTaken(tx, secondaryEmail)) throw AccountsError.of("EMAIL_IN_USE", "secondary_email");
+      if (await isEmailTaken(tx, secondaryEmail))
+        throw AccountsError.of("EMAIL_IN_USE", "secondary_email");
     }
     await updateUserStatus(tx, userId, changes);
-    const message = changeMessage((Object.keys(changes) as (keyof StatusChanges)[]).map((key) => FIELD_LABELS[key]));
+    const message = changeMessage(
+      (Object.keys(changes) as (keyof StatusChanges)[]).map((key) => FIELD_LABELS[key]),
+    );
     const status = toAdminStatus(user);
-    await recordAdminChange(deps, tx, { actor: viewer.user, model: "userStatus", objectId: userId, objectRepr: status.name, kind: "change", message });
+    await recordAdminChange(deps, tx, {
+      actor: viewer.user,
+      model: "userStatus",
+      objectId: userId,
+      objectRepr: status.name,
+      kind: "change",
+      message,
+    });
     return { ...status, verified: input.verified, archived: input.archived, secondaryEmail };
   });
 }

@@ -115,8 +115,10 @@ export async function listAdminLogEntries(
     .selectAll("admin_log")
     .select("users.username");
   if (filter.userId !== undefined) query = query.where("admin_log.user_id", "=", filter.userId);
-  if (filter.contentType !== undefined) query = query.where("admin_log.content_type", "=", filter.contentType);
-  if (filter.objectId !== undefined) query = query.where("admin_log.object_id", "=", filter.objectId);
+  if (filter.contentType !== undefined)
+    query = query.where("admin_log.content_type", "=", filter.contentType);
+  if (filter.objectId !== undefined)
+    query = query.where("admin_log.object_id", "=", filter.objectId);
   const rows = await query.orderBy("admin_log.id", "desc").limit(filter.limit).execute();
   return rows.map(toEntry);
 }

@@ -34,12 +34,15 @@ function searchExpression(eb: Scope, search: NonNullable<AdminRefreshTokenFilter
     // Only 8 characters are stored: a longer fragment is matched on its first 8.
     sql<boolean>`${sql.ref("refresh_tokens.token_prefix")} like ${`${escapeLike(text.slice(0, 8))}%`} escape '\\'`,
   ];
-  if (search.tokenDigest !== undefined) matches.push(eb("refresh_tokens.token_digest", "=", search.tokenDigest));
+  if (search.tokenDigest !== undefined)
+    matches.push(eb("refresh_tokens.token_digest", "=", search.tokenDigest));
   return eb.or(matches);
 }
 
 function filteredTokens(db: Db, filter: AdminRefreshTokenFilter) {
-  let query = db.selectFrom("refresh_tokens").innerJoin("users", "users.id", "refresh_tokens.user_id");
+  let query = db
+    .selectFrom("refresh_tokens")
+    .innerJoin("users", "users.id", "refresh_tokens.user_id");
   if (filter.search !== undefined && !filter.search.text.includes("\u0000")) {
     const search = filter.search;
     query = query.where((eb) => searchExpression(eb, search));
@@ -51,7 +54,11 @@ function filteredTokens(db: Db, filter: AdminRefreshTokenFilter) {
     query = query.where("refresh_tokens.revoked", filter.isRevoked ? "is not" : "is", null);
   }
   if (filter.expiry !== undefined) {
-    query = query.where("refresh_tokens.created", filter.expiry.isExpired ? "<" : ">=", filter.expiry.cutoff);
+    query = query.where(
+      "refresh_tokens.created",
+      filter.expiry.isExpired ? "<" : ">=",
+      filter.expiry.cutoff,
+    );
   }
   return query;
 }
@@ -80,7 +87,10 @@ function toRow(row: SelectedRow): AdminRefreshTokenRow {
   };
 }
 
-export async function countAdminRefreshTokens(db: Db, filter: AdminRefreshTokenFilter): Promise<number> {
+export async function countAdminRefreshTokens(
+  db: Db,
+  filter: AdminRefreshTokenFilter,
+): Promise<number> {
   const row = await filteredTokens(db, filter)
     .select((eb) => eb.fn.countAll<number | string>().as("count"))
     .executeTakeFirstOrThrow();
@@ -102,7 +112,10 @@ export async function listAdminRefreshTokens(
   return rows.map(toRow);
 }
 
-export async function findAdminRefreshTokens(db: Db, ids: readonly number[]): Promise<AdminRefreshTokenRow[]> {
+export async function findAdminRefreshTokens(
+  db: Db,
+  ids: readonly number[],
+): Promise<AdminRefreshTokenRow[]> {
   if (ids.length === 0) return [];
   const rows = await selectRows(filteredTokens(db, {}))
     .where("refresh_tokens.id", "in", [...ids])
@@ -112,7 +125,11 @@ export async function findAdminRefreshTokens(db: Db, ids: readonly number[]): Pr
 }
 
 /** Revokes the live ones among `ids`; already revoked tokens keep their time (SPEC §7.2 [FIX]). */
-export async function revokeRefreshTokensById(db: Db, ids: readonly number[], revokedAt: Date): Promise<number[]> {
+export async function revokeRefreshTokensById(
+  db: Db,
+  ids: readonly number[],
+  revokedAt: Date,
+): Promise<number[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .updateTable("refresh_tokens")
@@ -126,6 +143,10 @@ export async function revokeRefreshTokensById(db: Db, ids: readonly number[], re
 
 export async function deleteRefreshTokensById(db: Db, ids: readonly number[]): Promise<number[]> {
   if (ids.length === 0) return [];
-  const rows = await db.deleteFrom("refresh_tokens").where("id", "in", [...ids]).returning("id").execute();
+  const rows = await db
+    .deleteFrom("refresh_tokens")
+    .where("id", "in", [...ids])
+    .returning("id")
+    .execute();
   return rows.map((row) => row.id);
 }

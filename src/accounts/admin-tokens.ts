@@ -43,7 +43,12 @@ function lifetimeMs(deps: Pick<Deps, "config">): number {
 /** Expired exactly when refreshTokens would refuse it for age: now > created + delta. */
 function toAdminToken(deps: TokenDeps, row: AdminRefreshTokenRow): AdminRefreshToken {
   const expiresAt = new Date(row.created.getTime() + lifetimeMs(deps));
-  return { ...row, name: `${row.tokenPrefix}…`, expiresAt, isExpired: deps.clock.now() > expiresAt };
+  return {
+    ...row,
+    name: `${row.tokenPrefix}…`,
+    expiresAt,
+    isExpired: deps.clock.now() > expiresAt,
+  };
 }
 
 // A whole token is 40 hex characters (SPEC §2.4); pasting one finds its row through the digest,
@@ -60,7 +65,10 @@ function toFilter(deps: TokenDeps, query: RefreshTokenQuery): AdminRefreshTokenF
   }
   if (query.isRevoked !== undefined) filter.isRevoked = query.isRevoked;
   if (query.isExpired !== undefined) {
-    filter.expiry = { isExpired: query.isExpired, cutoff: new Date(deps.clock.now().getTime() - lifetimeMs(deps)) };
+    filter.expiry = {
+      isExpired: query.isExpired,
+      cutoff: new Date(deps.clock.now().getTime() - lifetimeMs(deps)),
+    };
   }
   return filter;
 }
@@ -76,7 +84,12 @@ export async function listRefreshTokensForAdmin(
   const count = await countAdminRefreshTokens(deps.db, filter);
   const window = pageWindow(count, query.page);
   const rows = await listAdminRefreshTokens(deps.db, filter, window);
-  return { items: rows.map((row) => toAdminToken(deps, row)), count, page: window.page, pageCount: window.pageCount };
+  return {
+    items: rows.map((row) => toAdminToken(deps, row)),
+    count,
+    page: window.page,
+    pageCount: window.pageCount,
+  };
 }
 
 /** Undefined when absent. Throws permission_denied. */
@@ -115,11 +128,19 @@ export async function revokeSelectedRefreshTokens(
   const revoked = await deps.db.transaction().execute(async (tx) => {
     const rows = await findAdminRefreshTokens(tx, await revokeRefreshTokensById(tx, ids, now));
     for (const row of rows) {
-      await recordAdminChange(deps, tx, { actor: viewer.user, model: "refreshToken", objectId: row.id, objectRepr: `${row.tokenPrefix}…`, kind: "change", message: "Revoked." });
+      await recordAdminChange(deps, tx, {
+        actor: viewer.user,
+        model: "refreshToken",
+        objectId: row.id,
+        objectRepr: `${row.tokenPrefix}…`,
+        kind: "change",
+        message: "Revoked.",
+      });
     }
     return rows;
   });
-  for (const row of revoked) deps.events.emit("refresh_token_revoked", { userId: row.userId, tokenId: row.id });
+  for (const row of revoked)
+    deps.events.emit("refresh_token_revoked", { userId: row.userId, tokenId: row.id });
   return revoked.length;
 }
 
@@ -132,9 +153,19 @@ export async function deleteSelectedRefreshTokens(
   requireAdmin(viewer, "delete", "refreshToken");
   return deps.db.transaction().execute(async (tx) => {
     const rows = await findAdminRefreshTokens(tx, ids);
-    await deleteRefreshTokensById(tx, rows.map((row) => row.id));
+    await deleteRefreshTokensById(
+      tx,
+      rows.map((row) => row.id),
+    );
     for (const row of rows) {
-      await recordAdminChange(deps, tx, { actor: viewer.user, model: "refreshToken", objectId: row.id, objectRepr: `${row.tokenPrefix}…`, kind: "delete", message: "Deleted." });
+      await recordAdminChange(deps, tx, {
+        actor: viewer.user,
+        model: "refreshToken",
+        objectId: row.id,
+        objectRepr: `${row.tokenPrefix}…`,
+        kind: "delete",
+        message: "Deleted.",
+      });
     }
     return rows.length;
   });

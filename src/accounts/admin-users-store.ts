@@ -3,7 +3,14 @@
 import { PostgresAdapter, sql, type Expression, type SqlBool } from "kysely";
 import { foldCase, toBool, toDate, type Db } from "./users-store.js";
 
-export const ADMIN_USER_SORT_COLUMNS = ["username", "email", "first_name", "last_name", "is_staff", "date_joined"] as const;
+export const ADMIN_USER_SORT_COLUMNS = [
+  "username",
+  "email",
+  "first_name",
+  "last_name",
+  "is_staff",
+  "date_joined",
+] as const;
 export type AdminUserSortColumn = (typeof ADMIN_USER_SORT_COLUMNS)[number];
 
 export interface AdminUserCriteria {
@@ -59,19 +66,38 @@ function wordMatches(word: string): Expression<SqlBool> {
 function matchingUsers(db: Db, criteria: AdminUserCriteria) {
   let query = db.selectFrom("users");
   for (const word of criteria.words) query = query.where(wordMatches(word));
-  for (const [column, value] of [["users.is_staff", criteria.isStaff], ["users.is_superuser", criteria.isSuperuser], ["users.is_active", criteria.isActive]] as const) {
+  for (const [column, value] of [
+    ["users.is_staff", criteria.isStaff],
+    ["users.is_superuser", criteria.isSuperuser],
+    ["users.is_active", criteria.isActive],
+  ] as const) {
     if (value !== undefined) query = query.where(column, "=", value);
   }
-  for (const [column, value] of [["user_status.verified", criteria.verified], ["user_status.archived", criteria.archived]] as const) {
+  for (const [column, value] of [
+    ["user_status.verified", criteria.verified],
+    ["user_status.archived", criteria.archived],
+  ] as const) {
     if (value === undefined) continue;
     query = query.where((eb) =>
-      eb.exists(eb.selectFrom("user_status").select("user_status.user_id").whereRef("user_status.user_id", "=", "users.id").where(column, "=", value)),
+      eb.exists(
+        eb
+          .selectFrom("user_status")
+          .select("user_status.user_id")
+          .whereRef("user_status.user_id", "=", "users.id")
+          .where(column, "=", value),
+      ),
     );
   }
   const groupId = criteria.groupId;
   if (groupId !== undefined) {
     query = query.where((eb) =>
-      eb.exists(eb.selectFrom("user_groups").select("user_groups.user_id").whereRef("user_groups.user_id", "=", "users.id").where("user_groups.group_id", "=", groupId)),
+      eb.exists(
+        eb
+          .selectFrom("user_groups")
+          .select("user_groups.user_id")
+          .whereRef("user_groups.user_id", "=", "users.id")
+          .where("user_groups.group_id", "=", groupId),
+      ),
     );
   }
   return query;
@@ -95,10 +121,18 @@ function pageIds(db: Db, criteria: AdminUserCriteria, page: AdminUserPageRequest
   const sortKey = sql.ref(SORT_EXPRESSIONS[page.order]);
   if (!page.isSparse) {
     // Ties (same first name, same staff flag) need a fixed order, or rows jump between pages.
-    return matchingUsers(db, criteria).select("users.id").orderBy(sortKey, direction).orderBy("users.id", direction).limit(page.limit).offset(page.offset);
+    return matchingUsers(db, criteria)
+      .select("users.id")
+      .orderBy(sortKey, direction)
+      .orderBy("users.id", direction)
+      .limit(page.limit)
+      .offset(page.offset);
   }
   return db
-    .with((cte) => cte("matches").materialized(), () => matchingUsers(db, criteria).select(["users.id", sortKey.as("sort_key")]))
+    .with(
+      (cte) => cte("matches").materialized(),
+      () => matchingUsers(db, criteria).select(["users.id", sortKey.as("sort_key")]),
+    )
     .selectFrom("matches")
     .select("matches.id")
     .orderBy("matches.sort_key", direction)
@@ -107,14 +141,27 @@ function pageIds(db: Db, criteria: AdminUserCriteria, page: AdminUserPageRequest
     .offset(page.offset);
 }
 
-export async function listUserSummaries(db: Db, criteria: AdminUserCriteria, page: AdminUserPageRequest): Promise<AdminUserSummary[]> {
+export async function listUserSummaries(
+  db: Db,
+  criteria: AdminUserCriteria,
+  page: AdminUserPageRequest,
+): Promise<AdminUserSummary[]> {
   const direction = page.isDescending ? "desc" : "asc";
   const rows = await db
     .selectFrom("users")
     .innerJoin("user_status", "user_status.user_id", "users.id")
     .select([
-      "users.id", "users.username", "users.email", "users.first_name", "users.last_name", "users.is_staff",
-      "users.is_superuser", "users.is_active", "users.date_joined", "user_status.verified", "user_status.archived",
+      "users.id",
+      "users.username",
+      "users.email",
+      "users.first_name",
+      "users.last_name",
+      "users.is_staff",
+      "users.is_superuser",
+      "users.is_active",
+      "users.date_joined",
+      "user_status.verified",
+      "user_status.archived",
     ])
     .where("users.id", "in", pageIds(db, criteria, page))
     .orderBy(sql.ref(SORT_EXPRESSIONS[page.order]), direction)
@@ -136,7 +183,11 @@ export async function listUserSummaries(db: Db, criteria: AdminUserCriteria, pag
 }
 
 /** How many users match, counting no further than `limit`: a count stops early that way. */
-export async function countUserSummaries(db: Db, criteria: AdminUserCriteria, limit?: number): Promise<number> {
+export async function countUserSummaries(
+  db: Db,
+  criteria: AdminUserCriteria,
+  limit?: number,
+): Promise<number> {
   let matches = matchingUsers(db, criteria).select("users.id");
   if (limit !== undefined) matches = matches.limit(limit);
   const row = await db
@@ -153,16 +204,26 @@ export async function countUserSummaries(db: Db, criteria: AdminUserCriteria, li
 export async function estimateUserCount(db: Db): Promise<number | undefined> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
   const { rows } = await sql<{ estimate: number | null }>`
-    select reltuples::bigint as estimate from pg_class where oid = to_regclass('users')`.execute(db);
+    select reltuples::bigint as estimate from pg_class where oid = to_regclass('users')`.execute(
+    db,
+  );
   const estimate = rows[0]?.estimate ?? -1;
   return estimate >= 0 ? estimate : undefined;
 }
 
 // The user form offers every group and permission, as groups-store lists them.
-export type { GroupSummary as GroupChoice, PermissionRecord as PermissionChoice } from "./groups-store.js";
+export type {
+  GroupSummary as GroupChoice,
+  PermissionRecord as PermissionChoice,
+} from "./groups-store.js";
 
 export async function findUserGroupIds(db: Db, userId: number): Promise<number[]> {
-  const rows = await db.selectFrom("user_groups").select("group_id").where("user_id", "=", userId).orderBy("group_id").execute();
+  const rows = await db
+    .selectFrom("user_groups")
+    .select("group_id")
+    .where("user_id", "=", userId)
+    .orderBy("group_id")
+    .execute();
   return rows.map((row) => row.group_id);
 }
 
@@ -176,13 +237,24 @@ export async function findDirectPermissionIds(db: Db, userId: number): Promise<n
   return rows.map((row) => row.permission_id);
 }
 
-export async function replaceUserGroups(db: Db, userId: number, groupIds: readonly number[]): Promise<void> {
+export async function replaceUserGroups(
+  db: Db,
+  userId: number,
+  groupIds: readonly number[],
+): Promise<void> {
   await db.deleteFrom("user_groups").where("user_id", "=", userId).execute();
   if (groupIds.length === 0) return;
-  await db.insertInto("user_groups").values(groupIds.map((groupId) => ({ user_id: userId, group_id: groupId }))).execute();
+  await db
+    .insertInto("user_groups")
+    .values(groupIds.map((groupId) => ({ user_id: userId, group_id: groupId })))
+    .execute();
 }
 
-export async function replaceDirectPermissions(db: Db, userId: number, permissionIds: readonly number[]): Promise<void> {
+export async function replaceDirectPermissions(
+  db: Db,
+  userId: number,
+  permissionIds: readonly number[],
+): Promise<void> {
   await db.deleteFrom("user_permissions").where("user_id", "=", userId).execute();
   if (permissionIds.length === 0) return;
   await db
@@ -195,7 +267,10 @@ export async function replaceDirectPermissions(db: Db, userId: number, permissio
 export async function findEmailOwnerIds(db: Db, email: string): Promise<number[]> {
   const key = foldCase(email);
   const primary = db.selectFrom("users").select("id").where("email_key", "=", key);
-  const secondary = db.selectFrom("user_status").select("user_id as id").where("secondary_email_key", "=", key);
+  const secondary = db
+    .selectFrom("user_status")
+    .select("user_id as id")
+    .where("secondary_email_key", "=", key);
   const rows = await primary.union(secondary).execute();
   return rows.map((row) => row.id);
 }
@@ -205,7 +280,9 @@ export async function findUsernameOwnerIds(db: Db, username: string): Promise<nu
   const rows = await db
     .selectFrom("users")
     .select("id")
-    .where((eb) => eb.or([eb("username", "=", username), eb("username_key", "=", foldCase(username))]))
+    .where((eb) =>
+      eb.or([eb("username", "=", username), eb("username_key", "=", foldCase(username))]),
+    )
     .execute();
   return rows.map((row) => row.id);
 }
@@ -216,7 +293,11 @@ export interface RefreshTokenPreview {
 }
 
 /** How many refresh tokens the user has, and the display prefixes of the newest `limit`. */
-export async function previewUserRefreshTokens(db: Db, userId: number, limit: number): Promise<RefreshTokenPreview> {
+export async function previewUserRefreshTokens(
+  db: Db,
+  userId: number,
+  limit: number,
+): Promise<RefreshTokenPreview> {
   const count = await db
     .selectFrom("refresh_tokens")
     .select((eb) => eb.fn.countAll<number | string>().as("count"))

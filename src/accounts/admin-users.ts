@@ -1,7 +1,13 @@
 // What staff do to accounts in the admin site: the same validation, hashing, status rows and
 // token revocation as the API, each change recorded in the admin log in the transaction making it.
 import type { Deps } from "../deps.js";
-import { objectHistory, recordAdminChange, requireAdmin, type AdminLogEntry, type AdminViewer } from "./admin-access.js";
+import {
+  objectHistory,
+  recordAdminChange,
+  requireAdmin,
+  type AdminLogEntry,
+  type AdminViewer,
+} from "./admin-access.js";
 import { deleteUserAdminSessions } from "./admin-store.js";
 import {
   ADMIN_USER_SORT_COLUMNS,
@@ -20,17 +26,36 @@ import {
   type PermissionChoice,
   type RefreshTokenPreview,
 } from "./admin-users-store.js";
-import { cleanUserChange, describeUserChange, isUniqueViolation, summarizePasswordHash, uniqueViolationError, type AdminUserChange } from "./admin-user-form.js";
+import {
+  cleanUserChange,
+  describeUserChange,
+  isUniqueViolation,
+  summarizePasswordHash,
+  uniqueViolationError,
+  type AdminUserChange,
+} from "./admin-user-form.js";
 import { AccountsError, FieldErrors, MESSAGES } from "./errors.js";
 import { findAllGroups, listPermissions } from "./groups-store.js";
 import { cleanPasswordPair } from "./password-reset.js";
 import { cleanNewPasswords } from "./registration.js";
 import { endAllSessions } from "./sessions.js";
 import type { User } from "./types.js";
-import { deleteUser, findUserById, insertUser, lockEmailAddress, updateUser, updateUserStatus } from "./users-store.js";
+import {
+  deleteUser,
+  findUserById,
+  insertUser,
+  lockEmailAddress,
+  updateUser,
+  updateUserStatus,
+} from "./users-store.js";
 import { emailErrors, normalizeEmail, normalizeUsername, usernameErrors } from "./validation.js";
 
-export type { AdminUserSortColumn, AdminUserSummary, GroupChoice, PermissionChoice } from "./admin-users-store.js";
+export type {
+  AdminUserSortColumn,
+  AdminUserSummary,
+  GroupChoice,
+  PermissionChoice,
+} from "./admin-users-store.js";
 export { ADMIN_USER_SORT_COLUMNS } from "./admin-users-store.js";
 export type { AdminUserChange, PasswordSummary } from "./admin-user-form.js";
 
@@ -48,7 +73,12 @@ export async function changeOwnPassword(
 ): Promise<void> {
   if (!(await deps.passwords.verify(input.oldPassword, user.passwordHash))) {
     throw new AccountsError({
-      old_password: [{ message: "Your old password was entered incorrectly. Please enter it again.", code: "password_incorrect" }],
+      old_password: [
+        {
+          message: "Your old password was entered incorrectly. Please enter it again.",
+          code: "password_incorrect",
+        },
+      ],
     });
   }
   const password = cleanPasswordPair(deps, user, input);
@@ -60,7 +90,11 @@ export async function changeOwnPassword(
 }
 
 /** "Log out everywhere": refresh tokens revoked, access tokens refused, admin sessions ended. */
-export async function logOutEverywhere(deps: Pick<Deps, "db" | "clock">, tx: Deps["db"], user: User): Promise<void> {
+export async function logOutEverywhere(
+  deps: Pick<Deps, "db" | "clock">,
+  tx: Deps["db"],
+  user: User,
+): Promise<void> {
   await endAllSessions(deps, tx, user);
   await deleteUserAdminSessions(tx, user.id);
 }
@@ -97,17 +131,25 @@ function parseOrder(order: string): AdminUserPage["order"] {
   const isDescending = order.startsWith("-");
   const name = isDescending ? order.slice(1) : order;
   const column = ADMIN_USER_SORT_COLUMNS.find((candidate) => candidate === name);
-  return column === undefined ? { column: "username", isDescending: false } : { column, isDescending };
+  return column === undefined
+    ? { column: "username", isDescending: false }
+    : { column, isDescending };
 }
 
 function isUnfiltered(criteria: AdminUserCriteria): boolean {
-  return Object.entries(criteria).every(([key, value]) => (key === "words" ? criteria.words.length === 0 : value === undefined));
+  return Object.entries(criteria).every(([key, value]) =>
+    key === "words" ? criteria.words.length === 0 : value === undefined,
+  );
 }
 
-async function countForList(deps: AdminDeps, criteria: AdminUserCriteria): Promise<{ count: number; kind: CountKind }> {
+async function countForList(
+  deps: AdminDeps,
+  criteria: AdminUserCriteria,
+): Promise<{ count: number; kind: CountKind }> {
   if (isUnfiltered(criteria)) {
     const estimate = await estimateUserCount(deps.db);
-    if (estimate !== undefined && estimate > COUNT_LIMIT) return { count: estimate, kind: "estimated" };
+    if (estimate !== undefined && estimate > COUNT_LIMIT)
+      return { count: estimate, kind: "estimated" };
     return { count: await countUserSummaries(deps.db, criteria), kind: "exact" };
   }
   const count = await countUserSummaries(deps.db, criteria, COUNT_LIMIT + 1);
@@ -115,12 +157,19 @@ async function countForList(deps: AdminDeps, criteria: AdminUserCriteria): Promi
 }
 
 /** One page of users, searched (every word in username, names or email), filtered and sorted. */
-export async function listUsersForAdmin(deps: AdminDeps, viewer: AdminViewer, query: AdminUserListQuery): Promise<AdminUserPage> {
+export async function listUsersForAdmin(
+  deps: AdminDeps,
+  viewer: AdminViewer,
+  query: AdminUserListQuery,
+): Promise<AdminUserPage> {
   requireAdmin(viewer, "view", "user");
   const { search, order: orderText, page: requestedPage, ...filters } = query;
   // A bounded number of words keeps one request from building an enormous query.
   // PostgreSQL text cannot hold NUL, so such a character matches nothing and must not reach it.
-  const words = search.replaceAll("\u0000", "").split(/\s+/).filter((word) => word !== "");
+  const words = search
+    .replaceAll("\u0000", "")
+    .split(/\s+/)
+    .filter((word) => word !== "");
   const criteria: AdminUserCriteria = { ...filters, words: words.slice(0, 10) };
   const order = parseOrder(orderText);
   const page = Number.isSafeInteger(requestedPage) && requestedPage >= 1 ? requestedPage : 1;
@@ -148,9 +197,15 @@ export async function listUsersForAdmin(deps: AdminDeps, viewer: AdminViewer, qu
 }
 
 /** Groups and permissions to pick from (filters, the change form). */
-export async function adminUserChoices(deps: Pick<Deps, "db">, viewer: AdminViewer): Promise<{ groups: GroupChoice[]; permissions: PermissionChoice[] }> {
+export async function adminUserChoices(
+  deps: Pick<Deps, "db">,
+  viewer: AdminViewer,
+): Promise<{ groups: GroupChoice[]; permissions: PermissionChoice[] }> {
   requireAdmin(viewer, "view", "user");
-  const [groups, permissions] = await Promise.all([findAllGroups(deps.db), listPermissions(deps.db)]);
+  const [groups, permissions] = await Promise.all([
+    findAllGroups(deps.db),
+    listPermissions(deps.db),
+  ]);
   return { groups, permissions };
 }
 
@@ -159,8 +214,32 @@ export async function adminUserChoices(deps: Pick<Deps, "db">, viewer: AdminView
 export type AdminUserDetail = Omit<User, "passwordHash" | "tokensValidAfter">;
 
 function withoutSecrets(user: User): AdminUserDetail {
-  const { id, username, firstName, lastName, email, isStaff, isActive, isSuperuser, dateJoined, lastLogin, status } = user;
-  return { id, username, firstName, lastName, email, isStaff, isActive, isSuperuser, dateJoined, lastLogin, status };
+  const {
+    id,
+    username,
+    firstName,
+    lastName,
+    email,
+    isStaff,
+    isActive,
+    isSuperuser,
+    dateJoined,
+    lastLogin,
+    status,
+  } = user;
+  return {
+    id,
+    username,
+    firstName,
+    lastName,
+    email,
+    isStaff,
+    isActive,
+    isSuperuser,
+    dateJoined,
+    lastLogin,
+    status,
+  };
 }
 
 /** The user with memberships and a password summary (never the hash); undefined when absent. */
@@ -168,11 +247,23 @@ export async function getUserForAdmin(deps: Pick<Deps, "db">, viewer: AdminViewe
   requireAdmin(viewer, "view", "user");
   const user = await findUserById(deps.db, id);
   if (user === undefined) return undefined;
-  const [groupIds, permissionIds] = await Promise.all([findUserGroupIds(deps.db, id), findDirectPermissionIds(deps.db, id)]);
-  return { user: withoutSecrets(user), groupIds, permissionIds, password: summarizePasswordHash(user.passwordHash) };
+  const [groupIds, permissionIds] = await Promise.all([
+    findUserGroupIds(deps.db, id),
+    findDirectPermissionIds(deps.db, id),
+  ]);
+  return {
+    user: withoutSecrets(user),
+    groupIds,
+    permissionIds,
+    password: summarizePasswordHash(user.passwordHash),
+  };
 }
 
-export function userHistory(deps: Pick<Deps, "db">, viewer: AdminViewer, id: number): Promise<AdminLogEntry[]> {
+export function userHistory(
+  deps: Pick<Deps, "db">,
+  viewer: AdminViewer,
+  id: number,
+): Promise<AdminLogEntry[]> {
   requireAdmin(viewer, "view", "user");
   return objectHistory(deps, "user", id);
 }
@@ -190,21 +281,42 @@ export async function addUserFromAdmin(
   const errors = new FieldErrors();
   const username = normalizeUsername(input.username);
   for (const detail of usernameErrors(username)) errors.add("username", detail);
-  if (!errors.has("username") && (await findUsernameOwnerIds(deps.db, username)).length > 0) errors.add("username", MESSAGES.usernameTaken());
+  if (!errors.has("username") && (await findUsernameOwnerIds(deps.db, username)).length > 0)
+    errors.add("username", MESSAGES.usernameTaken());
   const email = normalizeEmail(input.email);
   for (const detail of emailErrors(email)) errors.add("email", detail);
-  if (!errors.has("email") && (await findEmailOwnerIds(deps.db, email)).length > 0) errors.add("email", MESSAGES.primaryEmailTaken());
-  const attributes = { ...(errors.has("username") ? {} : { username }), ...(errors.has("email") ? {} : { email }) };
-  const password = cleanNewPasswords(deps, errors, input, attributes, { first: "password1", second: "password2" });
+  if (!errors.has("email") && (await findEmailOwnerIds(deps.db, email)).length > 0)
+    errors.add("email", MESSAGES.primaryEmailTaken());
+  const attributes = {
+    ...(errors.has("username") ? {} : { username }),
+    ...(errors.has("email") ? {} : { email }),
+  };
+  const password = cleanNewPasswords(deps, errors, input, attributes, {
+    first: "password1",
+    second: "password2",
+  });
   errors.throwIfAny();
   if (password === undefined) throw new Error("clean passwords expected");
   const passwordHash = await deps.passwords.hash(password);
   try {
     return await deps.db.transaction().execute(async (tx) => {
       await lockEmailAddress(tx, email);
-      if ((await findEmailOwnerIds(tx, email)).length > 0) throw new AccountsError({ email: [MESSAGES.primaryEmailTaken()] });
-      const id = await insertUser(tx, { username, email, passwordHash, dateJoined: deps.clock.now() });
-      await recordAdminChange(deps, tx, { actor: viewer.user, model: "user", objectId: id, objectRepr: username, kind: "add", message: "Added." });
+      if ((await findEmailOwnerIds(tx, email)).length > 0)
+        throw new AccountsError({ email: [MESSAGES.primaryEmailTaken()] });
+      const id = await insertUser(tx, {
+        username,
+        email,
+        passwordHash,
+        dateJoined: deps.clock.now(),
+      });
+      await recordAdminChange(deps, tx, {
+        actor: viewer.user,
+        model: "user",
+        objectId: id,
+        objectRepr: username,
+        kind: "add",
+        message: "Added.",
+      });
       const created = await findUserById(tx, id);
       if (created === undefined) throw new Error("inserted user not found");
       return created;
@@ -229,21 +341,41 @@ export async function changeUserFromAdmin(
   requireAdmin(viewer, "change", "user");
   const current = await findUserById(deps.db, id);
   if (current === undefined) return undefined;
-  const [groupIds, permissionIds] = await Promise.all([findUserGroupIds(deps.db, id), findDirectPermissionIds(deps.db, id)]);
-  const cleaned = await cleanUserChange(deps, viewer, { user: current, groupIds, permissionIds }, input);
+  const [groupIds, permissionIds] = await Promise.all([
+    findUserGroupIds(deps.db, id),
+    findDirectPermissionIds(deps.db, id),
+  ]);
+  const cleaned = await cleanUserChange(
+    deps,
+    viewer,
+    { user: current, groupIds, permissionIds },
+    input,
+  );
   try {
     await deps.db.transaction().execute(async (tx) => {
       await cleaned.apply(tx);
       if (current.isActive && !cleaned.values.isActive) await logOutEverywhere(deps, tx, current);
-      const message = describeUserChange(cleaned.changedFields, cleaned.changedStatusFields, cleaned.values.username);
-      await recordAdminChange(deps, tx, { actor: viewer.user, model: "user", objectId: id, objectRepr: cleaned.values.username, kind: "change", message });
+      const message = describeUserChange(
+        cleaned.changedFields,
+        cleaned.changedStatusFields,
+        cleaned.values.username,
+      );
+      await recordAdminChange(deps, tx, {
+        actor: viewer.user,
+        model: "user",
+        objectId: id,
+        objectRepr: cleaned.values.username,
+        kind: "change",
+        message,
+      });
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw uniqueViolationError(error);
     throw error;
   }
   const changed = await findUserById(deps.db, id);
-  if (changed !== undefined && !current.status.verified && changed.status.verified) deps.events.emit("user_verified", { user: changed });
+  if (changed !== undefined && !current.status.verified && changed.status.verified)
+    deps.events.emit("user_verified", { user: changed });
   return changed;
 }
 
@@ -261,8 +393,16 @@ export async function setUserPasswordFromAdmin(
   const user = await findUserById(deps.db, id);
   if (user === undefined) return undefined;
   const errors = new FieldErrors();
-  const attributes = { username: user.username, first_name: user.firstName, last_name: user.lastName, email: user.email };
-  const password = cleanNewPasswords(deps, errors, input, attributes, { first: "password1", second: "password2" });
+  const attributes = {
+    username: user.username,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    email: user.email,
+  };
+  const password = cleanNewPasswords(deps, errors, input, attributes, {
+    first: "password1",
+    second: "password2",
+  });
   errors.throwIfAny();
   if (password === undefined) throw new Error("clean passwords expected");
   const passwordHash = await deps.passwords.hash(password);
@@ -270,7 +410,14 @@ export async function setUserPasswordFromAdmin(
     await updateUser(tx, id, { passwordHash });
     await endAllSessions(deps, tx, user);
     if (user.id !== viewer.user.id) await deleteUserAdminSessions(tx, id);
-    await recordAdminChange(deps, tx, { actor: viewer.user, model: "user", objectId: id, objectRepr: user.username, kind: "change", message: "Changed password." });
+    await recordAdminChange(deps, tx, {
+      actor: viewer.user,
+      model: "user",
+      objectId: id,
+      objectRepr: user.username,
+      kind: "change",
+      message: "Changed password.",
+    });
   });
   return user;
 }
@@ -285,20 +432,33 @@ export interface DeletionPreview {
 }
 
 /** What deleting these users takes with them (for the confirmation page); absent ids are skipped. */
-export async function previewUserDeletion(deps: Pick<Deps, "db">, viewer: AdminViewer, ids: readonly number[]): Promise<DeletionPreview[]> {
+export async function previewUserDeletion(
+  deps: Pick<Deps, "db">,
+  viewer: AdminViewer,
+  ids: readonly number[],
+): Promise<DeletionPreview[]> {
   requireAdmin(viewer, "delete", "user");
   const previews: DeletionPreview[] = [];
   for (const id of ids) {
     const user = await findUserById(deps.db, id);
     if (user === undefined) continue;
     const refreshTokens = await previewUserRefreshTokens(deps.db, id, 20);
-    previews.push({ id, username: user.username, statusRepr: `${user.username} - status`, refreshTokens });
+    previews.push({
+      id,
+      username: user.username,
+      statusRepr: `${user.username} - status`,
+      refreshTokens,
+    });
   }
   return previews;
 }
 
 /** Deletes the users with their status rows and refresh tokens; returns the usernames deleted. */
-export async function deleteUsersFromAdmin(deps: AdminDeps, viewer: AdminViewer, ids: readonly number[]): Promise<string[]> {
+export async function deleteUsersFromAdmin(
+  deps: AdminDeps,
+  viewer: AdminViewer,
+  ids: readonly number[],
+): Promise<string[]> {
   requireAdmin(viewer, "delete", "user");
   return deps.db.transaction().execute(async (tx) => {
     const deleted: string[] = [];
@@ -306,7 +466,14 @@ export async function deleteUsersFromAdmin(deps: AdminDeps, viewer: AdminViewer,
       const user = await findUserById(tx, id);
       if (user === undefined) continue;
       // Logged before the row goes, so deleting oneself leaves an entry too (its actor set null).
-      await recordAdminChange(deps, tx, { actor: viewer.user, model: "user", objectId: id, objectRepr: user.username, kind: "delete", message: "Deleted." });
+      await recordAdminChange(deps, tx, {
+        actor: viewer.user,
+        model: "user",
+        objectId: id,
+        objectRepr: user.username,
+        kind: "delete",
+        message: "Deleted.",
+      });
       await deleteUser(tx, id);
       deleted.push(user.username);
     }
@@ -314,10 +481,20 @@ export async function deleteUsersFromAdmin(deps: AdminDeps, viewer: AdminViewer,
   });
 }
 
-export const BULK_USER_ACTIONS = ["activate", "deactivate", "mark_verified", "log_out_everywhere"] as const;
+export const BULK_USER_ACTIONS = [
+  "activate",
+  "deactivate",
+  "mark_verified",
+  "log_out_everywhere",
+] as const;
 export type BulkUserAction = (typeof BULK_USER_ACTIONS)[number];
 
-async function applyToOne(deps: AdminDeps, tx: Deps["db"], action: BulkUserAction, user: User): Promise<string | undefined> {
+async function applyToOne(
+  deps: AdminDeps,
+  tx: Deps["db"],
+  action: BulkUserAction,
+  user: User,
+): Promise<string | undefined> {
   switch (action) {
     case "activate":
       if (user.isActive) return undefined;
@@ -355,13 +532,23 @@ export async function applyBulkUserAction(
       const user = await findUserById(tx, id);
       const message = user === undefined ? undefined : await applyToOne(deps, tx, action, user);
       if (user === undefined || message === undefined) continue;
-      await recordAdminChange(deps, tx, { actor: viewer.user, model: "user", objectId: id, objectRepr: user.username, kind: "change", message });
+      await recordAdminChange(deps, tx, {
+        actor: viewer.user,
+        model: "user",
+        objectId: id,
+        objectRepr: user.username,
+        kind: "change",
+        message,
+      });
       users.push(user);
     }
     return users;
   });
   if (action === "mark_verified") {
-    for (const user of changed) deps.events.emit("user_verified", { user: { ...user, status: { ...user.status, verified: true } } });
+    for (const user of changed)
+      deps.events.emit("user_verified", {
+        user: { ...user, status: { ...user.status, verified: true } },
+      });
   }
   return changed;
 }

@@ -31,15 +31,24 @@ export function cleanEmailArgument(raw: string, argument = "email"): string {
   return email;
 }
 
-export async function findUserByAnyEmail(deps: Pick<Deps, "db">, email: string): Promise<User | undefined> {
-  return (await findUserByEmail(deps.db, email)) ?? (await findUserBySecondaryEmail(deps.db, email));
+export async function findUserByAnyEmail(
+  deps: Pick<Deps, "db">,
+  email: string,
+): Promise<User | undefined> {
+  return (
+    (await findUserByEmail(deps.db, email)) ?? (await findUserBySecondaryEmail(deps.db, email))
+  );
 }
 
 /**
  * Mails a new activation link to the primary address. With PREVENT_USER_ENUMERATION the
  * answer is the same whatever the account's state, and the mail is queued.
  */
-export async function resendActivationEmail(deps: VerificationDeps, rawEmail: string, origin: RequestOrigin) {
+export async function resendActivationEmail(
+  deps: VerificationDeps,
+  rawEmail: string,
+  origin: RequestOrigin,
+) {
   const email = cleanEmailArgument(rawEmail);
   const user = await findUserByAnyEmail(deps, email);
   const isHidden = deps.config.accounts.preventUserEnumeration;
@@ -51,8 +60,15 @@ export async function resendActivationEmail(deps: VerificationDeps, rawEmail: st
   if (!user.isActive && isHidden) return;
   const token = actionToken(deps, "activation", user);
   const delivery = isHidden ? "queued" : emailDelivery(deps.config);
-  await deps.db.transaction().execute((tx) =>
-    sendAccountEmail(deps, tx, { kind: "activationResend", to: user.email, user, token, origin }, delivery),
-  );
+  await deps.db
+    .transaction()
+    .execute((tx) =>
+      sendAccountEmail(
+        deps,
+        tx,
+        { kind: "activationResend", to: user.email, user, token, origin },
+        delivery,
+      ),
+    );
   deps.outbox.nudge();
 }

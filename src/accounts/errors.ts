@@ -26,7 +26,10 @@ export const CATALOGUE = {
     message: "You need to setup a secondary email to proceed.",
     code: "secondary_email_required",
   },
-  PASSWORD_ALREADY_SET: { message: "Password already set for account.", code: "password_already_set" },
+  PASSWORD_ALREADY_SET: {
+    message: "Password already set for account.",
+    code: "password_already_set",
+  },
   RATE_LIMITED: { message: "Too many attempts. Try again later.", code: "rate_limited" },
 } as const satisfies Record<string, ErrorDetail>;
 

@@ -57,7 +57,11 @@ export async function findAllGroups(db: Db): Promise<GroupSummary[]> {
 }
 
 export async function findGroupById(db: Db, id: number): Promise<GroupRecord | undefined> {
-  const group = await db.selectFrom("groups").select(["id", "name"]).where("id", "=", id).executeTakeFirst();
+  const group = await db
+    .selectFrom("groups")
+    .select(["id", "name"])
+    .where("id", "=", id)
+    .executeTakeFirst();
   if (group === undefined) return undefined;
   const links = await db
     .selectFrom("group_permissions")
@@ -90,12 +94,18 @@ export async function updateGroupName(db: Db, id: number, name: string): Promise
   await db.updateTable("groups").set({ name }).where("id", "=", id).execute();
 }
 
-export async function replaceGroupPermissions(db: Db, groupId: number, permissionIds: readonly number[]): Promise<void> {
+export async function replaceGroupPermissions(
+  db: Db,
+  groupId: number,
+  permissionIds: readonly number[],
+): Promise<void> {
   await db.deleteFrom("group_permissions").where("group_id", "=", groupId).execute();
   if (permissionIds.length === 0) return;
   await db
     .insertInto("group_permissions")
-    .values(permissionIds.map((permissionId) => ({ group_id: groupId, permission_id: permissionId })))
+    .values(
+      permissionIds.map((permissionId) => ({ group_id: groupId, permission_id: permissionId })),
+    )
     .execute();
 }
 
@@ -121,5 +131,10 @@ export async function listPermissions(db: Db): Promise<PermissionRecord[]> {
     .orderBy("content_type")
     .orderBy("codename")
     .execute();
-  return rows.map((row) => ({ id: row.id, name: row.name, codename: row.codename, contentType: row.content_type }));
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    codename: row.codename,
+    contentType: row.content_type,
+  }));
 }

@@ -23,7 +23,11 @@ interface OutboxDeps {
   config: Config;
   db: Db;
   clock: Clock;
-  log: { info: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
+  log: {
+    info: (obj: object, msg: string) => void;
+    warn: (obj: object, msg: string) => void;
+    error: (obj: object, msg: string) => void;
+  };
   emails: EmailRenderer;
   mailTransport: MailTransport;
 }
@@ -62,7 +66,8 @@ function isAllowedHost(config: Config, hostWithPort: string): boolean {
     (pattern) =>
       pattern === "*" ||
       pattern.toLowerCase() === host ||
-      (pattern.startsWith(".") && (host.endsWith(pattern.toLowerCase()) || host === pattern.slice(1).toLowerCase())),
+      (pattern.startsWith(".") &&
+        (host.endsWith(pattern.toLowerCase()) || host === pattern.slice(1).toLowerCase())),
   );
 }
 
@@ -70,7 +75,12 @@ function isAllowedHost(config: Config, hostWithPort: string): boolean {
  * Writes the email to the outbox inside `tx`. With delivery "now" it is sent before the caller
  * commits; a failed send throws EMAIL_FAIL so the caller's transaction rolls back.
  */
-export async function sendAccountEmail(deps: OutboxDeps, tx: Db, email: AccountEmail, delivery: Delivery): Promise<void> {
+export async function sendAccountEmail(
+  deps: OutboxDeps,
+  tx: Db,
+  email: AccountEmail,
+  delivery: Delivery,
+): Promise<void> {
   const now = deps.clock.now();
   const domain = linkDomain(deps.config, email.origin);
   const rendered = await deps.emails.render(email.kind, {
@@ -87,14 +97,21 @@ export async function sendAccountEmail(deps: OutboxDeps, tx: Db, email: AccountE
     port: /:(\d+)$/.exec(domain)?.[1] ?? (email.origin.isSecure ? "443" : "80"),
     path: deps.config.mail.paths[email.kind],
     timestamp: now.getTime() / 1000,
-    request: { host: email.origin.host ?? domain, scheme: email.origin.isSecure ? "https" : "http" },
+    request: {
+      host: email.origin.host ?? domain,
+      scheme: email.origin.isSecure ? "https" : "http",
+    },
   });
   const message = { recipients: [email.to], ...rendered };
   const lockedUntil = delivery === "now" ? new Date(now.getTime() + LEASE_MS) : null;
   const id = await insertOutboxMessage(tx, { ...message, createdAt: now, lockedUntil });
   if (delivery === "queued") return;
   try {
-    await deps.mailTransport.send({ to: message.recipients, from: deps.config.mail.from, ...rendered });
+    await deps.mailTransport.send({
+      to: message.recipients,
+      from: deps.config.mail.from,
+      ...rendered,
+    });
   } catch (error) {
     deps.log.warn({ err: error, outboxId: id }, "email delivery failed");
     throw AccountsError.of("EMAIL_FAIL");
@@ -138,7 +155,10 @@ export function createOutboxWorker(deps: OutboxDeps): OutboxWorker {
       const isFinal = attempts >= deps.config.mail.maxDeliveryAttempts;
       const nextAttemptAt = new Date(deps.clock.now().getTime() + backoffMs(attempts));
       await markOutboxAttemptFailed(deps.db, id, { error: String(error), nextAttemptAt, isFinal });
-      deps.log.warn({ err: error, outboxId: id, attempts, isFinal }, "queued email delivery failed");
+      deps.log.warn(
+        { err: error, outboxId: id, attempts, isFinal },
+        "queued email delivery failed",
+      );
       return false;
     }
     await markOutboxMessageSent(deps.db, id, deps.clock.now());

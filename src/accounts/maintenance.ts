@@ -14,14 +14,21 @@ export async function changeUserPassword(
 ): Promise<void> {
   const user = await findUserByUsername(deps.db, username);
   if (user === undefined) {
-    throw new AccountsError({ username: [{ message: `user '${username}' does not exist`, code: "not_found" }] });
+    throw new AccountsError({
+      username: [{ message: `user '${username}' does not exist`, code: "not_found" }],
+    });
   }
   const errors = new FieldErrors();
   cleanNewPasswords(
     deps,
     errors,
     { password1: password, password2: password },
-    { username: user.username, email: user.email, first_name: user.firstName, last_name: user.lastName },
+    {
+      username: user.username,
+      email: user.email,
+      first_name: user.firstName,
+      last_name: user.lastName,
+    },
     { first: "password", second: "password" },
   );
   errors.throwIfAny();
@@ -39,7 +46,9 @@ export async function clearRefreshTokens(
 ): Promise<{ revoked: number; expired: number }> {
   const revoked = await deleteRevokedRefreshTokens(deps.db);
   if (!options.includeExpired) return { revoked, expired: 0 };
-  const cutoff = new Date(deps.clock.now().getTime() - deps.config.jwt.refreshExpirationDeltaSeconds * 1000);
+  const cutoff = new Date(
+    deps.clock.now().getTime() - deps.config.jwt.refreshExpirationDeltaSeconds * 1000,
+  );
   const expired = await deleteRefreshTokensCreatedBefore(deps.db, cutoff);
   return { revoked, expired };
 }

@@ -26,7 +26,14 @@ function toMessage(row: Selectable<MailOutboxTable>): OutboxMessage {
 
 export async function insertOutboxMessage(
   db: Db,
-  message: { recipients: string[]; subject: string; text: string; html: string; createdAt: Date; lockedUntil: Date | null },
+  message: {
+    recipients: string[];
+    subject: string;
+    text: string;
+    html: string;
+    createdAt: Date;
+    lockedUntil: Date | null;
+  },
 ): Promise<number> {
   const row = await db
     .insertInto("mail_outbox")
@@ -51,7 +58,12 @@ export async function insertOutboxMessage(
 export async function markOutboxMessageSent(db: Db, id: number, sentAt: Date): Promise<void> {
   await db
     .updateTable("mail_outbox")
-    .set((eb) => ({ status: "sent", sent_at: sentAt, locked_until: null, attempts: eb("attempts", "+", 1) }))
+    .set((eb) => ({
+      status: "sent",
+      sent_at: sentAt,
+      locked_until: null,
+      attempts: eb("attempts", "+", 1),
+    }))
     .where("id", "=", id)
     .execute();
 }
@@ -106,11 +118,18 @@ export async function claimOutboxMessage(
     .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return undefined;
-  const row = await db.selectFrom("mail_outbox").selectAll().where("id", "=", id).executeTakeFirst();
+  const row = await db
+    .selectFrom("mail_outbox")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirst();
   return row === undefined ? undefined : toMessage(row);
 }
 
-export async function countOutboxMessages(db: Db, status: "pending" | "sent" | "failed"): Promise<number> {
+export async function countOutboxMessages(
+  db: Db,
+  status: "pending" | "sent" | "failed",
+): Promise<number> {
   const row = await db
     .selectFrom("mail_outbox")
     .select((eb) => eb.fn.countAll<number | string>().as("count"))

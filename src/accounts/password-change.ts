@@ -15,11 +15,16 @@ export interface PasswordChangeInput {
 
 /** Throws UNAUTHENTICATED, NOT_VERIFIED, `oldPassword` INVALID_PASSWORD or field errors. */
 export async function changePassword(
-  deps: Pick<Deps, "config" | "db" | "clock" | "passwords" | "passwordPolicy" | "accessTokens" | "events">,
+  deps: Pick<
+    Deps,
+    "config" | "db" | "clock" | "passwords" | "passwordPolicy" | "accessTokens" | "events"
+  >,
   viewer: User | undefined,
   input: PasswordChangeInput,
 ) {
-  const user = await guardAccount(deps, viewer, { password: { value: input.oldPassword, argument: "oldPassword" } });
+  const user = await guardAccount(deps, viewer, {
+    password: { value: input.oldPassword, argument: "oldPassword" },
+  });
   const password = cleanPasswordPair(deps, user, input);
   const passwordHash = await deps.passwords.hash(password);
   const tokensValidAfter = await deps.db.transaction().execute(async (tx) => {
@@ -29,5 +34,8 @@ export async function changePassword(
   });
   const changed: User = { ...user, passwordHash, tokensValidAfter };
   deps.events.emit("token_issued", { user: changed });
-  return { access: issueAccessToken(deps, changed), refreshToken: refreshTokenMinter(deps, user.id) };
+  return {
+    access: issueAccessToken(deps, changed),
+    refreshToken: refreshTokenMinter(deps, user.id),
+  };
 }

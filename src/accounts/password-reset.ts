@@ -12,22 +12,44 @@ import { updateUser, updateUserStatus } from "./users-store.js";
 
 type ResetDeps = Pick<
   Deps,
-  "config" | "db" | "clock" | "emails" | "mailTransport" | "log" | "events" | "outbox" | "passwords" | "passwordPolicy"
+  | "config"
+  | "db"
+  | "clock"
+  | "emails"
+  | "mailTransport"
+  | "log"
+  | "events"
+  | "outbox"
+  | "passwords"
+  | "passwordPolicy"
 >;
 
 /**
  * Mails a reset link to the address given (primary or secondary). Unknown addresses and
  * inactive accounts get the same answer and no mail.
  */
-export async function requestPasswordReset(deps: ResetDeps, rawEmail: string, origin: RequestOrigin) {
+export async function requestPasswordReset(
+  deps: ResetDeps,
+  rawEmail: string,
+  origin: RequestOrigin,
+) {
   const email = cleanEmailArgument(rawEmail);
   const user = await findUserByAnyEmail(deps, email);
   if (user === undefined || !user.isActive) return;
   const token = actionToken(deps, "password_reset", user);
-  const delivery = deps.config.accounts.preventUserEnumeration ? "queued" : emailDelivery(deps.config);
-  await deps.db.transaction().execute((tx) =>
-    sendAccountEmail(deps, tx, { kind: "passwordReset", to: email, user, token, origin }, delivery),
-  );
+  const delivery = deps.config.accounts.preventUserEnumeration
+    ? "queued"
+    : emailDelivery(deps.config);
+  await deps.db
+    .transaction()
+    .execute((tx) =>
+      sendAccountEmail(
+        deps,
+        tx,
+        { kind: "passwordReset", to: email, user, token, origin },
+        delivery,
+      ),
+    );
   deps.outbox.nudge();
 }
 
@@ -38,11 +60,20 @@ export interface NewPasswordInput {
 }
 
 function passwordAttributes(user: User) {
-  return { username: user.username, first_name: user.firstName, last_name: user.lastName, email: user.email };
+  return {
+    username: user.username,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    email: user.email,
+  };
 }
 
 /** Validates the two new passwords against the user; field errors under newPassword1/2. */
-export function cleanPasswordPair(deps: Pick<Deps, "passwordPolicy">, user: User, pair: { newPassword1: string; newPassword2: string }): string {
+export function cleanPasswordPair(
+  deps: Pick<Deps, "passwordPolicy">,
+  user: User,
+  pair: { newPassword1: string; newPassword2: string },
+): string {
   const errors = new FieldErrors();
   const password = cleanNewPasswords(
     deps,
@@ -74,7 +105,9 @@ async function setPasswordFromToken(deps: ResetDeps, input: NewPasswordInput, ac
     if (!user.status.verified) await updateUserStatus(tx, user.id, { verified: true });
   });
   if (!user.status.verified) {
-    deps.events.emit("user_verified", { user: { ...user, status: { ...user.status, verified: true } } });
+    deps.events.emit("user_verified", {
+      user: { ...user, status: { ...user.status, verified: true } },
+    });
   }
 }
 

@@ -17,7 +17,13 @@ import {
   lockEmailAddress,
   type NewUser,
 } from "./users-store.js";
-import { emailErrors, nameErrors, normalizeEmail, normalizeUsername, usernameErrors } from "./validation.js";
+import {
+  emailErrors,
+  nameErrors,
+  normalizeEmail,
+  normalizeUsername,
+  usernameErrors,
+} from "./validation.js";
 
 /** Model fields that register may take (REGISTER_MUTATION_FIELDS[_OPTIONAL]). */
 export const REGISTERABLE_FIELDS = ["username", "email", "first_name", "last_name"] as const;
@@ -34,7 +40,17 @@ export interface RegistrationInput {
 
 type RegisterDeps = Pick<
   Deps,
-  "config" | "db" | "clock" | "passwords" | "passwordPolicy" | "accessTokens" | "emails" | "mailTransport" | "log" | "events" | "outbox"
+  | "config"
+  | "db"
+  | "clock"
+  | "passwords"
+  | "passwordPolicy"
+  | "accessTokens"
+  | "emails"
+  | "mailTransport"
+  | "log"
+  | "events"
+  | "outbox"
 >;
 
 interface CleanedRegistration {
@@ -45,7 +61,10 @@ interface CleanedRegistration {
   password: string | undefined;
 }
 
-async function cleanRegistration(deps: RegisterDeps, input: RegistrationInput): Promise<CleanedRegistration> {
+async function cleanRegistration(
+  deps: RegisterDeps,
+  input: RegistrationInput,
+): Promise<CleanedRegistration> {
   const errors = new FieldErrors();
   const required = new Set(Object.keys(deps.config.accounts.registerMutationFields));
   const name = (field: RegisterableField) => input.argumentNames[field];
@@ -74,19 +93,28 @@ async function cleanRegistration(deps: RegisterDeps, input: RegistrationInput): 
   }
   const firstName = raw("first_name").trim();
   const lastName = raw("last_name").trim();
-  for (const [field, value] of [["first_name", firstName], ["last_name", lastName]] as const) {
+  for (const [field, value] of [
+    ["first_name", firstName],
+    ["last_name", lastName],
+  ] as const) {
     if (value === "" && required.has(field)) errors.add(name(field), MESSAGES.required());
     for (const detail of nameErrors(value)) errors.add(name(field), detail);
   }
 
   const password = deps.config.accounts.allowPasswordlessRegistration
     ? undefined
-    : cleanNewPasswords(deps, errors, { password1: input.password1 ?? "", password2: input.password2 ?? "" }, {
-        ...(isUsernameWellFormed ? { username } : {}),
-        ...(isEmailWellFormed ? { email } : {}),
-        ...(isCleanField("first_name") ? { first_name: firstName } : {}),
-        ...(isCleanField("last_name") ? { last_name: lastName } : {}),
-      }, { first: "password1", second: "password2" });
+    : cleanNewPasswords(
+        deps,
+        errors,
+        { password1: input.password1 ?? "", password2: input.password2 ?? "" },
+        {
+          ...(isUsernameWellFormed ? { username } : {}),
+          ...(isEmailWellFormed ? { email } : {}),
+          ...(isCleanField("first_name") ? { first_name: firstName } : {}),
+          ...(isCleanField("last_name") ? { last_name: lastName } : {}),
+        },
+        { first: "password1", second: "password2" },
+      );
   errors.throwIfAny();
   return { username, email: email === "" ? undefined : email, firstName, lastName, password };
 }
@@ -129,7 +157,8 @@ function isUniqueViolation(error: unknown): boolean {
 function uniqueViolationErrors(error: unknown, input: RegistrationInput): AccountsError {
   const { detail, message } = error as DriverError;
   const text = detail ?? message ?? "";
-  if (/email/.test(text)) return new AccountsError({ [input.argumentNames.email]: [MESSAGES.primaryEmailTaken()] });
+  if (/email/.test(text))
+    return new AccountsError({ [input.argumentNames.email]: [MESSAGES.primaryEmailTaken()] });
   return new AccountsError({ [input.argumentNames.username]: [MESSAGES.usernameTaken()] });
 }
 
@@ -137,10 +166,16 @@ function uniqueViolationErrors(error: unknown, input: RegistrationInput): Accoun
  * Creates the account. Throws AccountsError with field errors, EMAIL_IN_USE or EMAIL_FAIL;
  * sends the activation (or password-set) email before committing.
  */
-export async function registerUser(deps: RegisterDeps, input: RegistrationInput, origin: RequestOrigin) {
+export async function registerUser(
+  deps: RegisterDeps,
+  input: RegistrationInput,
+  origin: RequestOrigin,
+) {
   const cleaned = await cleanRegistration(deps, input);
   const passwordHash =
-    cleaned.password === undefined ? makeUnusablePassword() : await deps.passwords.hash(cleaned.password);
+    cleaned.password === undefined
+      ? makeUnusablePassword()
+      : await deps.passwords.hash(cleaned.password);
   const newUser: NewUser = {
     username: cleaned.username,
     email: cleaned.email ?? "",
@@ -189,15 +224,32 @@ export async function registerUser(deps: RegisterDeps, input: RegistrationInput,
  * before the commit; the second is queued in the same transaction, so nothing that can fail
  * runs after a successful send and no mail is lost.
  */
-async function sendRegistrationEmail(deps: RegisterDeps, tx: Deps["db"], user: User, origin: RequestOrigin) {
+async function sendRegistrationEmail(
+  deps: RegisterDeps,
+  tx: Deps["db"],
+  user: User,
+  origin: RequestOrigin,
+) {
   if (user.email === "") return;
   const accounts = deps.config.accounts;
   const emails: AccountEmail[] = [];
   if (accounts.sendActivationEmail) {
-    emails.push({ kind: "activation", to: user.email, user, token: actionToken(deps, "activation", user), origin });
+    emails.push({
+      kind: "activation",
+      to: user.email,
+      user,
+      token: actionToken(deps, "activation", user),
+      origin,
+    });
   }
   if (accounts.allowPasswordlessRegistration && accounts.sendPasswordSetEmail) {
-    emails.push({ kind: "passwordSet", to: user.email, user, token: actionToken(deps, "password_set", user), origin });
+    emails.push({
+      kind: "passwordSet",
+      to: user.email,
+      user,
+      token: actionToken(deps, "password_set", user),
+      origin,
+    });
   }
   for (const [index, email] of emails.entries()) {
     await sendAccountEmail(deps, tx, email, index === 0 ? emailDelivery(deps.config) : "queued");

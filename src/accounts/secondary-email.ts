@@ -21,13 +21,22 @@ export async function requestSecondaryEmail(
   input: { email: string; password: string },
   origin: RequestOrigin,
 ) {
-  const user = await guardAccount(deps, viewer, { password: { value: input.password, argument: "password" } });
+  const user = await guardAccount(deps, viewer, {
+    password: { value: input.password, argument: "password" },
+  });
   const email = cleanEmailArgument(input.email);
   if (await isEmailTaken(deps.db, email)) throw AccountsError.of("EMAIL_IN_USE", "email");
   const token = actionToken(deps, "activation_secondary_email", user, { secondary_email: email });
-  await deps.db.transaction().execute((tx) =>
-    sendAccountEmail(deps, tx, { kind: "secondaryEmailActivation", to: email, user, token, origin }, emailDelivery(deps.config)),
-  );
+  await deps.db
+    .transaction()
+    .execute((tx) =>
+      sendAccountEmail(
+        deps,
+        tx,
+        { kind: "secondaryEmailActivation", to: email, user, token, origin },
+        emailDelivery(deps.config),
+      ),
+    );
   deps.outbox.nudge();
 }
 
@@ -51,7 +60,11 @@ export async function swapEmails(deps: SecondaryDeps, viewer: User | undefined, 
   await deps.db.transaction().execute((tx) => swapUserEmails(tx, user));
 }
 
-export async function removeSecondaryEmail(deps: SecondaryDeps, viewer: User | undefined, password: string) {
+export async function removeSecondaryEmail(
+  deps: SecondaryDeps,
+  viewer: User | undefined,
+  password: string,
+) {
   const user = await guardAccount(deps, viewer, {
     requireSecondaryEmail: true,
     password: { value: password, argument: "password" },

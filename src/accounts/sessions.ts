@@ -27,7 +27,10 @@ export function unixSeconds(date: Date): number {
 }
 
 /** origIat never precedes tokens_valid_after, so a fresh token survives the move it follows. */
-export function issueAccessToken(deps: Pick<Deps, "clock" | "accessTokens">, user: User): IssuedAccessToken {
+export function issueAccessToken(
+  deps: Pick<Deps, "clock" | "accessTokens">,
+  user: User,
+): IssuedAccessToken {
   const origIat = Math.max(unixSeconds(deps.clock.now()), user.tokensValidAfter);
   const { token, claims } = deps.accessTokens.issue(user.username, origIat);
   return { token, payload: claims };
@@ -37,7 +40,11 @@ function digest(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-function newRefreshTokenValue(deps: Pick<Deps, "config">): { token: string; digest: string; prefix: string } {
+function newRefreshTokenValue(deps: Pick<Deps, "config">): {
+  token: string;
+  digest: string;
+  prefix: string;
+} {
   const token = randomBytes(deps.config.jwt.refreshTokenBytes).toString("hex");
   return { token, digest: digest(token), prefix: token.slice(0, 8) };
 }
@@ -47,13 +54,21 @@ function refreshExpiry(deps: Pick<Deps, "config">, created: Date): Date {
 }
 
 /** Mints a refresh token row on first call only (SPEC §7.2: created only when asked for). */
-export function refreshTokenMinter(deps: Pick<Deps, "config" | "db" | "clock">, userId: number): RefreshTokenMinter {
+export function refreshTokenMinter(
+  deps: Pick<Deps, "config" | "db" | "clock">,
+  userId: number,
+): RefreshTokenMinter {
   let minted: ReturnType<RefreshTokenMinter> | undefined;
   return () => {
     minted ??= (async () => {
       const value = newRefreshTokenValue(deps);
       const created = deps.clock.now();
-      await insertRefreshToken(deps.db, { userId, digest: value.digest, prefix: value.prefix, created });
+      await insertRefreshToken(deps.db, {
+        userId,
+        digest: value.digest,
+        prefix: value.prefix,
+        created,
+      });
       return { token: value.token, expiresAt: refreshExpiry(deps, created) };
     })();
     return minted;
@@ -67,7 +82,10 @@ export interface Credentials {
   password: string;
 }
 
-async function findLoginUser(deps: SessionDeps, credentials: Credentials): Promise<User | undefined> {
+async function findLoginUser(
+  deps: SessionDeps,
+  credentials: Credentials,
+): Promise<User | undefined> {
   if (credentials.field === "email") {
     const user = await findUserByEmail(deps.db, credentials.value);
     if (user !== undefined || !deps.config.accounts.allowLoginWithSecondaryEmail) return user;
@@ -100,10 +118,17 @@ export async function signIn(deps: SessionDeps, credentials: Credentials) {
     : undefined;
   const unarchiving = user.status.archived;
   await deps.db.transaction().execute(async (tx) => {
-    await updateUser(tx, user.id, { lastLogin: now, ...(rehashed === undefined ? {} : { passwordHash: rehashed }) });
+    await updateUser(tx, user.id, {
+      lastLogin: now,
+      ...(rehashed === undefined ? {} : { passwordHash: rehashed }),
+    });
     if (unarchiving) await updateUserStatus(tx, user.id, { archived: false });
   });
-  const signedInUser: User = { ...user, lastLogin: now, status: { ...user.status, archived: false } };
+  const signedInUser: User = {
+    ...user,
+    lastLogin: now,
+    status: { ...user.status, archived: false },
+  };
   deps.events.emit("token_issued", { user: signedInUser });
   return {
     user: signedInUser,
@@ -127,10 +152,15 @@ export async function authenticateAccessToken(
 }
 
 /** verifyToken (SPEC §5.15): the claims of a token that would authenticate its user. */
-export async function verifyAccessToken(deps: Pick<Deps, "db" | "clock" | "accessTokens">, token: string) {
+export async function verifyAccessToken(
+  deps: Pick<Deps, "db" | "clock" | "accessTokens">,
+  token: string,
+) {
   const checked = deps.accessTokens.check(token, unixSeconds(deps.clock.now()));
-  if (!checked.ok) throw AccountsError.of(checked.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
-  if ((await authenticateAccessToken(deps, token)) === undefined) throw AccountsError.of("INVALID_TOKEN");
+  if (!checked.ok)
+    throw AccountsError.of(checked.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
+  if ((await authenticateAccessToken(deps, token)) === undefined)
+    throw AccountsError.of("INVALID_TOKEN");
   return checked.claims;
 }
 
@@ -154,10 +184,25 @@ export async function refreshTokens(deps: SessionDeps, presented: string) {
     }
     const value = newRefreshTokenValue(deps);
     if (deps.config.jwt.reuseRefreshTokens) {
-      await replaceRefreshTokenValue(tx, record.id, { digest: value.digest, prefix: value.prefix, created: now });
-      return { kind: "rotated" as const, user, token: value.token, oldId: record.id, newId: record.id };
+      await replaceRefreshTokenValue(tx, record.id, {
+        digest: value.digest,
+        prefix: value.prefix,
+        created: now,
+      });
+      return {
+        kind: "rotated" as const,
+        user,
+        token: value.token,
+        oldId: record.id,
+        newId: record.id,
+      };
     }
-    const newId = await insertRefreshToken(tx, { userId: user.id, digest: value.digest, prefix: value.prefix, created: now });
+    const newId = await insertRefreshToken(tx, {
+      userId: user.id,
+      digest: value.digest,
+      prefix: value.prefix,
+      created: now,
+    });
     if (!(await revokeTokenRow(tx, record.id, now, newId))) {
       // A concurrent refresh rotated it first: this presentation is a replay.
       await revokeUserRefreshTokens(tx, user.id, now);
@@ -166,10 +211,15 @@ export async function refreshTokens(deps: SessionDeps, presented: string) {
     return { kind: "rotated" as const, user, token: value.token, oldId: record.id, newId };
   });
   if (outcome.kind !== "rotated") {
-    if (outcome.kind === "reused") deps.events.emit("refresh_token_revoked", { userId: outcome.userId, tokenId: null });
+    if (outcome.kind === "reused")
+      deps.events.emit("refresh_token_revoked", { userId: outcome.userId, tokenId: null });
     throw AccountsError.of("INVALID_TOKEN");
   }
-  deps.events.emit("refresh_token_rotated", { userId: outcome.user.id, oldTokenId: outcome.oldId, newTokenId: outcome.newId });
+  deps.events.emit("refresh_token_rotated", {
+    userId: outcome.user.id,
+    oldTokenId: outcome.oldId,
+    newTokenId: outcome.newId,
+  });
   return {
     access: issueAccessToken(deps, outcome.user),
     refreshToken: outcome.token,
@@ -183,11 +233,16 @@ export async function refreshTokens(deps: SessionDeps, presented: string) {
  */
 export async function refreshAccessToken(deps: SessionDeps, token: string) {
   const checked = deps.accessTokens.check(token, unixSeconds(deps.clock.now()));
-  if (!checked.ok) throw AccountsError.of(checked.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
+  if (!checked.ok)
+    throw AccountsError.of(checked.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
   const origIat = checked.claims.origIat;
   const user = await authenticateAccessToken(deps, token);
   const now = unixSeconds(deps.clock.now());
-  if (origIat === undefined || user === undefined || now > origIat + deps.config.jwt.refreshExpirationDeltaSeconds) {
+  if (
+    origIat === undefined ||
+    user === undefined ||
+    now > origIat + deps.config.jwt.refreshExpirationDeltaSeconds
+  ) {
     throw AccountsError.of("INVALID_TOKEN");
   }
   const issued = deps.accessTokens.issue(user.username, origIat, now);
@@ -199,7 +254,11 @@ export async function refreshAccessToken(deps: SessionDeps, token: string) {
 export async function revokeRefreshToken(deps: SessionDeps, presented: string): Promise<Date> {
   const now = deps.clock.now();
   const record = await findRefreshTokenByDigest(deps.db, digest(presented));
-  if (record === undefined || record.revoked !== null || !(await revokeTokenRow(deps.db, record.id, now))) {
+  if (
+    record === undefined ||
+    record.revoked !== null ||
+    !(await revokeTokenRow(deps.db, record.id, now))
+  ) {
     throw AccountsError.of("INVALID_TOKEN");
   }
   deps.events.emit("refresh_token_revoked", { userId: record.userId, tokenId: record.id });
@@ -210,7 +269,11 @@ export async function revokeRefreshToken(deps: SessionDeps, presented: string): 
  * Ends every session of a user: refresh tokens revoked, and access tokens issued up to now
  * refused from the next whole second on (SPEC §3.2 step 5). Runs inside the caller's transaction.
  */
-export async function endAllSessions(deps: Pick<Deps, "clock">, tx: Deps["db"], user: User): Promise<number> {
+export async function endAllSessions(
+  deps: Pick<Deps, "clock">,
+  tx: Deps["db"],
+  user: User,
+): Promise<number> {
   const now = deps.clock.now();
   await revokeUserRefreshTokens(tx, user.id, now);
   const tokensValidAfter = unixSeconds(now) + 1;

@@ -42,8 +42,15 @@ export async function insertRefreshToken(
   return row.id;
 }
 
-export async function findRefreshTokenByDigest(db: Db, digest: string): Promise<RefreshTokenRecord | undefined> {
-  const row = await db.selectFrom("refresh_tokens").selectAll().where("token_digest", "=", digest).executeTakeFirst();
+export async function findRefreshTokenByDigest(
+  db: Db,
+  digest: string,
+): Promise<RefreshTokenRecord | undefined> {
+  const row = await db
+    .selectFrom("refresh_tokens")
+    .selectAll()
+    .where("token_digest", "=", digest)
+    .executeTakeFirst();
   return row === undefined ? undefined : toRecord(row);
 }
 
@@ -64,7 +71,11 @@ export async function revokeRefreshToken(
 }
 
 /** Revokes every live token of a user; already revoked ones keep their time (SPEC §7.2 [FIX]). */
-export async function revokeUserRefreshTokens(db: Db, userId: number, revokedAt: Date): Promise<number> {
+export async function revokeUserRefreshTokens(
+  db: Db,
+  userId: number,
+  revokedAt: Date,
+): Promise<number> {
   const result = await db
     .updateTable("refresh_tokens")
     .set({ revoked: revokedAt })
@@ -88,11 +99,20 @@ export async function replaceRefreshTokenValue(
 }
 
 export async function deleteRevokedRefreshTokens(db: Db): Promise<number> {
-  const result = await db.deleteFrom("refresh_tokens").where("revoked", "is not", null).executeTakeFirst();
+  const result = await db
+    .deleteFrom("refresh_tokens")
+    .where("revoked", "is not", null)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
-export async function deleteRefreshTokensCreatedBefore(db: Db, createdBefore: Date): Promise<number> {
-  const result = await db.deleteFrom("refresh_tokens").where("created", "<", createdBefore).executeTakeFirst();
+export async function deleteRefreshTokensCreatedBefore(
+  db: Db,
+  createdBefore: Date,
+): Promise<number> {
+  const result = await db
+    .deleteFrom("refresh_tokens")
+    .where("created", "<", createdBefore)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

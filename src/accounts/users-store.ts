@@ -101,7 +101,11 @@ export async function isUsernameTaken(db: Db, username: string): Promise<boolean
 /** Whether any user has this address as primary or secondary email, ignoring case. */
 export async function isEmailTaken(db: Db, email: string): Promise<boolean> {
   const key = foldCase(email);
-  const primary = await db.selectFrom("users").select("id").where("email_key", "=", key).executeTakeFirst();
+  const primary = await db
+    .selectFrom("users")
+    .select("id")
+    .where("email_key", "=", key)
+    .executeTakeFirst();
   if (primary !== undefined) return true;
   const secondary = await db
     .selectFrom("user_status")
@@ -201,7 +205,11 @@ export async function updateUser(db: Db, id: number, changes: UserChanges): Prom
   if (changes.passwordHash !== undefined) values.password = changes.passwordHash;
   if (changes.tokensValidAfter !== undefined) values.tokens_valid_after = changes.tokensValidAfter;
   if (Object.keys(values).length === 0) return;
-  await db.updateTable("users").set(values as never).where("id", "=", id).execute();
+  await db
+    .updateTable("users")
+    .set(values as never)
+    .where("id", "=", id)
+    .execute();
 }
 
 export interface StatusChanges {
@@ -210,16 +218,25 @@ export interface StatusChanges {
   secondaryEmail?: string | null;
 }
 
-export async function updateUserStatus(db: Db, userId: number, changes: StatusChanges): Promise<void> {
+export async function updateUserStatus(
+  db: Db,
+  userId: number,
+  changes: StatusChanges,
+): Promise<void> {
   const values: Partial<Record<keyof UserStatusTable, unknown>> = {};
   if (changes.verified !== undefined) values.verified = changes.verified;
   if (changes.archived !== undefined) values.archived = changes.archived;
   if (changes.secondaryEmail !== undefined) {
     values.secondary_email = changes.secondaryEmail;
-    values.secondary_email_key = changes.secondaryEmail === null ? null : foldCase(changes.secondaryEmail);
+    values.secondary_email_key =
+      changes.secondaryEmail === null ? null : foldCase(changes.secondaryEmail);
   }
   if (Object.keys(values).length === 0) return;
-  await db.updateTable("user_status").set(values as never).where("user_id", "=", userId).execute();
+  await db
+    .updateTable("user_status")
+    .set(values as never)
+    .where("user_id", "=", userId)
+    .execute();
 }
 
 /** Exchanges primary and secondary email in one statement pair inside the caller's transaction. */
@@ -247,7 +264,13 @@ export async function insertMissingStatusRows(db: Db): Promise<number> {
   for (const { id } of missing) {
     await db
       .insertInto("user_status")
-      .values({ user_id: id, verified: false, archived: false, secondary_email: null, secondary_email_key: null })
+      .values({
+        user_id: id,
+        verified: false,
+        archived: false,
+        secondary_email: null,
+        secondary_email_key: null,
+      })
       .execute();
   }
   return missing.length;
@@ -255,7 +278,17 @@ export async function insertMissingStatusRows(db: Db): Promise<number> {
 
 // --- listing (SPEC §4.3) ---
 
-export type FilterLookup = "exact" | "iexact" | "contains" | "icontains" | "startswith" | "istartswith" | "endswith" | "iendswith" | "in" | "isnull";
+export type FilterLookup =
+  | "exact"
+  | "iexact"
+  | "contains"
+  | "icontains"
+  | "startswith"
+  | "istartswith"
+  | "endswith"
+  | "iendswith"
+  | "in"
+  | "isnull";
 
 export interface UserFilter {
   /** A model path as in USER_NODE_FILTER_FIELDS: `username`, `status__verified`, … */
@@ -264,7 +297,10 @@ export interface UserFilter {
   value: unknown;
 }
 
-type Scope = ExpressionBuilder<Database & { users: UsersTable; user_status: UserStatusTable }, "users" | "user_status">;
+type Scope = ExpressionBuilder<
+  Database & { users: UsersTable; user_status: UserStatusTable },
+  "users" | "user_status"
+>;
 
 const FILTER_COLUMNS: Record<string, { column: string; foldedColumn?: string }> = {
   id: { column: "users.id" },
@@ -277,7 +313,10 @@ const FILTER_COLUMNS: Record<string, { column: string; foldedColumn?: string }> 
   is_superuser: { column: "users.is_superuser" },
   status__verified: { column: "user_status.verified" },
   status__archived: { column: "user_status.archived" },
-  status__secondary_email: { column: "user_status.secondary_email", foldedColumn: "user_status.secondary_email_key" },
+  status__secondary_email: {
+    column: "user_status.secondary_email",
+    foldedColumn: "user_status.secondary_email_key",
+  },
 };
 
 export function isFilterableField(field: string): boolean {
@@ -298,8 +337,10 @@ function filterExpression(eb: Scope, filter: UserFilter) {
   if (target === undefined) throw new Error(`Unknown filter field ${filter.field}`);
   if (hasNul(filter.value)) return sql<boolean>`1 = 0`;
   const column = sql.ref(target.column);
-  const isCaseInsensitive = filter.lookup.startsWith("i") && filter.lookup !== "in" && filter.lookup !== "isnull";
-  const folded = target.foldedColumn === undefined ? sql`lower(${column})` : sql.ref(target.foldedColumn);
+  const isCaseInsensitive =
+    filter.lookup.startsWith("i") && filter.lookup !== "in" && filter.lookup !== "isnull";
+  const folded =
+    target.foldedColumn === undefined ? sql`lower(${column})` : sql.ref(target.foldedColumn);
   const text = typeof filter.value === "string" ? filter.value : String(filter.value);
   const like = (pattern: string) =>
     isCaseInsensitive
@@ -321,11 +362,17 @@ function filterExpression(eb: Scope, filter: UserFilter) {
     case "iendswith":
       return like(`%${needle}`);
     case "in": {
-      const values = Array.isArray(filter.value) ? filter.value.filter((value) => !hasNul(value)) : [];
-      return values.length > 0 ? eb(sql.ref(target.column), "in", values as never[]) : sql<boolean>`1 = 0`;
+      const values = Array.isArray(filter.value)
+        ? filter.value.filter((value) => !hasNul(value))
+        : [];
+      return values.length > 0
+        ? eb(sql.ref(target.column), "in", values as never[])
+        : sql<boolean>`1 = 0`;
     }
     case "isnull":
-      return filter.value === true ? eb(sql.ref(target.column), "is", null) : eb(sql.ref(target.column), "is not", null);
+      return filter.value === true
+        ? eb(sql.ref(target.column), "is", null)
+        : eb(sql.ref(target.column), "is not", null);
   }
 }
 
@@ -333,7 +380,9 @@ function filteredUsers(db: Db, filters: readonly UserFilter[]) {
   return db
     .selectFrom("users")
     .innerJoin("user_status", "user_status.user_id", "users.id")
-    .where((eb) => eb.and(filters.map((filter) => filterExpression(eb as unknown as Scope, filter))));
+    .where((eb) =>
+      eb.and(filters.map((filter) => filterExpression(eb as unknown as Scope, filter))),
+    );
 }
 
 export async function countUsers(db: Db, filters: readonly UserFilter[]): Promise<number> {
@@ -351,7 +400,12 @@ export async function listUsers(
   if (page.limit <= 0) return [];
   const rows = await filteredUsers(db, filters)
     .selectAll("users")
-    .select(["user_status.verified", "user_status.archived", "user_status.secondary_email", "user_status.secondary_email_key"])
+    .select([
+      "user_status.verified",
+      "user_status.archived",
+      "user_status.secondary_email",
+      "user_status.secondary_email_key",
+    ])
     .orderBy("users.id")
     .limit(page.limit)
     .offset(page.offset)

@@ -40,7 +40,10 @@ export async function getVisibleUser(
 }
 
 /** Callers check canListUsers first: each transport refuses in its own way. */
-export async function countMatchingUsers(deps: Pick<Deps, "db">, filters: readonly UserFilter[]): Promise<number> {
+export async function countMatchingUsers(
+  deps: Pick<Deps, "db">,
+  filters: readonly UserFilter[],
+): Promise<number> {
   return countUsers(deps.db, filters);
 }
 
@@ -70,7 +73,10 @@ export async function createSuperuser(
   const username = normalizeUsername(input.username);
   for (const detail of usernameErrors(username)) errors.add("username", detail);
   if (!errors.has("username") && (await isUsernameTaken(deps.db, username))) {
-    errors.add("username", { message: "A user with that username already exists.", code: "unique" });
+    errors.add("username", {
+      message: "A user with that username already exists.",
+      code: "unique",
+    });
   }
   const email = normalizeEmail(input.email);
   if (email !== "") {
@@ -87,10 +93,20 @@ export async function createSuperuser(
     { first: "password", second: "password" },
   );
   errors.throwIfAny();
-  if (password === undefined) throw new AccountsError({ password: [{ message: "This field is required.", code: "required" }] });
+  if (password === undefined)
+    throw new AccountsError({
+      password: [{ message: "This field is required.", code: "required" }],
+    });
   const passwordHash = await deps.passwords.hash(password);
   const id = await deps.db.transaction().execute((tx) =>
-    insertUser(tx, { username, email, passwordHash, isStaff: true, isSuperuser: true, dateJoined: deps.clock.now() }),
+    insertUser(tx, {
+      username,
+      email,
+      passwordHash,
+      isStaff: true,
+      isSuperuser: true,
+      dateJoined: deps.clock.now(),
+    }),
   );
   const user = await findUserById(deps.db, id);
   if (user === undefined) throw new Error("created superuser not found");

@@ -75,6 +75,10 @@ export function nameErrors(name: string): ErrorDetail[] {
   const length = charCount(name);
   if (length > NAME_MAX_LENGTH) errors.push(MESSAGES.maxLength(NAME_MAX_LENGTH, length));
   // Django's CharField refuses NUL, which PostgreSQL text cannot store anyway.
-  if (name.includes("\u0000")) errors.push({ message: "Null characters are not allowed.", code: "null_characters_not_allowed" });
+  if (name.includes("\u0000"))
+    errors.push({
+      message: "Null characters are not allowed.",
+      code: "null_characters_not_allowed",
+    });
   return errors;
 }

@@ -18,7 +18,15 @@ import { AccountsError } from "../accounts/errors.js";
 import type { Deps } from "../deps.js";
 import { csrfCheck, requireViewer } from "./plugin.js";
 import { flash, renderPage } from "./render.js";
-import { formBody, formList, formText, listQuery, notFound, pagination, pathId } from "./list-page.js";
+import {
+  formBody,
+  formList,
+  formText,
+  listQuery,
+  notFound,
+  pagination,
+  pathId,
+} from "./list-page.js";
 
 const BASE = "/admin/groups/";
 
@@ -35,7 +43,10 @@ async function renderGroupForm(
   const selected = new Set(form.permissionIds);
   const sections = (await permissionSections(deps, viewer)).map((section) => ({
     ...section,
-    permissions: section.permissions.map((permission) => ({ ...permission, isChecked: selected.has(String(permission.id)) })),
+    permissions: section.permissions.map((permission) => ({
+      ...permission,
+      isChecked: selected.has(String(permission.id)),
+    })),
   }));
   const isAdd = form.id === undefined;
   const canSave = canAdmin(viewer, isAdd ? "add" : "change", "group");
@@ -60,8 +71,10 @@ function formInput(request: FastifyRequest): GroupInput {
 /** Where "Save", "Save and continue editing" and "Save and add another" lead. */
 function afterSave(request: FastifyRequest, group: GroupRecord): { next: string; hint: string } {
   const body = formBody(request);
-  if (body._continue !== undefined) return { next: `${BASE}${String(group.id)}/change/`, hint: " You may edit it again below." };
-  if (body._addanother !== undefined) return { next: `${BASE}add/`, hint: " You may add another group below." };
+  if (body._continue !== undefined)
+    return { next: `${BASE}${String(group.id)}/change/`, hint: " You may edit it again below." };
+  if (body._addanother !== undefined)
+    return { next: `${BASE}add/`, hint: " You may add another group below." };
   return { next: BASE, hint: "" };
 }
 
@@ -73,11 +86,17 @@ export function registerGroupPages(scope: FastifyInstance, deps: Deps): void {
   const checkCsrf = csrfCheck(scope);
   scope.get("/groups/", (request, reply) => showList(deps, request, reply));
   scope.get("/groups/add/", (request, reply) => showAddForm(deps, request, reply));
-  scope.post("/groups/add/", { preHandler: checkCsrf }, (request, reply) => saveAddForm(deps, request, reply));
+  scope.post("/groups/add/", { preHandler: checkCsrf }, (request, reply) =>
+    saveAddForm(deps, request, reply),
+  );
   scope.get("/groups/:id/change/", (request, reply) => showChangeForm(deps, request, reply));
-  scope.post("/groups/:id/change/", { preHandler: checkCsrf }, (request, reply) => saveChangeForm(deps, request, reply));
+  scope.post("/groups/:id/change/", { preHandler: checkCsrf }, (request, reply) =>
+    saveChangeForm(deps, request, reply),
+  );
   scope.get("/groups/:id/delete/", (request, reply) => confirmDelete(deps, request, reply));
-  scope.post("/groups/:id/delete/", { preHandler: checkCsrf }, (request, reply) => deleteOne(deps, request, reply));
+  scope.post("/groups/:id/delete/", { preHandler: checkCsrf }, (request, reply) =>
+    deleteOne(deps, request, reply),
+  );
   scope.get("/groups/:id/history/", (request, reply) => showHistory(deps, request, reply));
 }
 
@@ -85,7 +104,10 @@ async function showList(deps: Deps, request: FastifyRequest, reply: FastifyReply
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
   const query = listQuery(request, ["q", "p"]);
-  const result = await listGroupsForAdmin(deps, viewer, { search: query.q ?? "", page: Number(query.p ?? 1) });
+  const result = await listGroupsForAdmin(deps, viewer, {
+    search: query.q ?? "",
+    page: Number(query.p ?? 1),
+  });
   return renderPage(request, reply, "groups/list.html", {
     title: "Select group to change",
     section: "group",
@@ -149,7 +171,11 @@ async function confirmDelete(deps: Deps, request: FastifyRequest, reply: Fastify
   if (viewer === undefined) return reply;
   const summary = await groupDeletionSummary(deps, viewer, pathId(request, "id"));
   if (summary === undefined) return notFound(request, reply, "group");
-  return renderPage(request, reply, "groups/delete.html", { title: "Are you sure?", section: "group", ...summary });
+  return renderPage(request, reply, "groups/delete.html", {
+    title: "Are you sure?",
+    section: "group",
+    ...summary,
+  });
 }
 
 async function deleteOne(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
@@ -167,7 +193,15 @@ async function showHistory(deps: Deps, request: FastifyRequest, reply: FastifyRe
   const id = pathId(request, "id");
   const history = await groupHistory(deps, viewer, id);
   // A deleted group keeps its history: the log is what says who deleted it.
-  if (history.group === undefined && history.entries.length === 0) return notFound(request, reply, "group");
+  if (history.group === undefined && history.entries.length === 0)
+    return notFound(request, reply, "group");
   const name = history.group?.name ?? history.entries[0]?.objectRepr ?? "";
-  return renderPage(request, reply, "groups/history.html", { title: `Change history: ${name}`, section: "group", id, name, group: history.group, entries: history.entries });
+  return renderPage(request, reply, "groups/history.html", {
+    title: `Change history: ${name}`,
+    section: "group",
+    id,
+    name,
+    group: history.group,
+    entries: history.entries,
+  });
 }

@@ -24,7 +24,8 @@ export function yesNo(value: string | undefined): boolean | undefined {
 
 export function listHref(base: string, query: QueryValues): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== "") params.set(key, value);
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && value !== "") params.set(key, value);
   const text = params.toString();
   return text === "" ? base : `${base}?${text}`;
 }
@@ -32,7 +33,11 @@ export function listHref(base: string, query: QueryValues): string {
 /** A sidebar filter with All / Yes / No links, keeping the other parameters (page reset). */
 export function yesNoFilter(base: string, query: QueryValues, param: string, title: string) {
   const current = yesNo(query[param]) === undefined ? undefined : query[param];
-  const choices = [["All", undefined], ["Yes", "1"], ["No", "0"]] as const;
+  const choices = [
+    ["All", undefined],
+    ["Yes", "1"],
+    ["No", "0"],
+  ] as const;
   return {
     title,
     choices: choices.map(([label, value]) => ({
@@ -49,7 +54,8 @@ export function hiddenFields(query: QueryValues, names: readonly string[]) {
 }
 
 export function pagination(base: string, query: QueryValues, result: AdminListPage<unknown>) {
-  const at = (page: number) => listHref(base, { ...query, p: page === 1 ? undefined : String(page) });
+  const at = (page: number) =>
+    listHref(base, { ...query, p: page === 1 ? undefined : String(page) });
   return {
     count: result.count,
     page: result.page,
@@ -72,7 +78,16 @@ export function pathId(request: FastifyRequest, name: string, max = INT32_MAX): 
 }
 
 export function notFound(request: FastifyRequest, reply: FastifyReply, what: string) {
-  return renderPage(request, reply, "error.html", { title: "Page not found (404)", detail: `That ${what} does not exist. Perhaps it was deleted?` }, 404);
+  return renderPage(
+    request,
+    reply,
+    "error.html",
+    {
+      title: "Page not found (404)",
+      detail: `That ${what} does not exist. Perhaps it was deleted?`,
+    },
+    404,
+  );
 }
 
 export function formBody(request: FastifyRequest): Record<string, unknown> {

@@ -26,7 +26,10 @@ import { registerUserPages } from "./users.js";
 export type AdminScope = FastifyInstance;
 
 /** The signed-in staff member, or a redirect to the login page. */
-export function requireViewer(request: FastifyRequest, reply: FastifyReply): AdminViewer | undefined {
+export function requireViewer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): AdminViewer | undefined {
   if (request.adminViewer !== undefined) return request.adminViewer;
   void reply.redirect(`/admin/login/?next=${encodeURIComponent(request.url)}`);
   return undefined;
@@ -34,7 +37,9 @@ export function requireViewer(request: FastifyRequest, reply: FastifyReply): Adm
 
 function safeNext(next: unknown): string {
   // Only local admin paths: an open redirect would let a link send staff anywhere after login.
-  return typeof next === "string" && next.startsWith("/admin/") && !next.startsWith("//") ? next : "/admin/";
+  return typeof next === "string" && next.startsWith("/admin/") && !next.startsWith("//")
+    ? next
+    : "/admin/";
 }
 
 function formField(request: FastifyRequest, name: string): string {
@@ -59,18 +64,29 @@ function registerAuthPages(scope: FastifyInstance, deps: Deps): void {
 
   scope.get("/login/", async (request, reply) => {
     if (request.adminViewer !== undefined) return reply.redirect("/admin/");
-    return renderPage(request, reply, "login.html", { next: safeNext((request.query as Record<string, unknown>).next) });
+    return renderPage(request, reply, "login.html", {
+      next: safeNext((request.query as Record<string, unknown>).next),
+    });
   });
 
   scope.post("/login/", { preHandler: checkCsrf }, async (request, reply) => {
     const username = formField(request, "username");
     try {
-      const { sessionToken } = await signInToAdmin(deps, { username, password: formField(request, "password") });
+      const { sessionToken } = await signInToAdmin(deps, {
+        username,
+        password: formField(request, "password"),
+      });
       void reply.setCookie(SESSION_COOKIE, sessionToken, cookieOptions);
       return await reply.redirect(safeNext(formField(request, "next")));
     } catch (error) {
       if (!(error instanceof AccountsError)) throw error;
-      return renderPage(request, reply, "login.html", { username, next: safeNext(formField(request, "next")), errors: error.errors }, 200);
+      return renderPage(
+        request,
+        reply,
+        "login.html",
+        { username, next: safeNext(formField(request, "next")), errors: error.errors },
+        200,
+      );
     }
   });
 
@@ -116,20 +132,50 @@ function registerErrorPages(scope: FastifyInstance, deps: Deps): void {
   scope.setErrorHandler(async (error, request, reply) => {
     const code = (error as { code?: string }).code ?? "";
     if (code.startsWith("FST_CSRF")) {
-      return renderPage(request, reply, "error.html", { title: "Forbidden (403)", detail: "CSRF verification failed. Request aborted." }, 403);
+      return renderPage(
+        request,
+        reply,
+        "error.html",
+        { title: "Forbidden (403)", detail: "CSRF verification failed. Request aborted." },
+        403,
+      );
     }
     if (error instanceof AccountsError && error.hasCode("permission_denied")) {
-      return renderPage(request, reply, "error.html", { title: "403 Forbidden", detail: "You don't have permission to do that." }, 403);
+      return renderPage(
+        request,
+        reply,
+        "error.html",
+        { title: "403 Forbidden", detail: "You don't have permission to do that." },
+        403,
+      );
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      return renderPage(request, reply, "error.html", { title: `Error (${status})`, detail: "The request could not be understood." }, status);
+      return renderPage(
+        request,
+        reply,
+        "error.html",
+        { title: `Error (${status})`, detail: "The request could not be understood." },
+        status,
+      );
     }
     deps.log.error({ err: error, reqId: request.id }, "unexpected error in the admin");
-    return renderPage(request, reply, "error.html", { title: "Server error (500)", detail: "There's been an error. It has been logged." }, 500);
+    return renderPage(
+      request,
+      reply,
+      "error.html",
+      { title: "Server error (500)", detail: "There's been an error. It has been logged." },
+      500,
+    );
   });
   scope.setNotFoundHandler(async (request, reply) =>
-    renderPage(request, reply, "error.html", { title: "Page not found (404)", detail: "The page you asked for does not exist." }, 404),
+    renderPage(
+      request,
+      reply,
+      "error.html",
+      { title: "Page not found (404)", detail: "The page you asked for does not exist." },
+      404,
+    ),
   );
 }
 
@@ -140,14 +186,26 @@ export async function registerAdmin(app: FastifyInstance, deps: Deps): Promise<v
     async (scope) => {
       await scope.register(formbody, { bodyLimit: deps.config.http.bodyLimitBytes });
       await scope.register(view, {
-        engine: { liquid: new Liquid({ root: templatesRoot, extname: ".html", outputEscape: "escape", cache: true }) },
+        engine: {
+          liquid: new Liquid({
+            root: templatesRoot,
+            extname: ".html",
+            outputEscape: "escape",
+            cache: true,
+          }),
+        },
         root: templatesRoot,
       });
       scope.decorateRequest("adminViewer", undefined);
       scope.addHook("preHandler", async (request) => {
         request.adminViewer = await adminViewerForSession(deps, request.cookies[SESSION_COOKIE]);
       });
-      scope.get("/static/admin.css", (_request, reply) => reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(stylesheet));
+      scope.get("/static/admin.css", (_request, reply) =>
+        reply
+          .type("text/css; charset=utf-8")
+          .header("cache-control", "public, max-age=3600")
+          .send(stylesheet),
+      );
       registerErrorPages(scope, deps);
       registerAuthPages(scope, deps);
       registerUserPages(scope, deps);

@@ -31,7 +31,8 @@ import {
 
 const BASE = "/admin/refresh-tokens/";
 const LIST_PARAMS = ["q", "revoked", "expired", "p"] as const;
-const NOTHING_SELECTED = "Items must be selected in order to perform actions on them. No items have been changed.";
+const NOTHING_SELECTED =
+  "Items must be selected in order to perform actions on them. No items have been changed.";
 
 /** Refresh token ids are 64-bit (the table grows without bound); beyond 2^53 they cannot be ours. */
 function tokenId(request: FastifyRequest): number {
@@ -43,16 +44,23 @@ function tokensNoun(count: number): string {
 }
 
 function permissionsOf(viewer: AdminViewer) {
-  return { canChange: canAdmin(viewer, "change", "refreshToken"), canDelete: canAdmin(viewer, "delete", "refreshToken") };
+  return {
+    canChange: canAdmin(viewer, "change", "refreshToken"),
+    canDelete: canAdmin(viewer, "delete", "refreshToken"),
+  };
 }
 
 export function registerRefreshTokenPages(scope: FastifyInstance, deps: Deps): void {
   const checkCsrf = csrfCheck(scope);
   scope.get("/refresh-tokens/", (request, reply) => showList(deps, request, reply));
-  scope.post("/refresh-tokens/action/", { preHandler: checkCsrf }, (request, reply) => runBulkAction(deps, request, reply));
+  scope.post("/refresh-tokens/action/", { preHandler: checkCsrf }, (request, reply) =>
+    runBulkAction(deps, request, reply),
+  );
   scope.get("/refresh-tokens/:id/", (request, reply) => showDetail(deps, request, reply));
   scope.get("/refresh-tokens/:id/delete/", (request, reply) => confirmDelete(deps, request, reply));
-  scope.post("/refresh-tokens/:id/delete/", { preHandler: checkCsrf }, (request, reply) => deleteOne(deps, request, reply));
+  scope.post("/refresh-tokens/:id/delete/", { preHandler: checkCsrf }, (request, reply) =>
+    deleteOne(deps, request, reply),
+  );
   scope.get("/refresh-tokens/:id/history/", (request, reply) => showHistory(deps, request, reply));
 }
 
@@ -73,7 +81,10 @@ async function showList(deps: Deps, request: FastifyRequest, reply: FastifyReply
     q: query.q ?? "",
     hidden: hiddenFields(query, ["revoked", "expired"]),
     listState: hiddenFields(query, LIST_PARAMS),
-    filters: [yesNoFilter(BASE, query, "revoked", "By revoked"), yesNoFilter(BASE, query, "expired", "By expired")],
+    filters: [
+      yesNoFilter(BASE, query, "revoked", "By revoked"),
+      yesNoFilter(BASE, query, "expired", "By expired"),
+    ],
     pagination: pagination(BASE, query, result),
     ...permissionsOf(viewer),
   });
@@ -84,7 +95,12 @@ async function showDetail(deps: Deps, request: FastifyRequest, reply: FastifyRep
   if (viewer === undefined) return reply;
   const token = await getRefreshTokenForAdmin(deps, viewer, tokenId(request));
   if (token === undefined) return notFound(request, reply, "refresh token");
-  return renderPage(request, reply, "refresh-tokens/detail.html", { title: "View refresh token", section: "refreshToken", token, ...permissionsOf(viewer) });
+  return renderPage(request, reply, "refresh-tokens/detail.html", {
+    title: "View refresh token",
+    section: "refreshToken",
+    token,
+    ...permissionsOf(viewer),
+  });
 }
 
 async function confirmDelete(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
@@ -92,7 +108,12 @@ async function confirmDelete(deps: Deps, request: FastifyRequest, reply: Fastify
   if (viewer === undefined) return reply;
   const tokens = await refreshTokensToDelete(deps, viewer, [tokenId(request)]);
   if (tokens.length === 0) return notFound(request, reply, "refresh token");
-  return renderPage(request, reply, "refresh-tokens/delete.html", { title: "Are you sure?", section: "refreshToken", tokens, isBulk: false });
+  return renderPage(request, reply, "refresh-tokens/delete.html", {
+    title: "Are you sure?",
+    section: "refreshToken",
+    tokens,
+    isBulk: false,
+  });
 }
 
 async function deleteOne(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
@@ -112,7 +133,8 @@ async function showHistory(deps: Deps, request: FastifyRequest, reply: FastifyRe
   const id = tokenId(request);
   const history = await refreshTokenHistory(deps, viewer, id);
   // A deleted token keeps its history: the log is what says who deleted it.
-  if (history.token === undefined && history.entries.length === 0) return notFound(request, reply, "refresh token");
+  if (history.token === undefined && history.entries.length === 0)
+    return notFound(request, reply, "refresh token");
   return renderPage(request, reply, "refresh-tokens/history.html", {
     title: "Change history: refresh token",
     section: "refreshToken",
@@ -128,13 +150,19 @@ async function runBulkAction(deps: Deps, request: FastifyRequest, reply: Fastify
   if (viewer === undefined) return reply;
   const body = formBody(request);
   const state: QueryValues = {};
-  for (const name of LIST_PARAMS) if (formText(body, name) !== "") state[name] = formText(body, name);
+  for (const name of LIST_PARAMS)
+    if (formText(body, name) !== "") state[name] = formText(body, name);
   const back = listHref(BASE, state);
-  const ids = formList(body, "_selected_action").filter((raw) => /^\d{1,15}$/.test(raw)).map(Number);
+  const ids = formList(body, "_selected_action")
+    .filter((raw) => /^\d{1,15}$/.test(raw))
+    .map(Number);
   const action = formText(body, "action");
   if (action === "revoke_selected") {
     const revoked = await revokeSelectedRefreshTokens(deps, viewer, ids);
-    flash(reply, ids.length === 0 ? NOTHING_SELECTED : `Successfully revoked ${tokensNoun(revoked)}.`);
+    flash(
+      reply,
+      ids.length === 0 ? NOTHING_SELECTED : `Successfully revoked ${tokensNoun(revoked)}.`,
+    );
     return reply.redirect(back);
   }
   if (action !== "delete_selected") {
@@ -155,7 +183,11 @@ async function runBulkAction(deps: Deps, request: FastifyRequest, reply: Fastify
       listState: hiddenFields(state, LIST_PARAMS),
     });
   }
-  const deleted = await deleteSelectedRefreshTokens(deps, viewer, tokens.map((token) => token.id));
+  const deleted = await deleteSelectedRefreshTokens(
+    deps,
+    viewer,
+    tokens.map((token) => token.id),
+  );
   flash(reply, `Successfully deleted ${tokensNoun(deleted)}.`);
   return reply.redirect(back);
 }

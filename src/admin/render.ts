@@ -31,7 +31,11 @@ export function navigationFor(viewer: AdminViewer | undefined) {
 
 /** Queues a message shown once on the next page (Django's messages). */
 export function flash(reply: FastifyReply, message: string): void {
-  void reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), { path: "/admin/", httpOnly: true, sameSite: "lax" });
+  void reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), {
+    path: "/admin/",
+    httpOnly: true,
+    sameSite: "lax",
+  });
 }
 
 export async function renderPage(

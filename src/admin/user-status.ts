@@ -2,7 +2,12 @@
 // page: a status row is created with its user.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { canAdmin, type AdminViewer } from "../accounts/admin-access.js";
-import { changeUserStatus, getUserStatus, listUserStatuses, userStatusHistory } from "../accounts/admin-status.js";
+import {
+  changeUserStatus,
+  getUserStatus,
+  listUserStatuses,
+  userStatusHistory,
+} from "../accounts/admin-status.js";
 import { AccountsError } from "../accounts/errors.js";
 import type { Deps } from "../deps.js";
 import {
@@ -25,8 +30,12 @@ const BASE = "/admin/user-status/";
 export function registerUserStatusPages(scope: FastifyInstance, deps: Deps): void {
   const checkCsrf = csrfCheck(scope);
   scope.get("/user-status/", (request, reply) => showList(deps, request, reply));
-  scope.get("/user-status/:userId/change/", (request, reply) => showChangeForm(deps, request, reply));
-  scope.post("/user-status/:userId/change/", { preHandler: checkCsrf }, (request, reply) => saveChangeForm(deps, request, reply));
+  scope.get("/user-status/:userId/change/", (request, reply) =>
+    showChangeForm(deps, request, reply),
+  );
+  scope.post("/user-status/:userId/change/", { preHandler: checkCsrf }, (request, reply) =>
+    saveChangeForm(deps, request, reply),
+  );
   scope.get("/user-status/:userId/history/", (request, reply) => showHistory(deps, request, reply));
 }
 
@@ -46,7 +55,10 @@ async function showList(deps: Deps, request: FastifyRequest, reply: FastifyReply
     result,
     q: query.q ?? "",
     hidden: hiddenFields(query, ["verified", "archived"]),
-    filters: [yesNoFilter(BASE, query, "verified", "By verified"), yesNoFilter(BASE, query, "archived", "By archived")],
+    filters: [
+      yesNoFilter(BASE, query, "verified", "By verified"),
+      yesNoFilter(BASE, query, "archived", "By archived"),
+    ],
     pagination: pagination(BASE, query, result),
   });
 }
@@ -64,12 +76,18 @@ async function saveChangeForm(deps: Deps, request: FastifyRequest, reply: Fastif
   if (viewer === undefined) return reply;
   const userId = pathId(request, "userId");
   const body = formBody(request);
-  const input = { verified: isChecked(body, "verified"), archived: isChecked(body, "archived"), secondaryEmail: formText(body, "secondary_email") };
+  const input = {
+    verified: isChecked(body, "verified"),
+    archived: isChecked(body, "archived"),
+    secondaryEmail: formText(body, "secondary_email"),
+  };
   try {
     const status = await changeUserStatus(deps, viewer, userId, input);
     if (status === undefined) return await notFound(request, reply, "user status");
     flash(reply, `The user status “${status.name}” was changed successfully.`);
-    return await reply.redirect(body._continue === undefined ? BASE : `${BASE}${String(userId)}/change/`);
+    return await reply.redirect(
+      body._continue === undefined ? BASE : `${BASE}${String(userId)}/change/`,
+    );
   } catch (error) {
     // Field errors show the form again; a refusal goes on to the 403 page.
     if (!(error instanceof AccountsError) || error.hasCode("permission_denied")) throw error;
@@ -96,7 +114,13 @@ function renderChangeForm(
   request: FastifyRequest,
   reply: FastifyReply,
   viewer: AdminViewer,
-  status: { userId: number; name: string; verified: boolean; archived: boolean; secondaryEmail: string | null },
+  status: {
+    userId: number;
+    name: string;
+    verified: boolean;
+    archived: boolean;
+    secondaryEmail: string | null;
+  },
   errors?: Record<string, unknown>,
 ) {
   return renderPage(request, reply, "user-status/change.html", {

@@ -1,14 +1,30 @@
 // The user list page's view: query-string parsing, filter and sort links, pagination, and the
 // bulk actions the viewer may use. Links keep the other parameters, as Django's change list does.
 import { canAdmin, type AdminViewer } from "../accounts/admin-access.js";
-import { adminUserChoices, listUsersForAdmin, type AdminUserListQuery, type AdminUserPage, type GroupChoice } from "../accounts/admin-users.js";
+import {
+  adminUserChoices,
+  listUsersForAdmin,
+  type AdminUserListQuery,
+  type AdminUserPage,
+  type GroupChoice,
+} from "../accounts/admin-users.js";
 import type { Deps } from "../deps.js";
 import { yesNo } from "./list-page.js";
 
 export type QueryParams = Record<string, unknown>;
 
 const LIST_PATH = "/admin/users/";
-const LIST_KEYS = ["q", "is_staff", "is_superuser", "is_active", "verified", "archived", "group", "o", "p"] as const;
+const LIST_KEYS = [
+  "q",
+  "is_staff",
+  "is_superuser",
+  "is_active",
+  "verified",
+  "archived",
+  "group",
+  "o",
+  "p",
+] as const;
 type ListKey = (typeof LIST_KEYS)[number];
 
 const FLAG_FILTERS = [
@@ -29,7 +45,14 @@ const COLUMNS = [
   ["archived", "Archived"],
   ["date_joined", "Date joined"],
 ] as const;
-const SORTABLE = new Set(["username", "email", "first_name", "last_name", "is_staff", "date_joined"]);
+const SORTABLE = new Set([
+  "username",
+  "email",
+  "first_name",
+  "last_name",
+  "is_staff",
+  "date_joined",
+]);
 
 const ACTIONS = [
   ["delete_selected", "Delete selected users", "delete"],
@@ -81,7 +104,10 @@ function hrefOf(known: ReadonlyMap<ListKey, string>): string {
 }
 
 /** The current list with some parameters changed; any change but the page's goes back to page 1. */
-function hrefWith(params: QueryParams, changes: Partial<Record<ListKey, string | undefined>>): string {
+function hrefWith(
+  params: QueryParams,
+  changes: Partial<Record<ListKey, string | undefined>>,
+): string {
   const known = knownParams(params);
   if (!("p" in changes)) known.delete("p");
   for (const [key, value] of Object.entries(changes) as [ListKey, string | undefined][]) {
@@ -107,7 +133,10 @@ function filtersOf(params: QueryParams, groups: GroupChoice[]) {
     choices: [choice(key, "All", undefined), choice(key, "Yes", "1"), choice(key, "No", "0")],
   }));
   const groupChoices = groups.map((group) => choice("group", group.name, String(group.id)));
-  return [...filters, { title: "By group", choices: [choice("group", "All", undefined), ...groupChoices] }];
+  return [
+    ...filters,
+    { title: "By group", choices: [choice("group", "All", undefined), ...groupChoices] },
+  ];
 }
 
 function columnsOf(params: QueryParams, order: AdminUserPage["order"]) {
@@ -126,7 +155,8 @@ function columnsOf(params: QueryParams, order: AdminUserPage["order"]) {
 
 function countText(page: AdminUserPage): string {
   const noun = page.count === 1 && page.countKind === "exact" ? "user" : "users";
-  const qualifier = page.countKind === "estimated" ? "about " : page.countKind === "atLeast" ? "more than " : "";
+  const qualifier =
+    page.countKind === "estimated" ? "about " : page.countKind === "atLeast" ? "more than " : "";
   return `${qualifier}${page.count.toLocaleString("en")} ${noun}`;
 }
 
@@ -136,19 +166,34 @@ function pageCountText(page: AdminUserPage): string | undefined {
 }
 
 /** Everything the list template shows. */
-export async function listPageData(deps: Deps, viewer: AdminViewer, params: QueryParams, query: AdminUserListQuery) {
-  const [page, choices] = await Promise.all([listUsersForAdmin(deps, viewer, query), adminUserChoices(deps, viewer)]);
+export async function listPageData(
+  deps: Deps,
+  viewer: AdminViewer,
+  params: QueryParams,
+  query: AdminUserListQuery,
+) {
+  const [page, choices] = await Promise.all([
+    listUsersForAdmin(deps, viewer, query),
+    adminUserChoices(deps, viewer),
+  ]);
   const current = knownParams(params);
   current.delete("p");
   return {
     q: query.search,
-    users: page.users.map((user) => ({ ...user, dateJoined: user.dateJoined.toISOString().slice(0, 10) })),
+    users: page.users.map((user) => ({
+      ...user,
+      dateJoined: user.dateJoined.toISOString().slice(0, 10),
+    })),
     columns: columnsOf(params, page.order),
     filters: filtersOf(params, choices.groups),
     // The search form resubmits the filters and the sort, not the old search or page.
-    searchHidden: [...current].filter(([key]) => key !== "q").map(([name, value]) => ({ name, value })),
+    searchHidden: [...current]
+      .filter(([key]) => key !== "q")
+      .map(([name, value]) => ({ name, value })),
     filtersQuery: new URLSearchParams([...knownParams(params)]).toString(),
-    actions: ACTIONS.filter(([, , needs]) => canAdmin(viewer, needs, "user")).map(([value, label]) => ({ value, label })),
+    actions: ACTIONS.filter(([, , needs]) => canAdmin(viewer, needs, "user")).map(
+      ([value, label]) => ({ value, label }),
+    ),
     canAdd: canAdmin(viewer, "add", "user"),
     countText: countText(page),
     // Sorting is not a filter: "Clear all filters" appears for a search or a filter.

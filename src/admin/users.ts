@@ -37,9 +37,11 @@ function values(form: Form, name: string): string[] {
 }
 
 const text = (form: Form, name: string): string => values(form, name)[0] ?? "";
-const isChecked = (form: Form, name: string): boolean => values(form, name).some((value) => value !== "");
+const isChecked = (form: Form, name: string): boolean =>
+  values(form, name).some((value) => value !== "");
 // Anything but a plain id within PostgreSQL's integer range becomes NaN, which names nothing.
-const numbers = (items: string[]): number[] => items.map((item) => (/^\d{1,9}$/.test(item) ? Number(item) : Number.NaN));
+const numbers = (items: string[]): number[] =>
+  items.map((item) => (/^\d{1,9}$/.test(item) ? Number(item) : Number.NaN));
 
 function idParam(request: FastifyRequest): number | undefined {
   const { id } = request.params as { id?: string };
@@ -114,10 +116,21 @@ async function renderChangePage(
   return renderPage(request, reply, "users/change.html", {
     section: "user",
     title: `Change user: ${loaded.user.username}`,
-    user: { id: loaded.user.id, username: loaded.user.username, lastLogin: formatTime(loaded.user.lastLogin), dateJoined: formatTime(loaded.user.dateJoined) },
+    user: {
+      id: loaded.user.id,
+      username: loaded.user.username,
+      lastLogin: formatTime(loaded.user.lastLogin),
+      dateJoined: formatTime(loaded.user.dateJoined),
+    },
     form,
-    groups: choices.groups.map((group) => ({ ...group, isSelected: form.groupIds.includes(group.id) })),
-    permissions: choices.permissions.map((permission) => ({ ...permission, isChecked: form.permissionIds.includes(permission.id) })),
+    groups: choices.groups.map((group) => ({
+      ...group,
+      isSelected: form.groupIds.includes(group.id),
+    })),
+    permissions: choices.permissions.map((permission) => ({
+      ...permission,
+      isChecked: form.permissionIds.includes(permission.id),
+    })),
     password: loaded.password,
     canChange: canAdmin(viewer, "change", "user"),
     canDelete: canAdmin(viewer, "delete", "user"),
@@ -134,7 +147,11 @@ function registerListPages(scope: FastifyInstance, deps: Deps): void {
     if (viewer === undefined) return reply;
     const params = request.query as QueryParams;
     const data = await listPageData(deps, viewer, params, parseListQuery(params));
-    return renderPage(request, reply, "users/list.html", { section: "user", title: "Select user to change", ...data });
+    return renderPage(request, reply, "users/list.html", {
+      section: "user",
+      title: "Select user to change",
+      ...data,
+    });
   });
 
   scope.post("/users/action/", { preHandler: checkCsrf }, async (request, reply) => {
@@ -145,10 +162,19 @@ function registerListPages(scope: FastifyInstance, deps: Deps): void {
     const selected = numbers(values(form, "_selected_action")).filter(Number.isSafeInteger);
     const back = listUrl(text(form, "_changelist_filters"));
     if (selected.length === 0) {
-      flash(reply, "Items must be selected in order to perform actions on them. No items have been changed.");
+      flash(
+        reply,
+        "Items must be selected in order to perform actions on them. No items have been changed.",
+      );
       return reply.redirect(back);
     }
-    if (action === "delete_selected") return deleteSelected(deps, request, reply, { viewer, selected, back, isConfirmed: text(form, "post") === "yes" });
+    if (action === "delete_selected")
+      return deleteSelected(deps, request, reply, {
+        viewer,
+        selected,
+        back,
+        isConfirmed: text(form, "post") === "yes",
+      });
     const bulk = BULK_USER_ACTIONS.find((candidate) => candidate === action);
     if (bulk === undefined) {
       flash(reply, "No action selected.");
@@ -186,19 +212,33 @@ async function deleteSelected(
   const { viewer, selected, back } = options;
   if (options.isConfirmed) {
     const deleted = await deleteUsersFromAdmin(deps, viewer, selected);
-    flash(reply, `Successfully deleted ${String(deleted.length)} ${deleted.length === 1 ? "user" : "users"}.`);
+    flash(
+      reply,
+      `Successfully deleted ${String(deleted.length)} ${deleted.length === 1 ? "user" : "users"}.`,
+    );
     return reply.redirect(back);
   }
   const previews = await previewUserDeletion(deps, viewer, selected);
-  return renderPage(request, reply, "users/delete.html", deletePageData(previews, { isBulk: true, back }));
+  return renderPage(
+    request,
+    reply,
+    "users/delete.html",
+    deletePageData(previews, { isBulk: true, back }),
+  );
 }
 
-function deletePageData(previews: Awaited<ReturnType<typeof previewUserDeletion>>, options: { isBulk: boolean; back: string }) {
+function deletePageData(
+  previews: Awaited<ReturnType<typeof previewUserDeletion>>,
+  options: { isBulk: boolean; back: string },
+) {
   const tokenCount = previews.reduce((sum, preview) => sum + preview.refreshTokens.total, 0);
   return {
     section: "user",
     title: "Are you sure?",
-    previews: previews.map((preview) => ({ ...preview, hiddenTokens: preview.refreshTokens.total - preview.refreshTokens.prefixes.length })),
+    previews: previews.map((preview) => ({
+      ...preview,
+      hiddenTokens: preview.refreshTokens.total - preview.refreshTokens.prefixes.length,
+    })),
     summary: { users: previews.length, statuses: previews.length, refreshTokens: tokenCount },
     isBulk: options.isBulk,
     back: options.back,
@@ -218,17 +258,31 @@ function registerAddPage(scope: FastifyInstance, deps: Deps): void {
     const viewer = requireViewer(request, reply);
     if (viewer === undefined) return reply;
     const form = formOf(request);
-    const input = { username: text(form, "username"), email: text(form, "email"), password1: text(form, "password1"), password2: text(form, "password2") };
+    const input = {
+      username: text(form, "username"),
+      email: text(form, "email"),
+      password1: text(form, "password1"),
+      password2: text(form, "password2"),
+    };
     const outcome = await attempt(() => addUserFromAdmin(deps, viewer, input));
     if ("errors" in outcome) {
-      return renderPage(request, reply, "users/add.html", { section: "user", title: "Add user", username: input.username, email: input.email, errors: outcome.errors });
+      return renderPage(request, reply, "users/add.html", {
+        section: "user",
+        title: "Add user",
+        username: input.username,
+        email: input.email,
+        errors: outcome.errors,
+      });
     }
     const user = outcome.value;
     if (!canAdmin(viewer, "change", "user")) {
       flash(reply, `The user “${user.username}” was added successfully.`);
       return reply.redirect("/admin/users/");
     }
-    flash(reply, `The user “${user.username}” was added successfully. You may edit it again below.`);
+    flash(
+      reply,
+      `The user “${user.username}” was added successfully. You may edit it again below.`,
+    );
     return reply.redirect(`/admin/users/${String(user.id)}/change/`);
   });
 }
@@ -240,7 +294,11 @@ function registerChangePages(scope: FastifyInstance, deps: Deps): void {
     const id = idParam(request);
     const loaded = id === undefined ? undefined : await getUserForAdmin(deps, viewer, id);
     if (loaded === undefined) return notFound(reply);
-    return renderChangePage(deps, request, reply, { viewer, loaded, form: changeFormFromUser(loaded) });
+    return renderChangePage(deps, request, reply, {
+      viewer,
+      loaded,
+      form: changeFormFromUser(loaded),
+    });
   });
 
   scope.post("/users/:id/change/", { preHandler: csrfCheck(scope) }, async (request, reply) => {
@@ -252,21 +310,40 @@ function registerChangePages(scope: FastifyInstance, deps: Deps): void {
     const input = changeFormOf(form);
     const outcome = await attempt(() => changeUserFromAdmin(deps, viewer, id, input));
     const loaded = await getUserForAdmin(deps, viewer, id);
-    if (loaded === undefined || ("value" in outcome && outcome.value === undefined)) return notFound(reply);
-    if ("errors" in outcome) return renderChangePage(deps, request, reply, { viewer, loaded, form: input, errors: outcome.errors });
+    if (loaded === undefined || ("value" in outcome && outcome.value === undefined))
+      return notFound(reply);
+    if ("errors" in outcome)
+      return renderChangePage(deps, request, reply, {
+        viewer,
+        loaded,
+        form: input,
+        errors: outcome.errors,
+      });
     flash(reply, `The user “${loaded.user.username}” was changed successfully.`);
-    return reply.redirect(isChecked(form, "_continue") ? `/admin/users/${String(id)}/change/` : "/admin/users/");
+    return reply.redirect(
+      isChecked(form, "_continue") ? `/admin/users/${String(id)}/change/` : "/admin/users/",
+    );
   });
 }
 
 function registerPasswordPage(scope: FastifyInstance, deps: Deps): void {
-  const show = async (request: FastifyRequest, reply: FastifyReply, viewer: AdminViewer, errors?: ErrorMap) => {
+  const show = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    viewer: AdminViewer,
+    errors?: ErrorMap,
+  ) => {
     requireAdmin(viewer, "change", "user");
     const id = idParam(request);
     const loaded = id === undefined ? undefined : await getUserForAdmin(deps, viewer, id);
     if (loaded === undefined) return notFound(reply);
     const { username } = loaded.user;
-    return renderPage(request, reply, "users/password.html", { section: "user", title: `Change password: ${username}`, user: { id: loaded.user.id, username }, errors });
+    return renderPage(request, reply, "users/password.html", {
+      section: "user",
+      title: `Change password: ${username}`,
+      user: { id: loaded.user.id, username },
+      errors,
+    });
   };
 
   scope.get("/users/:id/password/", async (request, reply) => {
@@ -280,7 +357,12 @@ function registerPasswordPage(scope: FastifyInstance, deps: Deps): void {
     const id = idParam(request);
     if (id === undefined) return notFound(reply);
     const form = formOf(request);
-    const outcome = await attempt(() => setUserPasswordFromAdmin(deps, viewer, id, { password1: text(form, "password1"), password2: text(form, "password2") }));
+    const outcome = await attempt(() =>
+      setUserPasswordFromAdmin(deps, viewer, id, {
+        password1: text(form, "password1"),
+        password2: text(form, "password2"),
+      }),
+    );
     if ("errors" in outcome) return show(request, reply, viewer, outcome.errors);
     if (outcome.value === undefined) return notFound(reply);
     flash(reply, "Password changed successfully.");
@@ -295,7 +377,12 @@ function registerDeleteAndHistoryPages(scope: FastifyInstance, deps: Deps): void
     const id = idParam(request);
     const previews = id === undefined ? [] : await previewUserDeletion(deps, viewer, [id]);
     if (previews.length === 0) return notFound(reply);
-    return renderPage(request, reply, "users/delete.html", deletePageData(previews, { isBulk: false, back: `/admin/users/${String(id)}/change/` }));
+    return renderPage(
+      request,
+      reply,
+      "users/delete.html",
+      deletePageData(previews, { isBulk: false, back: `/admin/users/${String(id)}/change/` }),
+    );
   });
 
   scope.post("/users/:id/delete/", { preHandler: csrfCheck(scope) }, async (request, reply) => {

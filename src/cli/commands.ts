@@ -40,7 +40,11 @@ interface Prompter {
  */
 function createPrompter(): Prompter {
   const isTerminal = process.stdin.isTTY;
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: isTerminal });
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: isTerminal,
+  });
   const lines = rl[Symbol.asyncIterator]();
   let isMuted = false;
   // Echo nothing while a password is typed (the legacy interface routes all echo through here).
@@ -82,11 +86,15 @@ function fail(message: string): never {
 
 async function superuserInput(noInput: boolean) {
   if (noInput) {
-    const username = process.env.GATEHOUSE_SUPERUSER_USERNAME ?? process.env.DJANGO_SUPERUSER_USERNAME;
+    const username =
+      process.env.GATEHOUSE_SUPERUSER_USERNAME ?? process.env.DJANGO_SUPERUSER_USERNAME;
     const email = process.env.GATEHOUSE_SUPERUSER_EMAIL ?? process.env.DJANGO_SUPERUSER_EMAIL ?? "";
-    const password = process.env.GATEHOUSE_SUPERUSER_PASSWORD ?? process.env.DJANGO_SUPERUSER_PASSWORD;
+    const password =
+      process.env.GATEHOUSE_SUPERUSER_PASSWORD ?? process.env.DJANGO_SUPERUSER_PASSWORD;
     if (username === undefined || password === undefined) {
-      fail("With --no-input, set GATEHOUSE_SUPERUSER_USERNAME and GATEHOUSE_SUPERUSER_PASSWORD (and optionally GATEHOUSE_SUPERUSER_EMAIL).");
+      fail(
+        "With --no-input, set GATEHOUSE_SUPERUSER_USERNAME and GATEHOUSE_SUPERUSER_PASSWORD (and optionally GATEHOUSE_SUPERUSER_EMAIL).",
+      );
     }
     return { username, email, password };
   }
@@ -124,7 +132,9 @@ export function registerCommands(program: Command): void {
       const deps = createDeps(config, { log: pino({ level: "warn" }) });
       try {
         const applied = await migrateToLatest(deps.db);
-        console.log(applied.length === 0 ? "No migrations to apply." : `Applied: ${applied.join(", ")}`);
+        console.log(
+          applied.length === 0 ? "No migrations to apply." : `Applied: ${applied.join(", ")}`,
+        );
       } finally {
         await deps.close();
       }
@@ -133,7 +143,10 @@ export function registerCommands(program: Command): void {
   program
     .command("createsuperuser")
     .description("create an active staff superuser")
-    .option("--no-input", "read GATEHOUSE_SUPERUSER_USERNAME / _EMAIL / _PASSWORD instead of asking")
+    .option(
+      "--no-input",
+      "read GATEHOUSE_SUPERUSER_USERNAME / _EMAIL / _PASSWORD instead of asking",
+    )
     .action(async (options: { input: boolean }) => {
       const input = await superuserInput(!options.input);
       await withDeps(async (deps) => {
@@ -174,7 +187,9 @@ export function registerCommands(program: Command): void {
     .action(async (options: { expired?: boolean }) => {
       await withDeps(async (deps) => {
         const result = await clearRefreshTokens(deps, { includeExpired: options.expired === true });
-        console.log(`Deleted ${result.revoked} revoked and ${result.expired} expired refresh tokens.`);
+        console.log(
+          `Deleted ${result.revoked} revoked and ${result.expired} expired refresh tokens.`,
+        );
       });
     });
 

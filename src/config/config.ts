@@ -7,15 +7,7 @@ export type ScalarName = "String" | "Int" | "Float" | "Boolean" | "ID";
 export type UserQueryAccess = "staff" | "authenticated" | "public";
 export type ApiStyle = "graphql" | "relay";
 export type JwtAlgorithm =
-  | "HS256"
-  | "HS384"
-  | "HS512"
-  | "RS256"
-  | "RS384"
-  | "RS512"
-  | "ES256"
-  | "ES384"
-  | "ES512";
+  "HS256" | "HS384" | "HS512" | "RS256" | "RS384" | "RS512" | "ES256" | "ES384" | "ES512";
 
 export interface PasswordValidatorSetting {
   name:
@@ -39,11 +31,7 @@ export type MailTransportConfig =
     };
 
 export type EmailKind =
-  | "activation"
-  | "activationResend"
-  | "secondaryEmailActivation"
-  | "passwordReset"
-  | "passwordSet";
+  "activation" | "activationResend" | "secondaryEmailActivation" | "passwordReset" | "passwordSet";
 
 export interface Config {
   environment: "development" | "production" | "test";
@@ -178,7 +166,10 @@ const stringList = z.string().transform((text, ctx): string[] => {
     ctx.addIssue({ code: "custom", message: "must be a JSON list of strings" });
     return z.NEVER;
   }
-  return trimmed.split(",").map((item) => item.trim()).filter((item) => item !== "");
+  return trimmed
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 });
 
 const scalarName = z.enum(["String", "Int", "Float", "Boolean", "ID"]);
@@ -191,7 +182,10 @@ const fieldMap = z.string().transform((text, ctx): Record<string, ScalarName> =>
   try {
     parsed = trimmed.startsWith("[") || trimmed.startsWith("{") ? JSON.parse(trimmed) : undefined;
   } catch {
-    ctx.addIssue({ code: "custom", message: "must be JSON: a list of fields or a map field → type" });
+    ctx.addIssue({
+      code: "custom",
+      message: "must be JSON: a list of fields or a map field → type",
+    });
     return z.NEVER;
   }
   if (parsed === undefined) parsed = trimmed.split(",").map((item) => item.trim());
@@ -200,7 +194,10 @@ const fieldMap = z.string().transform((text, ctx): Record<string, ScalarName> =>
   }
   const asMap = z.record(z.string(), scalarName).safeParse(parsed);
   if (asMap.success) return asMap.data;
-  ctx.addIssue({ code: "custom", message: "must be a list of fields or a map field → scalar name" });
+  ctx.addIssue({
+    code: "custom",
+    message: "must be a list of fields or a map field → scalar name",
+  });
   return z.NEVER;
 });
 
@@ -563,7 +560,10 @@ export function redactedConfig(config: Config): unknown {
   return {
     ...config,
     secretKey: "[redacted]",
-    database: { ...config.database, url: config.database.url.replace(/\/\/[^@/]*@/, "//[redacted]@") },
+    database: {
+      ...config.database,
+      url: config.database.url.replace(/\/\/[^@/]*@/, "//[redacted]@"),
+    },
     jwt: {
       ...config.jwt,
       secretKey: "[redacted]",

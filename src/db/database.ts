@@ -73,10 +73,15 @@ function openSqlite(path: string): DatabaseHandle {
 function openPostgres(url: string, poolSize: number): DatabaseHandle {
   // int8 (COUNT, bigserial) as numbers: our ids and counts stay far below 2^53.
   const INT8_OID = 20;
-  const builtinParser = pg.types.getTypeParser.bind(pg.types) as (oid: number, format: string) => unknown;
+  const builtinParser = pg.types.getTypeParser.bind(pg.types) as (
+    oid: number,
+    format: string,
+  ) => unknown;
   const types = {
     getTypeParser: ((oid: number, format?: string): unknown =>
-      oid === INT8_OID ? Number : builtinParser(oid, format ?? "text")) as typeof pg.types.getTypeParser,
+      oid === INT8_OID
+        ? Number
+        : builtinParser(oid, format ?? "text")) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

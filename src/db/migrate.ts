@@ -1,6 +1,13 @@
 // Applies the migrations in src/db/migrations, listed here so the built server needs no
 // directory scan.
-import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationResultSet } from "kysely";
+import {
+  Migrator,
+  PostgresAdapter,
+  sql,
+  type Kysely,
+  type Migration,
+  type MigrationResultSet,
+} from "kysely";
 import * as createAccounts from "./migrations/202611260100_create-accounts.js";
 import * as createMissingUserStatus from "./migrations/202611260110_create-missing-user-status.js";
 import * as createAdmin from "./migrations/202611260120_create-admin.js";

@@ -24,7 +24,9 @@ class SqliteValueTransformer extends OperationNodeTransformer {
     return { ...super.transformValue(node), value: toSqliteValue(node.value) };
   }
 
-  protected override transformPrimitiveValueList(node: PrimitiveValueListNode): PrimitiveValueListNode {
+  protected override transformPrimitiveValueList(
+    node: PrimitiveValueListNode,
+  ): PrimitiveValueListNode {
     return { ...super.transformPrimitiveValueList(node), values: node.values.map(toSqliteValue) };
   }
 }

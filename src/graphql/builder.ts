@@ -24,7 +24,9 @@ export interface SchemaTypes {
   };
 }
 
-export type Builder = PothosSchemaTypes.SchemaBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>>;
+export type Builder = PothosSchemaTypes.SchemaBuilder<
+  PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>
+>;
 
 /** Python's datetime.isoformat() for an aware UTC time: microseconds, omitted when zero. */
 export function formatDateTime(date: Date): string {
@@ -48,7 +50,9 @@ function literalValue(node: ValueNode): unknown {
     case Kind.LIST:
       return node.values.map(literalValue);
     case Kind.OBJECT:
-      return Object.fromEntries(node.fields.map((field) => [field.name.value, literalValue(field.value)]));
+      return Object.fromEntries(
+        node.fields.map((field) => [field.name.value, literalValue(field.value)]),
+      );
     case Kind.VARIABLE:
       return undefined;
   }

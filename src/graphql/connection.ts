@@ -52,12 +52,20 @@ function checkLimits(args: ConnectionArgs, fieldName: string, maxLimit: number):
 }
 
 /** Validates the arguments (throwing the reference's messages) and plans the slice. */
-export function planSlice(args: ConnectionArgs, listLength: number, fieldName: string, maxLimit: number): SlicePlan {
+export function planSlice(
+  args: ConnectionArgs,
+  listLength: number,
+  fieldName: string,
+  maxLimit: number,
+): SlicePlan {
   checkLimits(args, fieldName, maxLimit);
   let after = args.after ?? undefined;
   // `offset` becomes an `after` cursor; a zero offset is ignored, as in the reference.
   if (typeof args.offset === "number" && args.offset !== 0) {
-    const offset = after === undefined || after === "" ? args.offset : args.offset + cursorToOffset(after, -1) + 1;
+    const offset =
+      after === undefined || after === ""
+        ? args.offset
+        : args.offset + cursorToOffset(after, -1) + 1;
     after = offsetToCursor(offset - 1);
   }
   const hasFirst = typeof args.first === "number";

@@ -41,7 +41,9 @@ export function presentedAccessToken(deps: Deps, request: FastifyRequest): strin
     const [prefix, token] = parts;
     if (parts.length !== 2 || prefix === undefined || token === undefined) return undefined;
     const lower = prefix.toLowerCase();
-    return lower === deps.config.jwt.authHeaderPrefix.toLowerCase() || lower === "bearer" ? token : undefined;
+    return lower === deps.config.jwt.authHeaderPrefix.toLowerCase() || lower === "bearer"
+      ? token
+      : undefined;
   }
   return deps.config.jwt.cookieAuth ? request.cookies[deps.config.jwt.cookieName] : undefined;
 }
@@ -91,7 +93,8 @@ function readParams(request: FastifyRequest): GraphQLParams {
     const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
     if (type === "application/graphql") body = { query: request.body };
     else if (type === "application/json") body = parseJsonBody(request.body);
-    else if (typeof request.body === "object" && request.body !== null) body = request.body as Record<string, unknown>;
+    else if (typeof request.body === "object" && request.body !== null)
+      body = request.body as Record<string, unknown>;
   }
   return {
     query: body.query ?? query.query,
@@ -118,7 +121,11 @@ function parseVariables(raw: unknown): Record<string, unknown> | undefined {
 
 function wantsGraphiql(request: FastifyRequest): boolean {
   const query = request.query as Record<string, unknown>;
-  return request.method === "GET" && !("raw" in query) && (request.headers.accept ?? "").includes("text/html");
+  return (
+    request.method === "GET" &&
+    !("raw" in query) &&
+    (request.headers.accept ?? "").includes("text/html")
+  );
 }
 
 function formatErrors(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
@@ -136,7 +143,10 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
       const errors = execution.errors.map((error) => {
         if (isPublicError(error)) return error.toJSON();
         log.error({ err: error.originalError ?? error }, "unexpected error in a GraphQL resolver");
-        return new GraphQLError(INTERNAL_ERROR_MESSAGE, { path: error.path ?? null, nodes: error.nodes ?? null }).toJSON();
+        return new GraphQLError(INTERNAL_ERROR_MESSAGE, {
+          path: error.path ?? null,
+          nodes: error.nodes ?? null,
+        }).toJSON();
       });
       return { statusCode: 200, response: { data: execution.data ?? null, errors } };
     },
@@ -144,7 +154,10 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.method !== "GET" && request.method !== "POST") {
-      return reply.code(405).header("allow", "GET, POST").send(errorBody("GraphQL only supports GET and POST requests."));
+      return reply
+        .code(405)
+        .header("allow", "GET, POST")
+        .send(errorBody("GraphQL only supports GET and POST requests."));
     }
     if (deps.config.http.graphiql && wantsGraphiql(request)) {
       return reply.type("text/html; charset=utf-8").send(graphiqlPage(reply.generateCsrf()));
@@ -154,13 +167,22 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
       throw new HttpError(400, "Must provide query string.");
     }
     const variables = parseVariables(params.variables);
-    const operationName = typeof params.operationName === "string" && params.operationName !== "" ? params.operationName : undefined;
+    const operationName =
+      typeof params.operationName === "string" && params.operationName !== ""
+        ? params.operationName
+        : undefined;
     const context: GraphQLContext & { reply: FastifyReply } = {
       deps,
       viewer: await resolveViewer(deps, request),
-      origin: { host: request.headers.host, isSecure: request.protocol === "https", ip: request.ip },
+      origin: {
+        host: request.headers.host,
+        isSecure: request.protocol === "https",
+        ip: request.ip,
+      },
       cookies: [],
-      presentedRefreshTokenCookie: deps.config.jwt.cookieAuth ? request.cookies[deps.config.jwt.refreshTokenCookieName] : undefined,
+      presentedRefreshTokenCookie: deps.config.jwt.cookieAuth
+        ? request.cookies[deps.config.jwt.refreshTokenCookieName]
+        : undefined,
       reply,
     };
     try {
@@ -172,7 +194,9 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
           sameSite: deps.config.jwt.cookieSameSite.toLowerCase() as "lax" | "strict" | "none",
           path: deps.config.jwt.cookiePath,
           maxAge: cookie.maxAgeSeconds,
-          ...(deps.config.jwt.cookieDomain === undefined ? {} : { domain: deps.config.jwt.cookieDomain }),
+          ...(deps.config.jwt.cookieDomain === undefined
+            ? {}
+            : { domain: deps.config.jwt.cookieDomain }),
         });
       }
       return await reply.send(result);
@@ -192,17 +216,30 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
   void app.register((scope, _options, done) => {
     // Bodies are read as text here so that bad JSON gets the reference's 400 answer.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(["application/json", "application/graphql", "text/plain"], { parseAs: "string" }, (_request, body, next) => {
-      next(null, body);
-    });
-    scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, next) => {
-      next(null, Object.fromEntries(new URLSearchParams(String(body))));
-    });
+    scope.addContentTypeParser(
+      ["application/json", "application/graphql", "text/plain"],
+      { parseAs: "string" },
+      (_request, body, next) => {
+        next(null, body);
+      },
+    );
+    scope.addContentTypeParser(
+      "application/x-www-form-urlencoded",
+      { parseAs: "string" },
+      (_request, body, next) => {
+        next(null, Object.fromEntries(new URLSearchParams(String(body))));
+      },
+    );
     scope.setErrorHandler((error, request, reply) => {
-      if (error instanceof HttpError) return reply.code(error.statusCode).send(errorBody(error.message));
+      if (error instanceof HttpError)
+        return reply.code(error.statusCode).send(errorBody(error.message));
       const status = (error as { statusCode?: number }).statusCode;
       if (status !== undefined && status >= 400 && status < 500) {
-        return reply.code(status).send(errorBody(status === 413 ? "Request body is too large." : (error as Error).message));
+        return reply
+          .code(status)
+          .send(
+            errorBody(status === 413 ? "Request body is too large." : (error as Error).message),
+          );
       }
       request.log.error({ err: error }, "unexpected error on /graphql");
       return reply.code(500).send(errorBody(INTERNAL_ERROR_MESSAGE));

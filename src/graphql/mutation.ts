@@ -10,7 +10,8 @@ export interface ArgumentSpec {
   required: boolean;
 }
 
-export type OutputType = "String" | "Int" | "Boolean" | "GenericScalar" | "ExpectedErrorType" | "UserNode";
+export type OutputType =
+  "String" | "Int" | "Boolean" | "GenericScalar" | "ExpectedErrorType" | "UserNode";
 
 export interface MutationSpec {
   /** The mutation field, e.g. `tokenAuth`. */
@@ -36,7 +37,13 @@ async function outputValue(payload: PayloadValue, field: string): Promise<Resolv
   return typeof value === "function" ? await (value as () => Promise<unknown>)() : value;
 }
 
-function definePayloadType(builder: Builder, spec: MutationSpec, name: string, userNode: UserNodeRef, isRelay: boolean) {
+function definePayloadType(
+  builder: Builder,
+  spec: MutationSpec,
+  name: string,
+  userNode: UserNodeRef,
+  isRelay: boolean,
+) {
   return builder.objectRef<PayloadValue>(name).implement({
     description: spec.description,
     fields: (t) => {
@@ -60,9 +67,17 @@ function definePayloadType(builder: Builder, spec: MutationSpec, name: string, u
   });
 }
 
-export function defineMutation(builder: Builder, spec: MutationSpec, userNode: UserNodeRef, style: "graphql" | "relay"): void {
-  const outputNames = Object.keys(spec.outputs).filter((name) => name !== "success" && name !== "errors");
-  const run = (args: Record<string, unknown>, ctx: GraphQLContext) => asPayload(outputNames, () => spec.run(args, ctx));
+export function defineMutation(
+  builder: Builder,
+  spec: MutationSpec,
+  userNode: UserNodeRef,
+  style: "graphql" | "relay",
+): void {
+  const outputNames = Object.keys(spec.outputs).filter(
+    (name) => name !== "success" && name !== "errors",
+  );
+  const run = (args: Record<string, unknown>, ctx: GraphQLContext) =>
+    asPayload(outputNames, () => spec.run(args, ctx));
   if (style === "graphql") {
     const payload = definePayloadType(builder, spec, spec.typeName, userNode, false);
     builder.mutationField(spec.field, (t) =>
@@ -71,7 +86,10 @@ export function defineMutation(builder: Builder, spec: MutationSpec, userNode: U
         nullable: true,
         description: spec.description,
         args: Object.fromEntries(
-          Object.entries(spec.args).map(([name, arg]) => [name, t.arg({ type: arg.type, required: arg.required })]),
+          Object.entries(spec.args).map(([name, arg]) => [
+            name,
+            t.arg({ type: arg.type, required: arg.required }),
+          ]),
         ),
         resolve: (_root, args, ctx) => run(args as Record<string, unknown>, ctx),
       }),
@@ -82,7 +100,10 @@ export function defineMutation(builder: Builder, spec: MutationSpec, userNode: U
   const input = builder.inputType(`${spec.typeName}Input`, {
     fields: (t) => ({
       ...Object.fromEntries(
-        Object.entries(spec.args).map(([name, arg]) => [name, t.field({ type: arg.type, required: arg.required })]),
+        Object.entries(spec.args).map(([name, arg]) => [
+          name,
+          t.field({ type: arg.type, required: arg.required }),
+        ]),
       ),
       clientMutationId: t.string(),
     }),

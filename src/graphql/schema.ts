@@ -56,7 +56,8 @@ export function buildSchema(config: Config): GraphQLSchema {
   defineMeQuery(builder, userNode);
   defineUserQuery(builder, userNode);
   defineUsersQuery(builder, userNode, config);
-  for (const spec of mutations(config)) defineMutation(builder, spec, userNode, config.accounts.apiStyle);
+  for (const spec of mutations(config))
+    defineMutation(builder, spec, userNode, config.accounts.apiStyle);
   return builder.toSchema();
 }
 

@@ -29,10 +29,17 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
   });
   // One CSRF secret for the admin's forms and for GraphiQL's use of an admin session (SPEC §3.2).
   await app.register(csrf, {
-    cookieOpts: { path: "/", httpOnly: true, sameSite: "strict", secure: deps.config.environment === "production" },
+    cookieOpts: {
+      path: "/",
+      httpOnly: true,
+      sameSite: "strict",
+      secure: deps.config.environment === "production",
+    },
     getToken: (request) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
-      return typeof body._csrf === "string" ? body._csrf : (request.headers["x-csrftoken"] as string | undefined);
+      return typeof body._csrf === "string"
+        ? body._csrf
+        : (request.headers["x-csrftoken"] as string | undefined);
     },
   });
   app.setErrorHandler((error, request, reply) => {

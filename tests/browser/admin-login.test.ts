@@ -14,7 +14,9 @@ describe("admin login in Chromium", () => {
     await screenshot(page, "01-login");
     await adminLogIn(page, baseUrl, "admin", PASSWORD);
     await expect.poll(() => page.url()).toBe(`${baseUrl}/admin/`);
-    await expect.poll(() => page.getByRole("heading", { name: "Site administration" }).isVisible()).toBe(true);
+    await expect
+      .poll(() => page.getByRole("heading", { name: "Site administration" }).isVisible())
+      .toBe(true);
     expect(await page.getByRole("link", { name: "Users" }).first().isVisible()).toBe(true);
     await screenshot(page, "02-index");
   });

@@ -23,7 +23,10 @@ describe("admin refresh tokens, user statuses and groups in Chromium", () => {
     expect(await page.getByRole("status").innerText()).toMatch(/revoked/i);
 
     const refused = await app.gql(REFRESH_TOKEN, { refreshToken: user.refreshToken });
-    expect(refused.body.data?.refreshToken).toMatchObject({ success: false, errors: { nonFieldErrors: [{ code: "invalid_token" }] } });
+    expect(refused.body.data?.refreshToken).toMatchObject({
+      success: false,
+      errors: { nonFieldErrors: [{ code: "invalid_token" }] },
+    });
     const untouched = await app.gql(REFRESH_TOKEN, { refreshToken: other.refreshToken });
     expect(untouched.body.data?.refreshToken).toMatchObject({ success: true });
   });

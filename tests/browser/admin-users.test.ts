@@ -40,7 +40,9 @@ describe("admin users in Chromium", () => {
     await page.getByLabel("First name").fill("Grace");
     await page.getByLabel("Last name").fill("Hopper");
     await screenshot(page, "04-user-change");
-    expect(await page.content()).not.toMatch(/argon2\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{20,}/);
+    expect(await page.content()).not.toMatch(
+      /argon2\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{20,}/,
+    );
     await page.getByRole("button", { name: "Save", exact: true }).click();
     expect(await page.getByRole("status").innerText()).toContain(user.username);
     const me = await app.gql(ME, {}, { token: user.token });
@@ -66,14 +68,20 @@ describe("admin users in Chromium", () => {
   it("renders names with markup and quotes as text", async () => {
     const { app, baseUrl, page } = admin;
     const user = await aVerifiedUser(app);
-    await app.gql(UPDATE_ACCOUNT, { firstName: `<script>window.pwned=1</script>`, lastName: `"O'Hara" <b>` }, { token: user.token });
+    await app.gql(
+      UPDATE_ACCOUNT,
+      { firstName: `<script>window.pwned=1</script>`, lastName: `"O'Hara" <b>` },
+      { token: user.token },
+    );
     await adminLogIn(page, baseUrl, "root", PASSWORD);
     for (const path of [`/admin/users/?q=${encodeURIComponent(user.username)}`, "/admin/"]) {
       await page.goto(`${baseUrl}${path}`);
       expect(await page.evaluate("window.pwned")).toBeUndefined();
     }
     await page.goto(`${baseUrl}/admin/users/?q=${encodeURIComponent(user.username)}`);
-    expect(await page.getByRole("cell", { name: "<script>window.pwned=1</script>" }).isVisible()).toBe(true);
+    expect(
+      await page.getByRole("cell", { name: "<script>window.pwned=1</script>" }).isVisible(),
+    ).toBe(true);
     await page.getByRole("link", { name: user.username }).click();
     expect(await page.getByLabel("Last name").inputValue()).toBe(`"O'Hara" <b>`);
     expect(await page.evaluate("window.pwned")).toBeUndefined();

@@ -46,7 +46,12 @@ export class AdminClient {
   async #send(method: string, path: string, body?: URLSearchParams): Promise<Page> {
     const headers: Record<string, string> = { cookie: this.cookieHeader() };
     if (body !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
-    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, redirect: "manual", ...(body === undefined ? {} : { body: body.toString() }) });
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      redirect: "manual",
+      ...(body === undefined ? {} : { body: body.toString() }),
+    });
     for (const line of response.headers.getSetCookie()) {
       const [pair = ""] = line.split(";");
       const at = pair.indexOf("=");
@@ -63,25 +68,39 @@ export class AdminClient {
 
 /** Usernames in the list's rows, in page order. */
 export function listedUsernames(html: string): string[] {
-  return [...html.matchAll(/<th scope="row"><a href="\/admin\/users\/\d+\/change\/">([^<]+)<\/a><\/th>/g)].map((match) => match[1] ?? "");
+  return [
+    ...html.matchAll(/<th scope="row"><a href="\/admin\/users\/\d+\/change\/">([^<]+)<\/a><\/th>/g),
+  ].map((match) => match[1] ?? "");
 }
 
 /** The id of a user-permission checkbox on a change page, by its label ("Can view user"). */
 export function permissionId(changePageHtml: string, label: string): string {
-  const match = new RegExp(`name="user_permissions" value="(\\d+)"[^>]*>accounts\\.user \\| ${label}<`).exec(changePageHtml);
+  const match = new RegExp(
+    `name="user_permissions" value="(\\d+)"[^>]*>accounts\\.user \\| ${label}<`,
+  ).exec(changePageHtml);
   expect(match, label).not.toBeNull();
   return match?.[1] ?? "";
 }
 
 /** The user change form's fields as the page would submit them. */
 export function userChangeForm(html: string): Fields {
-  const value = (name: string) => new RegExp(`name="${name}"[^>]* value="([^"]*)"`).exec(html)?.[1] ?? "";
-  const checked = (name: string) => (new RegExp(`name="${name}" value="on" checked`).test(html) ? { [name]: "on" } : {});
+  const value = (name: string) =>
+    new RegExp(`name="${name}"[^>]* value="([^"]*)"`).exec(html)?.[1] ?? "";
+  const checked = (name: string) =>
+    new RegExp(`name="${name}" value="on" checked`).test(html) ? { [name]: "on" } : {};
   const ids = (pattern: RegExp) => [...html.matchAll(pattern)].map((match) => match[1] ?? "");
   return {
     groups: ids(/<option value="(\d+)" selected>/g),
     user_permissions: ids(/name="user_permissions" value="(\d+)" checked/g),
-    username: value("username"), first_name: value("first_name"), last_name: value("last_name"), email: value("email"), secondary_email: value("secondary_email"),
-    ...checked("is_active"), ...checked("is_staff"), ...checked("is_superuser"), ...checked("verified"), ...checked("archived"),
+    username: value("username"),
+    first_name: value("first_name"),
+    last_name: value("last_name"),
+    email: value("email"),
+    secondary_email: value("secondary_email"),
+    ...checked("is_active"),
+    ...checked("is_staff"),
+    ...checked("is_superuser"),
+    ...checked("verified"),
+    ...checked("archived"),
   };
 }

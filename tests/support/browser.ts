@@ -12,7 +12,9 @@ export const SCREENSHOT_DIR = join(process.cwd(), "test-results", "screenshots")
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH)`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -35,7 +37,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Logs into the admin through the real form. */
-export async function adminLogIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+export async function adminLogIn(
+  page: Page,
+  baseUrl: string,
+  username: string,
+  password: string,
+): Promise<void> {
   await page.goto(`${baseUrl}/admin/login/`);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
@@ -63,7 +70,8 @@ export function useAdminBrowser(
   let context: BrowserContext | undefined;
   let page: Page | undefined;
   const ready = <T>(value: T | undefined, name: string): T => {
-    if (value === undefined) throw new Error(`useAdminBrowser: ${name} is read before its hook ran`);
+    if (value === undefined)
+      throw new Error(`useAdminBrowser: ${name} is read before its hook ran`);
     return value;
   };
   const baseUrl = (): string => ready(app, "app").url.replace(/\/graphql$/, "");
@@ -80,7 +88,8 @@ export function useAdminBrowser(
   beforeEach(async () => {
     context = await ready(browser, "browser").newContext();
     page = await context.newPage();
-    if (options.loggedIn === true) await adminLogIn(page, baseUrl(), superuser.username, superuser.password);
+    if (options.loggedIn === true)
+      await adminLogIn(page, baseUrl(), superuser.username, superuser.password);
   });
   afterEach(async () => {
     await context?.close();

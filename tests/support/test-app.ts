@@ -19,7 +19,9 @@ export type TestDatabase = "sqlite" | "postgres";
 
 /** The databases behaviour tests run on: TEST_DATABASES=sqlite narrows a local run. */
 export function testDatabases(): TestDatabase[] {
-  const wanted = (process.env.TEST_DATABASES ?? "sqlite,postgres").split(",").map((name) => name.trim());
+  const wanted = (process.env.TEST_DATABASES ?? "sqlite,postgres")
+    .split(",")
+    .map((name) => name.trim());
   return (["sqlite", "postgres"] as const).filter((name) => wanted.includes(name));
 }
 
@@ -58,17 +60,25 @@ export interface TestApp {
   url: string;
   clock: TestClock;
   smtp: SmtpSink;
-  gql(query: string, variables?: Record<string, unknown>, options?: { token?: string; headers?: Record<string, string> }): Promise<GraphQLResponse>;
+  gql(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { token?: string; headers?: Record<string, string> },
+  ): Promise<GraphQLResponse>;
   /** Waits for a mail to `to` not read before and returns the token of its link. */
   mailToken(to: string): Promise<string>;
   mailsTo(to: string): ReceivedMail[];
   close(): Promise<void>;
 }
 
-async function freshDatabaseUrl(database: TestDatabase): Promise<{ url: string; drop: () => Promise<void> }> {
+async function freshDatabaseUrl(
+  database: TestDatabase,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   if (database === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "gatehouse-test-"));
-    return { url: `sqlite:${join(dir, "test.sqlite")}`, drop: () => {
+    return {
+      url: `sqlite:${join(dir, "test.sqlite")}`,
+      drop: () => {
         rmSync(dir, { recursive: true, force: true });
         return Promise.resolve();
       },
@@ -92,7 +102,10 @@ async function freshDatabaseUrl(database: TestDatabase): Promise<{ url: string; 
   };
 }
 
-export async function startTestApp(database: TestDatabase, env: Environment = {}): Promise<TestApp> {
+export async function startTestApp(
+  database: TestDatabase,
+  env: Environment = {},
+): Promise<TestApp> {
   const smtp = await startSmtpSink();
   const { url: databaseUrl, drop } = await freshDatabaseUrl(database);
   const config = loadConfig({

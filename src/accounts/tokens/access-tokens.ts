@@ -20,7 +20,11 @@ export interface AccessTokens {
    * `exp` counts from `issuedAtSeconds`, which defaults to origIat; a keep-alive refresh keeps the
    * first origIat and gets a fresh exp (SPEC §5.16).
    */
-  issue(username: string, origIatSeconds: number, issuedAtSeconds?: number): { token: string; claims: AccessTokenClaims };
+  issue(
+    username: string,
+    origIatSeconds: number,
+    issuedAtSeconds?: number,
+  ): { token: string; claims: AccessTokenClaims };
   /** Never throws: anything but a well-signed, well-formed, current token is `invalid` or `expired`. */
   check(token: string, nowSeconds: number): AccessTokenCheck;
 }
@@ -38,7 +42,12 @@ export function createAccessTokens(settings: JwtSettings): AccessTokens {
   const verify = createSignatureVerifier(settings, verifyingKey);
   return {
     issue(username, origIatSeconds, issuedAtSeconds = origIatSeconds) {
-      const claims = claimsFor(settings, username, Math.floor(origIatSeconds), Math.floor(issuedAtSeconds));
+      const claims = claimsFor(
+        settings,
+        username,
+        Math.floor(origIatSeconds),
+        Math.floor(issuedAtSeconds),
+      );
       return { token: sign({ ...claims }), claims };
     },
     check(token, nowSeconds) {
@@ -87,7 +96,12 @@ function keysFor(settings: JwtSettings): { signingKey: string; verifyingKey: str
 }
 
 // Claim order follows django-graphql-jwt's jwt_payload: username, exp, origIat, aud, iss.
-function claimsFor(settings: JwtSettings, username: string, origIat: number, issuedAt: number): AccessTokenClaims {
+function claimsFor(
+  settings: JwtSettings,
+  username: string,
+  origIat: number,
+  issuedAt: number,
+): AccessTokenClaims {
   const claims: AccessTokenClaims = {
     username,
     exp: issuedAt + Math.floor(settings.expirationDeltaSeconds),

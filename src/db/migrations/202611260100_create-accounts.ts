@@ -26,7 +26,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   const autoId = (table: string) =>
     db.schema
       .createTable(table)
-      .addColumn("id", t.id, (c) => (t.isPostgres ? c.primaryKey() : c.primaryKey().autoIncrement()));
+      .addColumn("id", t.id, (c) =>
+        t.isPostgres ? c.primaryKey() : c.primaryKey().autoIncrement(),
+      );
 
   await autoId("users")
     .addColumn("password", "varchar(128)", (c) => c.notNull())
@@ -57,21 +59,35 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable("refresh_tokens")
-    .addColumn("id", t.bigId, (c) => (t.isPostgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
-    .addColumn("user_id", "integer", (c) =>
-      c.notNull().references("users.id").onDelete("cascade"),
+    .addColumn("id", t.bigId, (c) =>
+      t.isPostgres ? c.primaryKey() : c.primaryKey().autoIncrement(),
     )
+    .addColumn("user_id", "integer", (c) => c.notNull().references("users.id").onDelete("cascade"))
     .addColumn("token_digest", "char(64)", (c) => c.notNull().unique())
     .addColumn("token_prefix", "varchar(8)", (c) => c.notNull())
     .addColumn("created", t.timestamp, (c) => c.notNull())
     .addColumn("revoked", t.timestamp)
     .addColumn("replaced_by_id", "bigint")
     .execute();
-  await db.schema.createIndex("refresh_tokens_user_id").on("refresh_tokens").column("user_id").execute();
-  await db.schema.createIndex("refresh_tokens_prefix").on("refresh_tokens").column("token_prefix").execute();
-  await db.schema.createIndex("refresh_tokens_created").on("refresh_tokens").column("created").execute();
+  await db.schema
+    .createIndex("refresh_tokens_user_id")
+    .on("refresh_tokens")
+    .column("user_id")
+    .execute();
+  await db.schema
+    .createIndex("refresh_tokens_prefix")
+    .on("refresh_tokens")
+    .column("token_prefix")
+    .execute();
+  await db.schema
+    .createIndex("refresh_tokens_created")
+    .on("refresh_tokens")
+    .column("created")
+    .execute();
 
-  await autoId("groups").addColumn("name", "varchar(150)", (c) => c.notNull().unique()).execute();
+  await autoId("groups")
+    .addColumn("name", "varchar(150)", (c) => c.notNull().unique())
+    .execute();
   await autoId("permissions")
     .addColumn("name", "varchar(255)", (c) => c.notNull())
     .addColumn("codename", "varchar(100)", (c) => c.notNull())
@@ -100,7 +116,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable("mail_outbox")
-    .addColumn("id", t.bigId, (c) => (t.isPostgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    .addColumn("id", t.bigId, (c) =>
+      t.isPostgres ? c.primaryKey() : c.primaryKey().autoIncrement(),
+    )
     .addColumn("created_at", t.timestamp, (c) => c.notNull())
     .addColumn("recipients", "text", (c) => c.notNull())
     .addColumn("subject", "text", (c) => c.notNull())

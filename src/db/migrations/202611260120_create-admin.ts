@@ -14,7 +14,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("created_at", timestamp, (c) => c.notNull())
     .addColumn("expires_at", timestamp, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex("admin_sessions_user_id").on("admin_sessions").column("user_id").execute();
+  await db.schema
+    .createIndex("admin_sessions_user_id")
+    .on("admin_sessions")
+    .column("user_id")
+    .execute();
 
   await db.schema
     .createTable("admin_log")
@@ -27,8 +31,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("action_flag", "smallint", (c) => c.notNull())
     .addColumn("change_message", "text", (c) => c.notNull())
     .execute();
-  await db.schema.createIndex("admin_log_action_time").on("admin_log").column("action_time").execute();
-  await db.schema.createIndex("admin_log_object").on("admin_log").columns(["content_type", "object_id"]).execute();
+  await db.schema
+    .createIndex("admin_log_action_time")
+    .on("admin_log")
+    .column("action_time")
+    .execute();
+  await db.schema
+    .createIndex("admin_log_object")
+    .on("admin_log")
+    .columns(["content_type", "object_id"])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

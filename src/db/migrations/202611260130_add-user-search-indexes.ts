@@ -37,8 +37,14 @@ async function trigramSchema(db: Kysely<any>): Promise<string | undefined> {
   // lost a race with a concurrent migration) fail without aborting it.
   await sql`savepoint install_pg_trgm`.execute(db);
   try {
-    const { rows } = await sql<{ present: boolean }>`select exists (select 1 from pg_namespace where nspname = 'public') as present`.execute(db);
-    await (rows[0]?.present === true ? sql`create extension if not exists pg_trgm with schema public` : sql`create extension if not exists pg_trgm`).execute(db);
+    const { rows } = await sql<{
+      present: boolean;
+    }>`select exists (select 1 from pg_namespace where nspname = 'public') as present`.execute(db);
+    await (
+      rows[0]?.present === true
+        ? sql`create extension if not exists pg_trgm with schema public`
+        : sql`create extension if not exists pg_trgm`
+    ).execute(db);
     await sql`release savepoint install_pg_trgm`.execute(db);
   } catch {
     await sql`rollback to savepoint install_pg_trgm`.execute(db);
@@ -51,19 +57,26 @@ export async function up(db: Kysely<any>): Promise<void> {
     await db.schema.createIndex(name).on("users").columns([column, "id"]).execute();
   }
   // Listing a group's members (the list's group filter) walks the other side of the primary key.
-  await db.schema.createIndex("user_groups_group_id_user_id").on("user_groups").columns(["group_id", "user_id"]).execute();
+  await db.schema
+    .createIndex("user_groups_group_id_user_id")
+    .on("user_groups")
+    .columns(["group_id", "user_id"])
+    .execute();
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
   const schema = await trigramSchema(db);
   if (schema === undefined) return;
   for (const [name, expression] of TRIGRAM_INDEXES) {
-    await sql`create index ${sql.id(name)} on users using gin (${sql.raw(expression)} ${sql.id(schema)}.gin_trgm_ops)`.execute(db);
+    await sql`create index ${sql.id(name)} on users using gin (${sql.raw(expression)} ${sql.id(schema)}.gin_trgm_ops)`.execute(
+      db,
+    );
   }
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   // The extension stays: other schemas' indexes may use it.
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    for (const [name] of TRIGRAM_INDEXES) await sql`drop index if exists ${sql.id(name)}`.execute(db);
+    for (const [name] of TRIGRAM_INDEXES)
+      await sql`drop index if exists ${sql.id(name)}`.execute(db);
   }
   await db.schema.dropIndex("user_groups_group_id_user_id").execute();
   for (const [name] of SORT_INDEXES) await db.schema.dropIndex(name).execute();

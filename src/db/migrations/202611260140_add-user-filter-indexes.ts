@@ -15,9 +15,18 @@ const RARE_ROW_INDEXES: [string, string, string, string][] = [
 
 export async function up(db: Kysely<any>): Promise<void> {
   // The list orders by the column and then by id; staff are also rare, so their filter uses it.
-  await db.schema.createIndex("users_is_staff_id").on("users").columns(["is_staff", "id"]).execute();
+  await db.schema
+    .createIndex("users_is_staff_id")
+    .on("users")
+    .columns(["is_staff", "id"])
+    .execute();
   for (const [name, table, column, predicate] of RARE_ROW_INDEXES) {
-    await db.schema.createIndex(name).on(table).column(column).where(sql.raw<boolean>(predicate)).execute();
+    await db.schema
+      .createIndex(name)
+      .on(table)
+      .column(column)
+      .where(sql.raw<boolean>(predicate))
+      .execute();
   }
 }
 

@@ -5,7 +5,8 @@ export function archiveAccountMutation(): MutationSpec {
   return {
     field: "archiveAccount",
     typeName: "ArchiveAccount",
-    description: "Archive the caller's account and end its sessions; logging in again un-archives it.",
+    description:
+      "Archive the caller's account and end its sessions; logging in again un-archives it.",
     args: { password: { type: "String", required: true } },
     outputs: { success: "Boolean", errors: "ExpectedErrorType" },
     async run(args, ctx) {

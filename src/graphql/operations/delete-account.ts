@@ -5,7 +5,8 @@ export function deleteAccountMutation(): MutationSpec {
   return {
     field: "deleteAccount",
     typeName: "DeleteAccount",
-    description: "Deactivate the caller's account (or delete it with ALLOW_DELETE_ACCOUNT) and end its sessions.",
+    description:
+      "Deactivate the caller's account (or delete it with ALLOW_DELETE_ACCOUNT) and end its sessions.",
     args: { password: { type: "String", required: true } },
     outputs: { success: "Boolean", errors: "ExpectedErrorType" },
     async run(args, ctx) {

@@ -22,7 +22,10 @@ export function passwordChangeMutation(config: Config): MutationSpec {
         newPassword1: args.newPassword1 as string,
         newPassword2: args.newPassword2 as string,
       });
-      return { token: session.access.token, refreshToken: async () => (await session.refreshToken()).token };
+      return {
+        token: session.access.token,
+        refreshToken: async () => (await session.refreshToken()).token,
+      };
     },
   };
 }

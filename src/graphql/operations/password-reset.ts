@@ -30,7 +30,8 @@ export function passwordResetMutation(): MutationSpec {
     {
       field: "passwordReset",
       typeName: "PasswordReset",
-      description: "Set a new password with the token of the reset email; revokes every session and verifies the account.",
+      description:
+        "Set a new password with the token of the reset email; revokes every session and verifies the account.",
     },
     resetPassword,
   );

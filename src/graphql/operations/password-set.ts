@@ -7,7 +7,8 @@ export function passwordSetMutation(): MutationSpec {
     {
       field: "passwordSet",
       typeName: "PasswordSet",
-      description: "Set the first password of a passwordless account with the token of the password-set email.",
+      description:
+        "Set the first password of a passwordless account with the token of the password-set email.",
     },
     setPassword,
   );

@@ -5,14 +5,20 @@ import type { MutationSpec } from "../mutation.js";
 import { tokenCookies } from "./token-cookies.js";
 
 export function refreshTokenMutation(config: Config): MutationSpec {
-  const description = "Exchange a refresh token for a new access token and a new refresh token (the old one is revoked).";
+  const description =
+    "Exchange a refresh token for a new access token and a new refresh token (the old one is revoked).";
   if (!config.jwt.longRunningRefreshToken) {
     return {
       field: "refreshToken",
       typeName: "RefreshToken",
       description: "Exchange a still valid access token for a new one with the same origIat.",
       args: { token: { type: "String", required: true } },
-      outputs: { token: "String", payload: "GenericScalar", success: "Boolean", errors: "ExpectedErrorType" },
+      outputs: {
+        token: "String",
+        payload: "GenericScalar",
+        success: "Boolean",
+        errors: "ExpectedErrorType",
+      },
       async run(args, ctx) {
         const { access } = await refreshAccessToken(ctx.deps, args.token as string);
         tokenCookies(ctx, { access: access.token });
@@ -35,7 +41,8 @@ export function refreshTokenMutation(config: Config): MutationSpec {
       refreshExpiresIn: "Int",
     },
     async run(args, ctx) {
-      const presented = (args.refreshToken as string | null | undefined) ?? ctx.presentedRefreshTokenCookie;
+      const presented =
+        (args.refreshToken as string | null | undefined) ?? ctx.presentedRefreshTokenCookie;
       if (presented === undefined) throw AccountsError.of("INVALID_TOKEN");
       const refreshed = await refreshTokens(ctx.deps, presented);
       tokenCookies(ctx, { access: refreshed.access.token, refresh: refreshed.refreshToken });

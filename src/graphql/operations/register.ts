@@ -1,14 +1,22 @@
 import type { Config } from "../../config/config.js";
-import { registerUser, REGISTERABLE_FIELDS, type RegisterableField } from "../../accounts/registration.js";
+import {
+  registerUser,
+  REGISTERABLE_FIELDS,
+  type RegisterableField,
+} from "../../accounts/registration.js";
 import type { ArgumentSpec, MutationSpec, OutputType } from "../mutation.js";
 import { camelCase } from "../names.js";
 
 export function registerMutation(config: Config): MutationSpec {
   const accounts = config.accounts;
   const args: Record<string, ArgumentSpec> = {};
-  const argumentNames = Object.fromEntries(REGISTERABLE_FIELDS.map((field) => [field, camelCase(field)])) as Record<RegisterableField, string>;
-  for (const [field, type] of Object.entries(accounts.registerMutationFields)) args[camelCase(field)] = { type, required: true };
-  for (const [field, type] of Object.entries(accounts.registerMutationFieldsOptional)) args[camelCase(field)] = { type, required: false };
+  const argumentNames = Object.fromEntries(
+    REGISTERABLE_FIELDS.map((field) => [field, camelCase(field)]),
+  ) as Record<RegisterableField, string>;
+  for (const [field, type] of Object.entries(accounts.registerMutationFields))
+    args[camelCase(field)] = { type, required: true };
+  for (const [field, type] of Object.entries(accounts.registerMutationFieldsOptional))
+    args[camelCase(field)] = { type, required: false };
   if (!accounts.allowPasswordlessRegistration) {
     args.password1 = { type: "String", required: true };
     args.password2 = { type: "String", required: true };
@@ -27,11 +35,19 @@ export function registerMutation(config: Config): MutationSpec {
     outputs,
     async run(values, ctx) {
       const fields = Object.fromEntries(
-        REGISTERABLE_FIELDS.map((field) => [field, values[camelCase(field)] as string | null | undefined]),
+        REGISTERABLE_FIELDS.map((field) => [
+          field,
+          values[camelCase(field)] as string | null | undefined,
+        ]),
       );
       const { session } = await registerUser(
         ctx.deps,
-        { fields, argumentNames, password1: values.password1 as string | undefined, password2: values.password2 as string | undefined },
+        {
+          fields,
+          argumentNames,
+          password1: values.password1 as string | undefined,
+          password2: values.password2 as string | undefined,
+        },
         ctx.origin,
       );
       if (session === undefined) return {};

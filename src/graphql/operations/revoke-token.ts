@@ -11,7 +11,8 @@ export function revokeTokenMutation(config: Config): MutationSpec {
     args: { refreshToken: { type: "String", required: !config.jwt.cookieAuth } },
     outputs: { revoked: "Int", success: "Boolean", errors: "ExpectedErrorType" },
     async run(args, ctx) {
-      const presented = (args.refreshToken as string | null | undefined) ?? ctx.presentedRefreshTokenCookie;
+      const presented =
+        (args.refreshToken as string | null | undefined) ?? ctx.presentedRefreshTokenCookie;
       if (presented === undefined) throw AccountsError.of("INVALID_TOKEN");
       const revokedAt = await revokeRefreshToken(ctx.deps, presented);
       return { revoked: Math.floor(revokedAt.getTime() / 1000) };

@@ -6,10 +6,18 @@ export function sendSecondaryEmailActivationMutation(): MutationSpec {
     field: "sendSecondaryEmailActivation",
     typeName: "SendSecondaryEmailActivation",
     description: "Send an activation link to a new secondary address of the caller.",
-    args: { email: { type: "String", required: true }, password: { type: "String", required: true } },
+    args: {
+      email: { type: "String", required: true },
+      password: { type: "String", required: true },
+    },
     outputs: { success: "Boolean", errors: "ExpectedErrorType" },
     async run(args, ctx) {
-      await requestSecondaryEmail(ctx.deps, ctx.viewer, { email: args.email as string, password: args.password as string }, ctx.origin);
+      await requestSecondaryEmail(
+        ctx.deps,
+        ctx.viewer,
+        { email: args.email as string, password: args.password as string },
+        ctx.origin,
+      );
     },
   };
 }

@@ -29,7 +29,8 @@ export function tokenAuthMutation(config: Config): MutationSpec {
   return {
     field: "tokenAuth",
     typeName: "ObtainJSONWebToken",
-    description: "Log in with a password and one of LOGIN_ALLOWED_FIELDS; returns an access token, a refresh token and the user.",
+    description:
+      "Log in with a password and one of LOGIN_ALLOWED_FIELDS; returns an access token, a refresh token and the user.",
     args,
     outputs,
     async run(values, ctx) {

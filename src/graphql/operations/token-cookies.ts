@@ -2,13 +2,24 @@
 // access and refresh tokens as cookies.
 import type { GraphQLContext } from "../builder.js";
 
-export function tokenCookies(ctx: GraphQLContext, tokens: { access?: string; refresh?: string }): void {
+export function tokenCookies(
+  ctx: GraphQLContext,
+  tokens: { access?: string; refresh?: string },
+): void {
   const jwt = ctx.deps.config.jwt;
   if (!jwt.cookieAuth) return;
   if (tokens.access !== undefined) {
-    ctx.cookies.push({ name: jwt.cookieName, value: tokens.access, maxAgeSeconds: jwt.expirationDeltaSeconds });
+    ctx.cookies.push({
+      name: jwt.cookieName,
+      value: tokens.access,
+      maxAgeSeconds: jwt.expirationDeltaSeconds,
+    });
   }
   if (tokens.refresh !== undefined) {
-    ctx.cookies.push({ name: jwt.refreshTokenCookieName, value: tokens.refresh, maxAgeSeconds: jwt.refreshExpirationDeltaSeconds });
+    ctx.cookies.push({
+      name: jwt.refreshTokenCookieName,
+      value: tokens.refresh,
+      maxAgeSeconds: jwt.refreshExpirationDeltaSeconds,
+    });
   }
 }

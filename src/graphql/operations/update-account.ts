@@ -1,5 +1,9 @@
 import type { Config } from "../../config/config.js";
-import { updateAccount, UPDATABLE_FIELDS, type UpdatableField } from "../../accounts/account-settings.js";
+import {
+  updateAccount,
+  UPDATABLE_FIELDS,
+  type UpdatableField,
+} from "../../accounts/account-settings.js";
 import type { ArgumentSpec, MutationSpec } from "../mutation.js";
 import { camelCase } from "../names.js";
 
@@ -8,7 +12,9 @@ export function updateAccountMutation(config: Config): MutationSpec {
   for (const [field, type] of Object.entries(config.accounts.updateMutationFields)) {
     args[camelCase(field)] = { type, required: false };
   }
-  const argumentNames = Object.fromEntries(UPDATABLE_FIELDS.map((field) => [field, camelCase(field)])) as Record<UpdatableField, string>;
+  const argumentNames = Object.fromEntries(
+    UPDATABLE_FIELDS.map((field) => [field, camelCase(field)]),
+  ) as Record<UpdatableField, string>;
   return {
     field: "updateAccount",
     typeName: "UpdateAccount",
@@ -17,7 +23,10 @@ export function updateAccountMutation(config: Config): MutationSpec {
     outputs: { success: "Boolean", errors: "ExpectedErrorType" },
     async run(values, ctx) {
       const fields = Object.fromEntries(
-        UPDATABLE_FIELDS.filter((field) => camelCase(field) in args).map((field) => [field, values[camelCase(field)] as string | null | undefined]),
+        UPDATABLE_FIELDS.filter((field) => camelCase(field) in args).map((field) => [
+          field,
+          values[camelCase(field)] as string | null | undefined,
+        ]),
       );
       await updateAccount(ctx.deps, ctx.viewer, { fields, argumentNames }, ctx.origin);
     },

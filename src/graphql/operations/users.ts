@@ -16,14 +16,36 @@ import { PublicGraphQLError } from "../errors.js";
 import type { UserNodeRef } from "../types/user.js";
 
 const PERMISSION_DENIED = "You do not have permission to perform this action";
-const BOOLEAN_FIELDS = new Set(["is_active", "is_staff", "is_superuser", "status__verified", "status__archived"]);
-const LOOKUPS = new Set<string>(["exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "in", "isnull"]);
+const BOOLEAN_FIELDS = new Set([
+  "is_active",
+  "is_staff",
+  "is_superuser",
+  "status__verified",
+  "status__archived",
+]);
+const LOOKUPS = new Set<string>([
+  "exact",
+  "iexact",
+  "contains",
+  "icontains",
+  "startswith",
+  "istartswith",
+  "endswith",
+  "iendswith",
+  "in",
+  "isnull",
+]);
 
 /** SPEC §4.3's naming rule: `status__secondary_email` → `status_SecondaryEmail`. */
 export function filterArgumentName(field: string, lookup: string): string {
   const path = lookup === "exact" ? field : `${field}__${lookup}`;
   const [head = "", ...rest] = path.split("_");
-  return head + rest.map((piece) => (piece === "" ? "_" : piece.charAt(0).toUpperCase() + piece.slice(1))).join("");
+  return (
+    head +
+    rest
+      .map((piece) => (piece === "" ? "_" : piece.charAt(0).toUpperCase() + piece.slice(1)))
+      .join("")
+  );
 }
 
 interface FilterArgument {
@@ -36,11 +58,23 @@ interface FilterArgument {
 export function filterArguments(config: Config): FilterArgument[] {
   const result: FilterArgument[] = [];
   for (const [field, lookups] of Object.entries(config.accounts.userNodeFilterFields)) {
-    if (!isFilterableField(field)) throw new Error(`USER_NODE_FILTER_FIELDS: unknown field "${field}"`);
+    if (!isFilterableField(field))
+      throw new Error(`USER_NODE_FILTER_FIELDS: unknown field "${field}"`);
     for (const lookup of lookups) {
-      if (!LOOKUPS.has(lookup)) throw new Error(`USER_NODE_FILTER_FIELDS: unknown lookup "${lookup}"`);
-      const type = lookup === "in" ? "StringList" : lookup === "isnull" || BOOLEAN_FIELDS.has(field) ? "Boolean" : "String";
-      result.push({ name: filterArgumentName(field, lookup), field, lookup: lookup as FilterLookup, type });
+      if (!LOOKUPS.has(lookup))
+        throw new Error(`USER_NODE_FILTER_FIELDS: unknown lookup "${lookup}"`);
+      const type =
+        lookup === "in"
+          ? "StringList"
+          : lookup === "isnull" || BOOLEAN_FIELDS.has(field)
+            ? "Boolean"
+            : "String";
+      result.push({
+        name: filterArgumentName(field, lookup),
+        field,
+        lookup: lookup as FilterLookup,
+        type,
+      });
     }
   }
   return result;
@@ -53,7 +87,12 @@ interface Edge {
 
 interface Connection {
   edges: Edge[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
 }
 
 function defineConnectionTypes(builder: Builder, userNode: UserNodeRef) {
@@ -74,7 +113,11 @@ function defineConnectionTypes(builder: Builder, userNode: UserNodeRef) {
   return builder.objectRef<Connection>("UserNodeConnection").implement({
     fields: (t) => ({
       pageInfo: t.field({ type: pageInfo, nullable: false, resolve: (c) => c.pageInfo }),
-      edges: t.field({ type: [edge], nullable: { list: false, items: true }, resolve: (c) => c.edges }),
+      edges: t.field({
+        type: [edge],
+        nullable: { list: false, items: true },
+        resolve: (c) => c.edges,
+      }),
     }),
   });
 }
@@ -108,16 +151,37 @@ export function defineUsersQuery(builder: Builder, userNode: UserNodeRef, config
         if (!canListUsers(ctx.deps, ctx.viewer)) throw new PublicGraphQLError(PERMISSION_DENIED);
         const values = args as Record<string, unknown>;
         const active: UserFilter[] = filters
-          .filter((filter) => values[filter.name] !== undefined && values[filter.name] !== null && values[filter.name] !== "")
-          .map((filter) => ({ field: filter.field, lookup: filter.lookup, value: values[filter.name] }));
+          .filter(
+            (filter) =>
+              values[filter.name] !== undefined &&
+              values[filter.name] !== null &&
+              values[filter.name] !== "",
+          )
+          .map((filter) => ({
+            field: filter.field,
+            lookup: filter.lookup,
+            value: values[filter.name],
+          }));
         const maxLimit = ctx.deps.config.accounts.relayConnectionMaxLimit;
-        const pagination = { first: args.first, last: args.last, after: args.after, before: args.before, offset: args.offset };
+        const pagination = {
+          first: args.first,
+          last: args.last,
+          after: args.after,
+          before: args.before,
+          offset: args.offset,
+        };
         // Argument errors come before any query, as in the reference.
         planSlice(pagination, 0, "users", maxLimit);
         const total = await countMatchingUsers(ctx.deps, active);
         const plan = planSlice(pagination, total, "users", maxLimit);
-        const users = await listMatchingUsers(ctx.deps, active, { offset: plan.start, limit: plan.end - plan.start });
-        const edges = users.map((node, index) => ({ node, cursor: offsetToCursor(plan.start + index) }));
+        const users = await listMatchingUsers(ctx.deps, active, {
+          offset: plan.start,
+          limit: plan.end - plan.start,
+        });
+        const edges = users.map((node, index) => ({
+          node,
+          cursor: offsetToCursor(plan.start + index),
+        }));
         return {
           edges,
           pageInfo: {

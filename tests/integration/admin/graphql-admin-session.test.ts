@@ -11,7 +11,11 @@ describe.each(testDatabases())("the admin session on /graphql on %s", (database)
   let admin: AdminClient;
   beforeAll(async () => {
     app = await startTestApp(database);
-    await createSuperuser(app.deps, { username: "root", email: "root@example.com", password: "Correct-Horse-42" });
+    await createSuperuser(app.deps, {
+      username: "root",
+      email: "root@example.com",
+      password: "Correct-Horse-42",
+    });
     admin = new AdminClient(app.url.replace(/\/graphql$/, ""));
     await admin.logIn("root", "Correct-Horse-42");
   });
@@ -38,7 +42,9 @@ describe.each(testDatabases())("the admin session on /graphql on %s", (database)
   });
 
   it("serves GraphiQL with a CSRF token for its requests", async () => {
-    const response = await fetch(app.url, { headers: { accept: "text/html", cookie: admin.cookieHeader() } });
+    const response = await fetch(app.url, {
+      headers: { accept: "text/html", cookie: admin.cookieHeader() },
+    });
     const html = await response.text();
     expect(html).toContain("GraphiQL");
     expect(html).toMatch(/"X-CSRFToken": "[^"]+"/);

@@ -12,11 +12,15 @@ import { startTestApp, testDatabases, unique, type TestApp } from "../../support
 
 /** Ids of the rows a token list page offers for bulk actions. */
 function selectableIds(html: string): string[] {
-  return [...html.matchAll(/name="_selected_action" value="(\d+)"/g)].map((match) => match[1] ?? "");
+  return [...html.matchAll(/name="_selected_action" value="(\d+)"/g)].map(
+    (match) => match[1] ?? "",
+  );
 }
 
 function permissionIdFor(html: string, codename: string): string {
-  const match = new RegExp(`name="permissions" value="(\\d+)"[^>]*>[^<]*<span class="help">${codename}</span>`).exec(html);
+  const match = new RegExp(
+    `name="permissions" value="(\\d+)"[^>]*>[^<]*<span class="help">${codename}</span>`,
+  ).exec(html);
   expect(match, codename).not.toBeNull();
   return match?.[1] ?? "";
 }
@@ -32,7 +36,11 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
     app = await startTestApp(database);
     baseUrl = app.url.replace(/\/graphql$/, "");
     adminName = unique("admin");
-    superuser = await createSuperuser(app.deps, { username: adminName, email: `${adminName}@example.com`, password: STRONG_PASSWORD });
+    superuser = await createSuperuser(app.deps, {
+      username: adminName,
+      email: `${adminName}@example.com`,
+      password: STRONG_PASSWORD,
+    });
     admin = new AdminClient(baseUrl);
     await admin.logIn(adminName, STRONG_PASSWORD);
   });
@@ -46,9 +54,15 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
     return found?.id ?? 0;
   }
 
-  async function meOf(user: RegisteredUser): Promise<{ verified: boolean; archived: boolean; secondaryEmail: string | null }> {
+  async function meOf(
+    user: RegisteredUser,
+  ): Promise<{ verified: boolean; archived: boolean; secondaryEmail: string | null }> {
     const response = await app.gql(ME, {}, { token: user.token });
-    return response.body.data?.me as { verified: boolean; archived: boolean; secondaryEmail: string | null };
+    return response.body.data?.me as {
+      verified: boolean;
+      archived: boolean;
+      secondaryEmail: string | null;
+    };
   }
 
   async function refreshWorks(refreshToken: string): Promise<boolean> {
@@ -81,10 +95,14 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
       const id = await userIdOf(user);
       expect((await meOf(user)).verified).toBe(false);
       await admin.get(`/admin/user-status/${String(id)}/change/`);
-      const saved = await admin.post(`/admin/user-status/${String(id)}/change/`, { verified: "on" });
+      const saved = await admin.post(`/admin/user-status/${String(id)}/change/`, {
+        verified: "on",
+      });
       expect(saved.status).toBe(302);
       expect(saved.location).toBe("/admin/user-status/");
-      expect((await admin.get("/admin/user-status/")).html).toContain(`The user status “${user.username} - status” was changed successfully.`);
+      expect((await admin.get("/admin/user-status/")).html).toContain(
+        `The user status “${user.username} - status” was changed successfully.`,
+      );
       expect((await meOf(user)).verified).toBe(true);
       const history = await admin.get(`/admin/user-status/${String(id)}/history/`);
       expect(history.html).toContain("Changed verified.");
@@ -98,13 +116,26 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
       const taken = await admin.post(path, { secondary_email: other.email.toUpperCase() });
       expect(taken.status).toBe(200);
       expect(taken.html).toContain("A user with that email already exists.");
-      expect((await admin.post(path, { secondary_email: "not an address" })).html).toContain("Enter a valid email address.");
+      expect((await admin.post(path, { secondary_email: "not an address" })).html).toContain(
+        "Enter a valid email address.",
+      );
       const long = `${"a".repeat(64)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(58)}.com`;
-      expect((await admin.post(path, { secondary_email: long })).html).toContain("Ensure this value has at most 254 characters (it has 255).");
+      expect((await admin.post(path, { secondary_email: long })).html).toContain(
+        "Ensure this value has at most 254 characters (it has 255).",
+      );
       const fresh = `${unique("second")}@Example.COM`;
       expect((await admin.post(path, { secondary_email: fresh, archived: "on" })).status).toBe(302);
-      expect(await meOf(user)).toMatchObject({ secondaryEmail: fresh.replace("Example.COM", "example.com"), archived: true });
-      expect((await admin.post(path, { secondary_email: fresh.toUpperCase().replace("EXAMPLE.COM", "example.com") })).status).toBe(302);
+      expect(await meOf(user)).toMatchObject({
+        secondaryEmail: fresh.replace("Example.COM", "example.com"),
+        archived: true,
+      });
+      expect(
+        (
+          await admin.post(path, {
+            secondary_email: fresh.toUpperCase().replace("EXAMPLE.COM", "example.com"),
+          })
+        ).status,
+      ).toBe(302);
     });
 
     it("answers 404 for a user that does not exist", async () => {
@@ -120,23 +151,38 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
     it("never shows a whole token, only its prefix", async () => {
       const user = await aRegisteredUser(app);
       expect(user.refreshToken).toMatch(/^[0-9a-f]{40}$/);
-      for (const path of ["/admin/refresh-tokens/", `/admin/refresh-tokens/?q=${user.username}`, `/admin/refresh-tokens/${await tokenIdOf(user)}/`]) {
+      for (const path of [
+        "/admin/refresh-tokens/",
+        `/admin/refresh-tokens/?q=${user.username}`,
+        `/admin/refresh-tokens/${await tokenIdOf(user)}/`,
+      ]) {
         const page = await admin.get(path);
         expect(page.html).toContain(`${user.refreshToken.slice(0, 8)}…`);
         expect(page.html).not.toContain(user.refreshToken);
         expect(page.html).not.toContain(user.refreshToken.slice(0, 9));
       }
-      expect((await admin.get(`/admin/refresh-tokens/?q=${user.refreshToken}`)).html).toContain(`href="/admin/users/${String(await userIdOf(user))}/change/"`);
+      expect((await admin.get(`/admin/refresh-tokens/?q=${user.refreshToken}`)).html).toContain(
+        `href="/admin/users/${String(await userIdOf(user))}/change/"`,
+      );
     });
 
     it("revokes the selected token only: refreshToken answers invalid_token for it, another user's still works", async () => {
       const [victim, bystander] = [await aRegisteredUser(app), await aRegisteredUser(app)];
-      const response = await admin.post("/admin/refresh-tokens/action/", { action: "revoke_selected", _selected_action: await tokenIdOf(victim), q: victim.username });
+      const response = await admin.post("/admin/refresh-tokens/action/", {
+        action: "revoke_selected",
+        _selected_action: await tokenIdOf(victim),
+        q: victim.username,
+      });
       expect(response.status).toBe(302);
       expect(response.location).toBe(`/admin/refresh-tokens/?q=${victim.username}`);
-      expect((await admin.get("/admin/refresh-tokens/")).html).toContain("Successfully revoked 1 refresh token.");
+      expect((await admin.get("/admin/refresh-tokens/")).html).toContain(
+        "Successfully revoked 1 refresh token.",
+      );
       const refused = await app.gql(REFRESH_TOKEN, { refreshToken: victim.refreshToken });
-      expect(refused.body.data?.refreshToken).toMatchObject({ success: false, errors: { nonFieldErrors: [{ code: "invalid_token" }] } });
+      expect(refused.body.data?.refreshToken).toMatchObject({
+        success: false,
+        errors: { nonFieldErrors: [{ code: "invalid_token" }] },
+      });
       const refreshed = await app.gql(REFRESH_TOKEN, { refreshToken: bystander.refreshToken });
       expect(refreshed.body.data?.refreshToken).toMatchObject({ success: true });
     });
@@ -144,41 +190,71 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
     it("leaves already revoked tokens' time alone when revoking again", async () => {
       const user = await aRegisteredUser(app);
       const id = await tokenIdOf(user);
-      const revokedAt = async () => /Revoked<\/th><td>([^<]*)<\/td>/.exec((await admin.get(`/admin/refresh-tokens/${id}/`)).html)?.[1];
-      await admin.post("/admin/refresh-tokens/action/", { action: "revoke_selected", _selected_action: id });
+      const revokedAt = async () =>
+        /Revoked<\/th><td>([^<]*)<\/td>/.exec(
+          (await admin.get(`/admin/refresh-tokens/${id}/`)).html,
+        )?.[1];
+      await admin.post("/admin/refresh-tokens/action/", {
+        action: "revoke_selected",
+        _selected_action: id,
+      });
       const first = await revokedAt();
       expect(first).toMatch(/^\d{4}-\d{2}-\d{2} /);
       app.clock.advance(120);
-      await admin.post("/admin/refresh-tokens/action/", { action: "revoke_selected", _selected_action: id });
-      expect((await admin.get("/admin/refresh-tokens/")).html).toContain("Successfully revoked 0 refresh tokens.");
+      await admin.post("/admin/refresh-tokens/action/", {
+        action: "revoke_selected",
+        _selected_action: id,
+      });
+      expect((await admin.get("/admin/refresh-tokens/")).html).toContain(
+        "Successfully revoked 0 refresh tokens.",
+      );
       expect(await revokedAt()).toBe(first);
     });
 
     it("asks for confirmation before deleting selected tokens, then deletes them and logs it", async () => {
       const [one, two] = [await aRegisteredUser(app), await aRegisteredUser(app)];
       const ids = [await tokenIdOf(one), await tokenIdOf(two)];
-      const confirm = await admin.post("/admin/refresh-tokens/action/", { action: "delete_selected", _selected_action: ids });
+      const confirm = await admin.post("/admin/refresh-tokens/action/", {
+        action: "delete_selected",
+        _selected_action: ids,
+      });
       expect(confirm.status).toBe(200);
-      expect(confirm.html).toContain("Are you sure you want to delete the selected refresh tokens?");
+      expect(confirm.html).toContain(
+        "Are you sure you want to delete the selected refresh tokens?",
+      );
       expect((await admin.get(`/admin/refresh-tokens/${ids[0] ?? ""}/`)).status).toBe(200);
-      const done = await admin.post("/admin/refresh-tokens/action/", { action: "delete_selected", _selected_action: ids, post: "yes" });
+      const done = await admin.post("/admin/refresh-tokens/action/", {
+        action: "delete_selected",
+        _selected_action: ids,
+        post: "yes",
+      });
       expect(done.status).toBe(302);
-      expect((await admin.get("/admin/refresh-tokens/")).html).toContain("Successfully deleted 2 refresh tokens.");
+      expect((await admin.get("/admin/refresh-tokens/")).html).toContain(
+        "Successfully deleted 2 refresh tokens.",
+      );
       expect((await admin.get(`/admin/refresh-tokens/${ids[0] ?? ""}/`)).status).toBe(404);
-      expect((await admin.get(`/admin/refresh-tokens/${ids[0] ?? ""}/history/`)).html).toContain("Deletion");
+      expect((await admin.get(`/admin/refresh-tokens/${ids[0] ?? ""}/history/`)).html).toContain(
+        "Deletion",
+      );
     });
 
     it("deletes one token from its delete page", async () => {
       const user = await aRegisteredUser(app);
       const id = await tokenIdOf(user);
-      expect((await admin.get(`/admin/refresh-tokens/${id}/delete/`)).html).toContain(`Are you sure you want to delete the refresh token “${user.refreshToken.slice(0, 8)}…”?`);
-      expect((await admin.post(`/admin/refresh-tokens/${id}/delete/`, {})).location).toBe("/admin/refresh-tokens/");
+      expect((await admin.get(`/admin/refresh-tokens/${id}/delete/`)).html).toContain(
+        `Are you sure you want to delete the refresh token “${user.refreshToken.slice(0, 8)}…”?`,
+      );
+      expect((await admin.post(`/admin/refresh-tokens/${id}/delete/`, {})).location).toBe(
+        "/admin/refresh-tokens/",
+      );
       expect(await refreshWorks(user.refreshToken)).toBe(false);
     });
 
     it("changes nothing without a selection or an action", async () => {
       await admin.post("/admin/refresh-tokens/action/", { action: "revoke_selected" });
-      expect((await admin.get("/admin/refresh-tokens/")).html).toContain("Items must be selected in order to perform actions on them.");
+      expect((await admin.get("/admin/refresh-tokens/")).html).toContain(
+        "Items must be selected in order to perform actions on them.",
+      );
       await admin.post("/admin/refresh-tokens/action/", { action: "", _selected_action: "1" });
       expect((await admin.get("/admin/refresh-tokens/")).html).toContain("No action selected.");
     });
@@ -190,22 +266,43 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
       const viewToken = permissionIdFor(form.html, "view_refreshtoken");
       const changeStatus = permissionIdFor(form.html, "change_userstatus");
       const name = unique("Support ");
-      const added = await admin.post("/admin/groups/add/", { name, permissions: [viewToken, changeStatus], _continue: "1" });
+      const added = await admin.post("/admin/groups/add/", {
+        name,
+        permissions: [viewToken, changeStatus],
+        _continue: "1",
+      });
       expect(added.status).toBe(302);
       const changePath = added.location ?? "";
       expect(changePath).toMatch(/^\/admin\/groups\/\d+\/change\/$/);
       const edit = await admin.get(changePath);
-      expect(edit.html).toContain(`The group “${name}” was added successfully. You may edit it again below.`);
+      expect(edit.html).toContain(
+        `The group “${name}” was added successfully. You may edit it again below.`,
+      );
       expect(edit.html).toContain(`value="${viewToken}" checked`);
-      expect((await admin.post("/admin/groups/add/", { name })).html).toContain("Group with this Name already exists.");
-      expect((await admin.post("/admin/groups/add/", { name: "g".repeat(151) })).html).toContain("Ensure this value has at most 150 characters (it has 151).");
-      expect((await admin.post(changePath, { name: "", permissions: "99999" })).html).toContain("Select a valid choice. 99999 is not one of the available choices.");
-      expect((await admin.post(changePath, { name: `${name} renamed`, permissions: viewToken })).location).toBe("/admin/groups/");
-      expect((await admin.get(`/admin/groups/?q=${encodeURIComponent("RENAMED")}`)).html).toContain(`${name} renamed`);
+      expect((await admin.post("/admin/groups/add/", { name })).html).toContain(
+        "Group with this Name already exists.",
+      );
+      expect((await admin.post("/admin/groups/add/", { name: "g".repeat(151) })).html).toContain(
+        "Ensure this value has at most 150 characters (it has 151).",
+      );
+      expect((await admin.post(changePath, { name: "", permissions: "99999" })).html).toContain(
+        "Select a valid choice. 99999 is not one of the available choices.",
+      );
+      expect(
+        (await admin.post(changePath, { name: `${name} renamed`, permissions: viewToken }))
+          .location,
+      ).toBe("/admin/groups/");
+      expect((await admin.get(`/admin/groups/?q=${encodeURIComponent("RENAMED")}`)).html).toContain(
+        `${name} renamed`,
+      );
       const historyPath = changePath.replace("/change/", "/history/");
       expect((await admin.get(historyPath)).html).toContain("Changed name and permissions.");
-      expect((await admin.get(changePath.replace("/change/", "/delete/"))).html).toContain("Group-permission relationships: 1");
-      expect((await admin.post(changePath.replace("/change/", "/delete/"), {})).location).toBe("/admin/groups/");
+      expect((await admin.get(changePath.replace("/change/", "/delete/"))).html).toContain(
+        "Group-permission relationships: 1",
+      );
+      expect((await admin.post(changePath.replace("/change/", "/delete/"), {})).location).toBe(
+        "/admin/groups/",
+      );
       expect((await admin.get(changePath)).status).toBe(404);
       const history = (await admin.get(historyPath)).html;
       expect(history).toContain("Deletion");
@@ -215,7 +312,11 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
     it("shows 100 groups a page with links to the next and previous pages", async () => {
       const prefix = unique("page");
       for (let index = 0; index < 101; index += 1) {
-        await createGroup(app.deps, { user: superuser, permissions: new Set() }, { name: `${prefix}-${String(index).padStart(3, "0")}`, permissionIds: [] });
+        await createGroup(
+          app.deps,
+          { user: superuser, permissions: new Set() },
+          { name: `${prefix}-${String(index).padStart(3, "0")}`, permissionIds: [] },
+        );
       }
       const first = await admin.get(`/admin/groups/?q=${prefix}`);
       expect(first.html).toContain("101 groups · page 1 of 2");
@@ -231,20 +332,30 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
     it("lets staff in a group with view_refreshtoken list tokens but refuses revoking and other sections", async () => {
       const form = await admin.get("/admin/groups/add/");
       const name = unique("Viewers ");
-      const added = await admin.post("/admin/groups/add/", { name, permissions: permissionIdFor(form.html, "view_refreshtoken"), _continue: "1" });
+      const added = await admin.post("/admin/groups/add/", {
+        name,
+        permissions: permissionIdFor(form.html, "view_refreshtoken"),
+        _continue: "1",
+      });
       const groupId = Number(/\/admin\/groups\/(\d+)\//.exec(added.location ?? "")?.[1]);
       const staff = await aRegisteredUser(app);
       const staffId = await userIdOf(staff);
       await updateUser(app.deps.db, staffId, { isStaff: true });
       // Group membership is edited on the Users pages, which this file does not cover.
-      await app.deps.db.insertInto("user_groups").values({ user_id: staffId, group_id: groupId }).execute();
+      await app.deps.db
+        .insertInto("user_groups")
+        .values({ user_id: staffId, group_id: groupId })
+        .execute();
       const client = new AdminClient(baseUrl);
       await client.logIn(staff.username, staff.password);
       const list = await client.get("/admin/refresh-tokens/");
       expect(list.status).toBe(200);
       expect(list.html).toContain(`${staff.refreshToken.slice(0, 8)}…`);
       expect(list.html).not.toContain("revoke_selected");
-      const revoke = await client.post("/admin/refresh-tokens/action/", { action: "revoke_selected", _selected_action: await tokenIdOf(staff) });
+      const revoke = await client.post("/admin/refresh-tokens/action/", {
+        action: "revoke_selected",
+        _selected_action: await tokenIdOf(staff),
+      });
       expect(revoke.status).toBe(403);
       expect(revoke.html).toContain("403 Forbidden");
       expect((await client.get("/admin/user-status/")).status).toBe(403);
@@ -272,11 +383,25 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
     it("refuses a form post without the CSRF field", async () => {
       const user = await aRegisteredUser(app);
       const id = String(await userIdOf(user));
-      const refused = await admin.post(`/admin/user-status/${id}/change/`, { verified: "on" }, { withCsrf: false });
+      const refused = await admin.post(
+        `/admin/user-status/${id}/change/`,
+        { verified: "on" },
+        { withCsrf: false },
+      );
       expect(refused.status).toBe(403);
       expect(refused.html).toContain("CSRF verification failed.");
-      expect((await admin.post("/admin/refresh-tokens/action/", { action: "revoke_selected" }, { withCsrf: false })).status).toBe(403);
-      expect((await admin.post("/admin/groups/add/", { name: unique("g") }, { withCsrf: false })).status).toBe(403);
+      expect(
+        (
+          await admin.post(
+            "/admin/refresh-tokens/action/",
+            { action: "revoke_selected" },
+            { withCsrf: false },
+          )
+        ).status,
+      ).toBe(403);
+      expect(
+        (await admin.post("/admin/groups/add/", { name: unique("g") }, { withCsrf: false })).status,
+      ).toBe(403);
       expect((await meOf(user)).verified).toBe(false);
     });
   });
@@ -284,7 +409,10 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
   describe("filters", () => {
     it("filters tokens by revoked and expired, and statuses by verified", async () => {
       const [revoked, live] = [await aRegisteredUser(app), await aRegisteredUser(app)];
-      await admin.post("/admin/refresh-tokens/action/", { action: "revoke_selected", _selected_action: await tokenIdOf(revoked) });
+      await admin.post("/admin/refresh-tokens/action/", {
+        action: "revoke_selected",
+        _selected_action: await tokenIdOf(revoked),
+      });
       const prefix = (user: RegisteredUser) => `${user.refreshToken.slice(0, 8)}…`;
       const revokedOnly = (await admin.get("/admin/refresh-tokens/?revoked=1")).html;
       expect(revokedOnly).toContain(prefix(revoked));
@@ -292,7 +420,9 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
       const liveOnly = (await admin.get("/admin/refresh-tokens/?revoked=0")).html;
       expect(liveOnly).toContain(prefix(live));
       expect(liveOnly).not.toContain(prefix(revoked));
-      expect((await admin.get("/admin/refresh-tokens/?expired=1")).html).not.toContain(prefix(live));
+      expect((await admin.get("/admin/refresh-tokens/?expired=1")).html).not.toContain(
+        prefix(live),
+      );
 
       app.clock.advance(7 * 24 * 3600 + 60);
       const fresh = await aRegisteredUser(app);
@@ -304,9 +434,12 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
       expect(notExpired).not.toContain(prefix(live));
       expect(await refreshWorks(live.refreshToken)).toBe(false);
 
-      const unverified = (await admin.get(`/admin/user-status/?verified=0&q=${fresh.username}`)).html;
+      const unverified = (await admin.get(`/admin/user-status/?verified=0&q=${fresh.username}`))
+        .html;
       expect(unverified).toContain(`${fresh.username} - status`);
-      expect((await admin.get(`/admin/user-status/?verified=1&q=${fresh.username}`)).html).not.toContain(`${fresh.username} - status`);
+      expect(
+        (await admin.get(`/admin/user-status/?verified=1&q=${fresh.username}`)).html,
+      ).not.toContain(`${fresh.username} - status`);
     });
   });
 });

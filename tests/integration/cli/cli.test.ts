@@ -20,7 +20,10 @@ interface CliResult {
 }
 
 /** Runs `gatehouse <args>` with only the given settings in its environment. */
-function runCli(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string } = {},
+): Promise<CliResult> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "",
@@ -31,7 +34,10 @@ function runCli(args: string[], options: { env?: Record<string, string>; input?:
     ...options.env,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: PROJECT_ROOT, env });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      cwd: PROJECT_ROOT,
+      env,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -96,21 +102,34 @@ describe("gatehouse createsuperuser and changepassword", () => {
 
   it("creates an active staff superuser from the environment with --no-input", async () => {
     const username = unique("admin");
-    const result = await runCli(["createsuperuser", "--no-input"], { env: superuserEnv(username, STRONG_PASSWORD) });
+    const result = await runCli(["createsuperuser", "--no-input"], {
+      env: superuserEnv(username, STRONG_PASSWORD),
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe(`Superuser created: ${username}`);
 
     const login = await app.gql(TOKEN_AUTH_USERNAME, { username, password: STRONG_PASSWORD });
     const token = (login.body.data?.tokenAuth as { success: boolean; token: string }).token;
     const me = await app.gql(ME, {}, { token });
-    expect(me.body.data?.me).toMatchObject({ username, email: `${username}@example.com`, isStaff: true, isActive: true });
-    const row = await app.deps.db.selectFrom("users").select("is_superuser").where("username", "=", username).executeTakeFirstOrThrow();
+    expect(me.body.data?.me).toMatchObject({
+      username,
+      email: `${username}@example.com`,
+      isStaff: true,
+      isActive: true,
+    });
+    const row = await app.deps.db
+      .selectFrom("users")
+      .select("is_superuser")
+      .where("username", "=", username)
+      .executeTakeFirstOrThrow();
     expect(Boolean(row.is_superuser)).toBe(true);
   });
 
   describe.concurrent("refusals", () => {
     it("exits non-zero naming the variables when --no-input lacks them", async () => {
-      const result = await runCli(["createsuperuser", "--no-input"], { env: { DATABASE_URL: database.url } });
+      const result = await runCli(["createsuperuser", "--no-input"], {
+        env: { DATABASE_URL: database.url },
+      });
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain("GATEHOUSE_SUPERUSER_USERNAME");
       expect(result.stderr).toContain("GATEHOUSE_SUPERUSER_PASSWORD");
@@ -118,7 +137,9 @@ describe("gatehouse createsuperuser and changepassword", () => {
 
     it("exits non-zero with the validator's message for a weak password", async () => {
       const username = unique("admin");
-      const result = await runCli(["createsuperuser", "--no-input"], { env: superuserEnv(username, "12345678") });
+      const result = await runCli(["createsuperuser", "--no-input"], {
+        env: superuserEnv(username, "12345678"),
+      });
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain("This password is too common.");
       expect(result.stderr).toContain("This password is entirely numeric.");
@@ -135,7 +156,10 @@ describe("gatehouse createsuperuser and changepassword", () => {
     });
 
     it("exits non-zero when the two passwords differ", async () => {
-      const result = await runCli(["changepassword", "anyone"], { env: { DATABASE_URL: database.url }, input: "Fresh-Horse-77\nFresh-Horse-78\n" });
+      const result = await runCli(["changepassword", "anyone"], {
+        env: { DATABASE_URL: database.url },
+        input: "Fresh-Horse-77\nFresh-Horse-78\n",
+      });
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain("Your passwords didn't match.");
     });
@@ -144,7 +168,10 @@ describe("gatehouse createsuperuser and changepassword", () => {
   it("changes a password read twice from piped stdin", async () => {
     const user = await aRegisteredUser(app);
     const newPassword = "Fresh-Horse-77";
-    const result = await runCli(["changepassword", user.username], { env: { DATABASE_URL: database.url }, input: `${newPassword}\n${newPassword}\n` });
+    const result = await runCli(["changepassword", user.username], {
+      env: { DATABASE_URL: database.url },
+      input: `${newPassword}\n${newPassword}\n`,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`Password changed successfully for user '${user.username}'`);
     expect(await logsIn(app, user.username, user.password)).toBe(false);
@@ -153,7 +180,10 @@ describe("gatehouse createsuperuser and changepassword", () => {
 
   it("exits non-zero when stdin ends before the second password", async () => {
     const user = await aRegisteredUser(app);
-    const result = await runCli(["changepassword", user.username], { env: { DATABASE_URL: database.url }, input: "Fresh-Horse-77\n" });
+    const result = await runCli(["changepassword", user.username], {
+      env: { DATABASE_URL: database.url },
+      input: "Fresh-Horse-77\n",
+    });
     expect(result.code).not.toBe(0);
     expect(await logsIn(app, user.username, user.password)).toBe(true);
   });
@@ -173,12 +203,17 @@ describe("gatehouse cleartokens", () => {
   it("deletes revoked refresh tokens, and expired ones with --expired", async () => {
     const user = await aRegisteredUser(app);
     const login = async () => {
-      const response = await app.gql(TOKEN_AUTH_USERNAME, { username: user.username, password: user.password });
+      const response = await app.gql(TOKEN_AUTH_USERNAME, {
+        username: user.username,
+        password: user.password,
+      });
       return (response.body.data?.tokenAuth as { refreshToken: string }).refreshToken;
     };
     await login();
     const revoked = await login();
-    expect((await app.gql(REVOKE_TOKEN, { refreshToken: revoked })).body.data?.revokeToken).toMatchObject({ success: true });
+    expect(
+      (await app.gql(REVOKE_TOKEN, { refreshToken: revoked })).body.data?.revokeToken,
+    ).toMatchObject({ success: true });
     app.clock.advance(-EIGHT_DAYS_SECONDS);
     await login();
     app.clock.advance(EIGHT_DAYS_SECONDS);

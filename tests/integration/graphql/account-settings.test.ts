@@ -11,11 +11,7 @@ import {
   TOKEN_AUTH_USERNAME,
   UPDATE_ACCOUNT,
 } from "../../support/operations.js";
-import {
-  startTestApp,
-  testDatabases,
-  type TestApp,
-} from "../../support/test-app.js";
+import { startTestApp, testDatabases, type TestApp } from "../../support/test-app.js";
 
 const UNAUTHENTICATED = {
   nonFieldErrors: [{ message: "Unauthenticated.", code: "unauthenticated" }],

@@ -9,11 +9,7 @@ import {
   REFRESH_TOKEN,
   TOKEN_AUTH_USERNAME,
 } from "../../support/operations.js";
-import {
-  startTestApp,
-  testDatabases,
-  type TestApp,
-} from "../../support/test-app.js";
+import { startTestApp, testDatabases, type TestApp } from "../../support/test-app.js";
 
 const NEW_PASSWORD = "Brand-New-Secret-77";
 const UNAUTHENTICATED = {

@@ -409,7 +409,8 @@ describe.each(testDatabases())("register with passwordless registration on %s", 
     expect(mail.text).toMatch(/http:\/\/app\.example\.test\/password-set\/[A-Za-z0-9_:-]+/);
     // SEND_ACTIVATION_EMAIL is on too: the activation mail goes out as well (SPEC §5.1 step 5).
     const activation = await app.smtp.waitFor(
-      (m) => m.envelopeTo.includes(email) && m.subject === "Activate your account on app.example.test",
+      (m) =>
+        m.envelopeTo.includes(email) && m.subject === "Activate your account on app.example.test",
     );
     expect(activation.text).toMatch(/http:\/\/app\.example\.test\/activate\//);
     const token = tokenFromMail(mail);

@@ -20,7 +20,10 @@ import { STRONG_PASSWORD } from "../../support/builders.js";
 import { startTestApp, unique, type TestApp } from "../../support/test-app.js";
 
 const COMMITTED_SCHEMA = new URL("../../../schema.graphql", import.meta.url);
-const REFERENCE_SCHEMA = new URL("../../../../shared/conformance/reference-schema.graphql", import.meta.url);
+const REFERENCE_SCHEMA = new URL(
+  "../../../../shared/conformance/reference-schema.graphql",
+  import.meta.url,
+);
 
 /** Fields SPEC §4 lets us add to the reference's types (django-graphql-jwt ≥ 0.3.1 clients). */
 const ADDITIVE_FIELDS: Record<string, string[]> = {
@@ -37,7 +40,13 @@ function comparable(sdl: string, withoutFields: Record<string, string[]> = {}): 
     ObjectTypeDefinition: {
       leave(node: ObjectTypeDefinitionNode) {
         const dropped = withoutFields[node.name.value] ?? [];
-        return { ...node, description: undefined, fields: node.fields?.filter((field: FieldDefinitionNode) => !dropped.includes(field.name.value)) };
+        return {
+          ...node,
+          description: undefined,
+          fields: node.fields?.filter(
+            (field: FieldDefinitionNode) => !dropped.includes(field.name.value),
+          ),
+        };
       },
     },
   });
@@ -74,7 +83,9 @@ describe("relay style schema", () => {
 
   it("takes register's arguments as one RegisterInput and returns RegisterPayload", () => {
     const register = relay.getMutationType()?.getFields().register;
-    expect(register?.args.map((arg) => `${arg.name}: ${String(arg.type)}`)).toEqual(["input: RegisterInput!"]);
+    expect(register?.args.map((arg) => `${arg.name}: ${String(arg.type)}`)).toEqual([
+      "input: RegisterInput!",
+    ]);
     expect(String(register?.type)).toBe("RegisterPayload");
     const payload = relay.getType("RegisterPayload") as GraphQLObjectType;
     expect(String(payload.getFields().clientMutationId?.type)).toBe("String");
@@ -86,25 +97,45 @@ describe("relay style schema", () => {
     for (const mutation of plainMutations) {
       const typeName = String(mutation.type);
       const relayMutation = relay.getMutationType()?.getFields()[mutation.name];
-      expect(relayMutation?.args.map((arg) => `${arg.name}: ${String(arg.type)}`), mutation.name).toEqual([`input: ${typeName}Input!`]);
+      expect(
+        relayMutation?.args.map((arg) => `${arg.name}: ${String(arg.type)}`),
+        mutation.name,
+      ).toEqual([`input: ${typeName}Input!`]);
       expect(String(relayMutation?.type), mutation.name).toBe(`${typeName}Payload`);
 
-      const input = relay.getType(`${typeName}Input`) as unknown as { getFields(): Record<string, { type: unknown }> };
-      const inputFields = Object.entries(input.getFields()).map(([name, field]) => `${name}: ${String(field.type)}`);
+      const input = relay.getType(`${typeName}Input`) as unknown as {
+        getFields(): Record<string, { type: unknown }>;
+      };
+      const inputFields = Object.entries(input.getFields()).map(
+        ([name, field]) => `${name}: ${String(field.type)}`,
+      );
       const plainArgs = mutation.args.map((arg) => `${arg.name}: ${String(arg.type)}`);
-      expect(inputFields.sort(), mutation.name).toEqual([...plainArgs, "clientMutationId: String"].sort());
+      expect(inputFields.sort(), mutation.name).toEqual(
+        [...plainArgs, "clientMutationId: String"].sort(),
+      );
 
-      const payloadFields = Object.values((relay.getType(`${typeName}Payload`) as GraphQLObjectType).getFields());
+      const payloadFields = Object.values(
+        (relay.getType(`${typeName}Payload`) as GraphQLObjectType).getFields(),
+      );
       const plainFields = Object.values((plain.getType(typeName) as GraphQLObjectType).getFields());
-      expect(payloadFields.map((field) => `${field.name}: ${String(field.type)}`).sort(), mutation.name).toEqual(
-        [...plainFields.map((field) => `${field.name}: ${String(field.type)}`), "clientMutationId: String"].sort(),
+      expect(
+        payloadFields.map((field) => `${field.name}: ${String(field.type)}`).sort(),
+        mutation.name,
+      ).toEqual(
+        [
+          ...plainFields.map((field) => `${field.name}: ${String(field.type)}`),
+          "clientMutationId: String",
+        ].sort(),
       );
     }
   });
 
   it("keeps the queries of the plain style", () => {
     const queries = (schema: GraphQLSchema) =>
-      Object.values(schema.getQueryType()?.getFields() ?? {}).map((field) => `${field.name}(${field.args.map((arg) => `${arg.name}: ${String(arg.type)}`).join(", ")}): ${String(field.type)}`);
+      Object.values(schema.getQueryType()?.getFields() ?? {}).map(
+        (field) =>
+          `${field.name}(${field.args.map((arg) => `${arg.name}: ${String(arg.type)}`).join(", ")}): ${String(field.type)}`,
+      );
     expect(queries(relay)).toEqual(queries(plain));
   });
 });
@@ -123,9 +154,21 @@ describe("relay style API", () => {
     const username = unique("relay");
     const registered = await app.gql(
       `mutation ($input: RegisterInput!) { register(input: $input) { success errors clientMutationId } }`,
-      { input: { email: `${username}@example.com`, username, password1: STRONG_PASSWORD, password2: STRONG_PASSWORD, clientMutationId: "r-1" } },
+      {
+        input: {
+          email: `${username}@example.com`,
+          username,
+          password1: STRONG_PASSWORD,
+          password2: STRONG_PASSWORD,
+          clientMutationId: "r-1",
+        },
+      },
     );
-    expect(registered.body.data?.register).toEqual({ success: true, errors: null, clientMutationId: "r-1" });
+    expect(registered.body.data?.register).toEqual({
+      success: true,
+      errors: null,
+      clientMutationId: "r-1",
+    });
 
     const login = await app.gql(
       `mutation ($input: ObtainJSONWebTokenInput!) {
@@ -133,12 +176,19 @@ describe("relay style API", () => {
       }`,
       { input: { username, password: STRONG_PASSWORD, clientMutationId: "login-1" } },
     );
-    expect(login.body.data?.tokenAuth).toMatchObject({ success: true, errors: null, clientMutationId: "login-1", user: { username } });
+    expect(login.body.data?.tokenAuth).toMatchObject({
+      success: true,
+      errors: null,
+      clientMutationId: "login-1",
+      user: { username },
+    });
     expect((login.body.data?.tokenAuth as { token: unknown }).token).toEqual(expect.any(String));
   });
 
   it("answers a null clientMutationId when none is sent", async () => {
-    const response = await app.gql(`mutation { verifyAccount(input: { token: "nonsense" }) { success clientMutationId } }`);
+    const response = await app.gql(
+      `mutation { verifyAccount(input: { token: "nonsense" }) { success clientMutationId } }`,
+    );
     expect(response.body.data?.verifyAccount).toEqual({ success: false, clientMutationId: null });
   });
 });

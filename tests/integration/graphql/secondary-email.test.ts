@@ -11,12 +11,7 @@ import {
   TOKEN_AUTH_EMAIL,
   VERIFY_SECONDARY_EMAIL,
 } from "../../support/operations.js";
-import {
-  startTestApp,
-  testDatabases,
-  unique,
-  type TestApp,
-} from "../../support/test-app.js";
+import { startTestApp, testDatabases, unique, type TestApp } from "../../support/test-app.js";
 
 const UNAUTHENTICATED = {
   nonFieldErrors: [{ message: "Unauthenticated.", code: "unauthenticated" }],
@@ -60,7 +55,10 @@ describe.each(testDatabases())("secondary email on %s", (database) => {
   }
 
   async function verifySecondary(token: string) {
-    return answerOf(await app.gql(VERIFY_SECONDARY_EMAIL, { token }), "verifySecondaryEmail") as Answer;
+    return answerOf(
+      await app.gql(VERIFY_SECONDARY_EMAIL, { token }),
+      "verifySecondaryEmail",
+    ) as Answer;
   }
 
   async function withPassword(

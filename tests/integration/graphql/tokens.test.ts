@@ -11,12 +11,7 @@ import {
   VERIFY_ACCOUNT,
   VERIFY_TOKEN,
 } from "../../support/operations.js";
-import {
-  startTestApp,
-  testDatabases,
-  unique,
-  type TestApp,
-} from "../../support/test-app.js";
+import { startTestApp, testDatabases, unique, type TestApp } from "../../support/test-app.js";
 
 const INVALID_TOKEN = { nonFieldErrors: [{ message: "Invalid token.", code: "invalid_token" }] };
 const EXPIRED_TOKEN = { nonFieldErrors: [{ message: "Expired token.", code: "expired_token" }] };

@@ -12,7 +12,13 @@ import {
   USERS,
   VERIFY_SECONDARY_EMAIL,
 } from "../../support/operations.js";
-import { startTestApp, testDatabases, unique, type GraphQLResponse, type TestApp } from "../../support/test-app.js";
+import {
+  startTestApp,
+  testDatabases,
+  unique,
+  type GraphQLResponse,
+  type TestApp,
+} from "../../support/test-app.js";
 
 const USER_WITH_PK = `{ me { pk } }`;
 
@@ -27,7 +33,12 @@ function cursor(index: number): string {
 interface Page {
   usernames: string[];
   cursors: string[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
 }
 
 function page(response: GraphQLResponse): Page {
@@ -49,7 +60,11 @@ async function pkOf(app: TestApp, user: RegisteredUser): Promise<number> {
 }
 
 async function makeStaff(app: TestApp, username: string): Promise<void> {
-  await app.deps.db.updateTable("users").set({ is_staff: true }).where("username", "=", username).execute();
+  await app.deps.db
+    .updateTable("users")
+    .set({ is_staff: true })
+    .where("username", "=", username)
+    .execute();
 }
 
 describe.each(testDatabases())("user queries on %s", (database) => {
@@ -59,7 +74,8 @@ describe.each(testDatabases())("user queries on %s", (database) => {
   let other: RegisteredUser;
 
   /** users(...) as the staff caller. */
-  const listUsers = (variables: Record<string, unknown>) => app.gql(USERS, variables, { token: staff.token });
+  const listUsers = (variables: Record<string, unknown>) =>
+    app.gql(USERS, variables, { token: staff.token });
 
   beforeAll(async () => {
     app = await startTestApp(database);
@@ -86,7 +102,12 @@ describe.each(testDatabases())("user queries on %s", (database) => {
 
     it("answers the caller's own node with its relay global id", async () => {
       const response = await app.gql(ME, {}, { token: member.token });
-      const me = response.body.data?.me as { id: string; pk: number; username: string; isStaff: boolean };
+      const me = response.body.data?.me as {
+        id: string;
+        pk: number;
+        username: string;
+        isStaff: boolean;
+      };
       expect(me).toMatchObject({ username: member.username, isStaff: false });
       expect(me.id).toBe(globalId("UserNode", me.pk));
     });
@@ -95,13 +116,23 @@ describe.each(testDatabases())("user queries on %s", (database) => {
   describe("user(id)", () => {
     it("shows a non-staff caller its own node", async () => {
       const pk = await pkOf(app, member);
-      const response = await app.gql(USER, { id: globalId("UserNode", pk) }, { token: member.token });
-      expect(response.body).toEqual({ data: { user: { pk, username: member.username, email: member.email } } });
+      const response = await app.gql(
+        USER,
+        { id: globalId("UserNode", pk) },
+        { token: member.token },
+      );
+      expect(response.body).toEqual({
+        data: { user: { pk, username: member.username, email: member.email } },
+      });
     });
 
     it("answers null to a non-staff caller asking for another user", async () => {
       const pk = await pkOf(app, other);
-      const response = await app.gql(USER, { id: globalId("UserNode", pk) }, { token: member.token });
+      const response = await app.gql(
+        USER,
+        { id: globalId("UserNode", pk) },
+        { token: member.token },
+      );
       expect(response.body).toEqual({ data: { user: null } });
     });
 
@@ -113,8 +144,16 @@ describe.each(testDatabases())("user queries on %s", (database) => {
 
     it("shows a staff caller any user", async () => {
       const pk = await pkOf(app, other);
-      const response = await app.gql(USER, { id: globalId("UserNode", pk) }, { token: staff.token });
-      expect(response.body.data?.user).toEqual({ pk, username: other.username, email: other.email });
+      const response = await app.gql(
+        USER,
+        { id: globalId("UserNode", pk) },
+        { token: staff.token },
+      );
+      expect(response.body.data?.user).toEqual({
+        pk,
+        username: other.username,
+        email: other.email,
+      });
     });
 
     it("answers null for an id that is not base64 of Type:id", async () => {
@@ -129,7 +168,10 @@ describe.each(testDatabases())("user queries on %s", (database) => {
         const response = await app.gql(USER, { id }, { token: staff.token });
         expect(response.status).toBe(200);
         expect(response.body.data, id).toEqual({ user: null });
-        expect(response.body.errors?.map((error) => error.message), id).toEqual(["Must receive a UserNode id."]);
+        expect(
+          response.body.errors?.map((error) => error.message),
+          id,
+        ).toEqual(["Must receive a UserNode id."]);
       }
     });
 
@@ -139,7 +181,11 @@ describe.each(testDatabases())("user queries on %s", (database) => {
     });
 
     it("answers null for an unknown type name or a missing user", async () => {
-      for (const id of [globalId("Nonsense", 1), globalId("__Schema", 1), globalId("UserNode", 987_654_321)]) {
+      for (const id of [
+        globalId("Nonsense", 1),
+        globalId("__Schema", 1),
+        globalId("UserNode", 987_654_321),
+      ]) {
         const response = await app.gql(USER, { id }, { token: staff.token });
         expect(response.body, id).toEqual({ data: { user: null } });
       }
@@ -151,13 +197,17 @@ describe.each(testDatabases())("user queries on %s", (database) => {
       const response = await app.gql(USERS, {}, { token: member.token });
       expect(response.status).toBe(200);
       expect(response.body.data).toEqual({ users: null });
-      expect(response.body.errors?.map((error) => error.message)).toEqual(["You do not have permission to perform this action"]);
+      expect(response.body.errors?.map((error) => error.message)).toEqual([
+        "You do not have permission to perform this action",
+      ]);
     });
 
     it("refuses an anonymous caller with the permission error", async () => {
       const response = await app.gql(USERS, {});
       expect(response.body.data).toEqual({ users: null });
-      expect(response.body.errors?.[0]?.message).toBe("You do not have permission to perform this action");
+      expect(response.body.errors?.[0]?.message).toBe(
+        "You do not have permission to perform this action",
+      );
     });
   });
 
@@ -173,26 +223,40 @@ describe.each(testDatabases())("user queries on %s", (database) => {
       await aRegisteredUser(app, { username: `${prefix}be_ta` });
       await aRegisteredUser(app, { username: `${prefix}bexta` });
       const gamma = await aVerifiedUser(app, { username: `${prefix}Gamma` });
-      expect((await app.gql(ARCHIVE_ACCOUNT, { password: gamma.password }, { token: gamma.token })).body.data?.archiveAccount).toEqual({
+      expect(
+        (await app.gql(ARCHIVE_ACCOUNT, { password: gamma.password }, { token: gamma.token })).body
+          .data?.archiveAccount,
+      ).toEqual({
         success: true,
         errors: null,
       });
       const delta = await aVerifiedUser(app, { username: `${prefix}delta` });
-      expect((await app.gql(DELETE_ACCOUNT, { password: delta.password }, { token: delta.token })).body.data?.deleteAccount).toEqual({
+      expect(
+        (await app.gql(DELETE_ACCOUNT, { password: delta.password }, { token: delta.token })).body
+          .data?.deleteAccount,
+      ).toEqual({
         success: true,
         errors: null,
       });
       const epsilon = await aVerifiedUser(app, { username: `${prefix}epsilon` });
       secondaryEmail = `${prefix}second@example.com`;
-      const sent = await app.gql(SEND_SECONDARY_EMAIL_ACTIVATION, { email: secondaryEmail, password: epsilon.password }, { token: epsilon.token });
+      const sent = await app.gql(
+        SEND_SECONDARY_EMAIL_ACTIVATION,
+        { email: secondaryEmail, password: epsilon.password },
+        { token: epsilon.token },
+      );
       expect(sent.body.data?.sendSecondaryEmailActivation).toEqual({ success: true, errors: null });
-      const verified = await app.gql(VERIFY_SECONDARY_EMAIL, { token: await app.mailToken(secondaryEmail) });
+      const verified = await app.gql(VERIFY_SECONDARY_EMAIL, {
+        token: await app.mailToken(secondaryEmail),
+      });
       expect(verified.body.data?.verifySecondaryEmail).toEqual({ success: true, errors: null });
     });
 
     it("lists every user of the prefix by ascending id", async () => {
       const result = page(await listUsers({ username_Istartswith: prefix }));
-      expect(result.usernames).toEqual(names(["Alpha", "be_ta", "bexta", "Gamma", "delta", "epsilon"]));
+      expect(result.usernames).toEqual(
+        names(["Alpha", "be_ta", "bexta", "Gamma", "delta", "epsilon"]),
+      );
     });
 
     it("filters on the primary email exactly", async () => {
@@ -201,7 +265,9 @@ describe.each(testDatabases())("user queries on %s", (database) => {
     });
 
     it("filters on the username exactly and case-sensitively", async () => {
-      expect(page(await listUsers({ username: `${prefix}Alpha` })).usernames).toEqual([`${prefix}Alpha`]);
+      expect(page(await listUsers({ username: `${prefix}Alpha` })).usernames).toEqual([
+        `${prefix}Alpha`,
+      ]);
       expect(page(await listUsers({ username: `${prefix}alpha` })).usernames).toEqual([]);
       expect(page(await listUsers({ username: `${prefix}Alph` })).usernames).toEqual([]);
     });
@@ -209,42 +275,75 @@ describe.each(testDatabases())("user queries on %s", (database) => {
     it("filters on a username fragment ignoring case", async () => {
       const result = page(await listUsers({ username_Icontains: `${prefix.toUpperCase()}B` }));
       expect(result.usernames).toEqual(names(["be_ta", "bexta"]));
-      expect(page(await listUsers({ username_Icontains: "LPH", username_Istartswith: prefix })).usernames).toEqual(names(["Alpha"]));
+      expect(
+        page(await listUsers({ username_Icontains: "LPH", username_Istartswith: prefix }))
+          .usernames,
+      ).toEqual(names(["Alpha"]));
     });
 
     it("filters on a username start ignoring case", async () => {
-      expect(page(await listUsers({ username_Istartswith: `${prefix.toUpperCase()}GAM` })).usernames).toEqual(names(["Gamma"]));
+      expect(
+        page(await listUsers({ username_Istartswith: `${prefix.toUpperCase()}GAM` })).usernames,
+      ).toEqual(names(["Gamma"]));
       expect(page(await listUsers({ username_Istartswith: "amma" })).usernames).toEqual([]);
     });
 
     it("filters on isActive", async () => {
-      expect(page(await listUsers({ username_Istartswith: prefix, isActive: false })).usernames).toEqual(names(["delta"]));
-      expect(page(await listUsers({ username_Istartswith: prefix, isActive: true })).usernames).toEqual(
-        names(["Alpha", "be_ta", "bexta", "Gamma", "epsilon"]),
-      );
+      expect(
+        page(await listUsers({ username_Istartswith: prefix, isActive: false })).usernames,
+      ).toEqual(names(["delta"]));
+      expect(
+        page(await listUsers({ username_Istartswith: prefix, isActive: true })).usernames,
+      ).toEqual(names(["Alpha", "be_ta", "bexta", "Gamma", "epsilon"]));
     });
 
     it("filters on the verified and archived status flags", async () => {
-      expect(page(await listUsers({ username_Istartswith: prefix, status_Verified: false })).usernames).toEqual(names(["be_ta", "bexta"]));
-      expect(page(await listUsers({ username_Istartswith: prefix, status_Archived: true })).usernames).toEqual(names(["Gamma"]));
-      expect(page(await listUsers({ username_Istartswith: prefix, status_Archived: false, status_Verified: true })).usernames).toEqual(
-        names(["Alpha", "delta", "epsilon"]),
-      );
+      expect(
+        page(await listUsers({ username_Istartswith: prefix, status_Verified: false })).usernames,
+      ).toEqual(names(["be_ta", "bexta"]));
+      expect(
+        page(await listUsers({ username_Istartswith: prefix, status_Archived: true })).usernames,
+      ).toEqual(names(["Gamma"]));
+      expect(
+        page(
+          await listUsers({
+            username_Istartswith: prefix,
+            status_Archived: false,
+            status_Verified: true,
+          }),
+        ).usernames,
+      ).toEqual(names(["Alpha", "delta", "epsilon"]));
     });
 
     it("filters on the secondary email exactly", async () => {
-      expect(page(await listUsers({ status_SecondaryEmail: secondaryEmail })).usernames).toEqual(names(["epsilon"]));
-      expect(page(await listUsers({ status_SecondaryEmail: `${prefix}second@example.co` })).usernames).toEqual([]);
+      expect(page(await listUsers({ status_SecondaryEmail: secondaryEmail })).usernames).toEqual(
+        names(["epsilon"]),
+      );
+      expect(
+        page(await listUsers({ status_SecondaryEmail: `${prefix}second@example.co` })).usernames,
+      ).toEqual([]);
     });
 
     it("ignores a filter given as an empty string or null", async () => {
-      const result = page(await listUsers({ username_Istartswith: prefix, username: "", email: "", status_SecondaryEmail: null }));
+      const result = page(
+        await listUsers({
+          username_Istartswith: prefix,
+          username: "",
+          email: "",
+          status_SecondaryEmail: null,
+        }),
+      );
       expect(result.usernames).toHaveLength(6);
     });
 
     it("matches LIKE wildcards literally", async () => {
-      expect(page(await listUsers({ username_Icontains: "e_t", username_Istartswith: prefix })).usernames).toEqual(names(["be_ta"]));
-      expect(page(await listUsers({ username_Istartswith: `${prefix}be_` })).usernames).toEqual(names(["be_ta"]));
+      expect(
+        page(await listUsers({ username_Icontains: "e_t", username_Istartswith: prefix }))
+          .usernames,
+      ).toEqual(names(["be_ta"]));
+      expect(page(await listUsers({ username_Istartswith: `${prefix}be_` })).usernames).toEqual(
+        names(["be_ta"]),
+      );
       for (const value of ["%", "%%", `${prefix}%`, "\\", "\\%", "\\_", `${prefix}\\`]) {
         expect(page(await listUsers({ username_Icontains: value })).usernames, value).toEqual([]);
         expect(page(await listUsers({ username_Istartswith: value })).usernames, value).toEqual([]);
@@ -252,14 +351,26 @@ describe.each(testDatabases())("user queries on %s", (database) => {
     });
 
     it("matches nothing for a value holding a NUL character", async () => {
-      for (const name of ["email", "username", "username_Icontains", "username_Istartswith", "status_SecondaryEmail"]) {
+      for (const name of [
+        "email",
+        "username",
+        "username_Icontains",
+        "username_Istartswith",
+        "status_SecondaryEmail",
+      ]) {
         expect(page(await listUsers({ [name]: `${prefix}\u0000` })).usernames, name).toEqual([]);
       }
     });
 
     it("treats SQL in a filter value as a plain string and keeps the table intact", async () => {
       const injection = "'; drop table users; --";
-      for (const name of ["email", "username", "username_Icontains", "username_Istartswith", "status_SecondaryEmail"]) {
+      for (const name of [
+        "email",
+        "username",
+        "username_Icontains",
+        "username_Istartswith",
+        "status_SecondaryEmail",
+      ]) {
         expect(page(await listUsers({ [name]: injection })).usernames, name).toEqual([]);
       }
       expect(page(await listUsers({ username_Istartswith: prefix })).usernames).toHaveLength(6);
@@ -270,7 +381,8 @@ describe.each(testDatabases())("user queries on %s", (database) => {
     let prefix: string;
     let all: string[];
     /** users(...) restricted to the seven paging users, so cursor indexes are theirs. */
-    const pageOf = async (variables: Record<string, unknown>) => page(await listUsers({ username_Istartswith: prefix, ...variables }));
+    const pageOf = async (variables: Record<string, unknown>) =>
+      page(await listUsers({ username_Istartswith: prefix, ...variables }));
     const at = (...indexes: number[]) => indexes.map((index) => all[index]);
 
     beforeAll(async () => {
@@ -287,13 +399,23 @@ describe.each(testDatabases())("user queries on %s", (database) => {
       expect(result.usernames).toEqual(all);
       expect(result.cursors).toEqual(all.map((_name, index) => cursor(index)));
       expect(result.cursors[0]).toBe("YXJyYXljb25uZWN0aW9uOjA=");
-      expect(result.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: cursor(0), endCursor: cursor(6) });
+      expect(result.pageInfo).toEqual({
+        hasNextPage: false,
+        hasPreviousPage: false,
+        startCursor: cursor(0),
+        endCursor: cursor(6),
+      });
     });
 
     it("answers the first rows and says a next page exists", async () => {
       const result = await pageOf({ first: 2 });
       expect(result.usernames).toEqual(at(0, 1));
-      expect(result.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: cursor(0), endCursor: cursor(1) });
+      expect(result.pageInfo).toEqual({
+        hasNextPage: true,
+        hasPreviousPage: false,
+        startCursor: cursor(0),
+        endCursor: cursor(1),
+      });
     });
 
     it("continues after a cursor without reporting a previous page", async () => {
@@ -312,7 +434,12 @@ describe.each(testDatabases())("user queries on %s", (database) => {
     it("applies last alone to the whole filtered list", async () => {
       const result = await pageOf({ last: 2 });
       expect(result.usernames).toEqual(at(5, 6));
-      expect(result.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: true, startCursor: cursor(5), endCursor: cursor(6) });
+      expect(result.pageInfo).toEqual({
+        hasNextPage: false,
+        hasPreviousPage: true,
+        startCursor: cursor(5),
+        endCursor: cursor(6),
+      });
     });
 
     it("takes the last rows of the first ones when both are given", async () => {
@@ -357,7 +484,12 @@ describe.each(testDatabases())("user queries on %s", (database) => {
     it("answers an empty page past the end", async () => {
       const result = await pageOf({ first: 2, after: cursor(10) });
       expect(result.usernames).toEqual([]);
-      expect(result.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
+      expect(result.pageInfo).toEqual({
+        hasNextPage: false,
+        hasPreviousPage: false,
+        startCursor: null,
+        endCursor: null,
+      });
     });
 
     it("answers no rows for first: 0 while a next page exists", async () => {
@@ -371,7 +503,11 @@ describe.each(testDatabases())("user queries on %s", (database) => {
     });
 
     it("refuses offset together with before", async () => {
-      const response = await listUsers({ username_Istartswith: prefix, offset: 1, before: cursor(4) });
+      const response = await listUsers({
+        username_Istartswith: prefix,
+        offset: 1,
+        before: cursor(4),
+      });
       expect(response.body.data).toEqual({ users: null });
       expect(response.body.errors?.map((error) => error.message)).toEqual([
         "You can't provide a `before` value at the same time as an `offset` value to properly paginate the `users` connection.",
@@ -389,7 +525,12 @@ describe.each(testDatabases())("user queries on %s", (database) => {
       await app.deps.db.transaction().execute(async (tx) => {
         for (let index = 0; index < 105; index += 1) {
           const username = `${prefix}r${String(index).padStart(3, "0")}`;
-          await insertUser(tx, { username, email: `${username}@example.com`, passwordHash: "!", dateJoined });
+          await insertUser(tx, {
+            username,
+            email: `${username}@example.com`,
+            passwordHash: "!",
+            dateJoined,
+          });
         }
       });
     });
@@ -398,25 +539,37 @@ describe.each(testDatabases())("user queries on %s", (database) => {
       const result = page(await listUsers({ username_Istartswith: prefix }));
       expect(result.usernames).toHaveLength(100);
       expect(result.usernames[99]).toBe(`${prefix}r099`);
-      expect(result.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: cursor(0), endCursor: cursor(99) });
+      expect(result.pageInfo).toEqual({
+        hasNextPage: true,
+        hasPreviousPage: false,
+        startCursor: cursor(0),
+        endCursor: cursor(99),
+      });
     });
 
     it("answers the end of the whole list for last alone", async () => {
       const result = page(await listUsers({ username_Istartswith: prefix, last: 5 }));
-      expect(result.usernames).toEqual([100, 101, 102, 103, 104].map((index) => `${prefix}r${String(index)}`));
+      expect(result.usernames).toEqual(
+        [100, 101, 102, 103, 104].map((index) => `${prefix}r${String(index)}`),
+      );
       expect(result.cursors[0]).toBe(cursor(100));
       expect(result.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
     });
 
     it("accepts first: 100", async () => {
-      expect(page(await listUsers({ username_Istartswith: prefix, first: 100 })).usernames).toHaveLength(100);
+      expect(
+        page(await listUsers({ username_Istartswith: prefix, first: 100 })).usernames,
+      ).toHaveLength(100);
     });
 
     it("refuses first or last above the limit with the reference's message", async () => {
       for (const key of ["first", "last"]) {
         const response = await listUsers({ username_Istartswith: prefix, [key]: 101 });
         expect(response.body.data, key).toEqual({ users: null });
-        expect(response.body.errors?.map((error) => error.message), key).toEqual([
+        expect(
+          response.body.errors?.map((error) => error.message),
+          key,
+        ).toEqual([
           `Requesting 101 records on the \`users\` connection exceeds the \`${key}\` limit of 100 records.`,
         ]);
       }

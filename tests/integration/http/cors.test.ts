@@ -13,7 +13,11 @@ describe("CORS (SPEC §3.1: an explicit allow-list)", () => {
   const preflight = (origin: string) =>
     fetch(app.url, {
       method: "OPTIONS",
-      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+      headers: {
+        origin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+      },
     });
 
   it("answers a preflight from an allowed origin with that origin and credentials", async () => {

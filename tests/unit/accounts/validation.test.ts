@@ -28,7 +28,8 @@ describe("usernameErrors", () => {
   it("reports Django's invalid message for spaces and punctuation", () => {
     expect(usernameErrors("bad name")).toEqual([
       {
-        message: "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
+        message:
+          "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
         code: "invalid",
       },
     ]);
@@ -50,19 +51,29 @@ describe("emails", () => {
     expect(normalizeEmail(" Foo.Bar@Example.COM ")).toBe("Foo.Bar@example.com");
   });
 
-  it.each(["a@b.co", "first.last+tag@sub.example.org", "x@localhost", "x@[127.0.0.1]", "u@bücher.de"])(
-    "accepts %s",
-    (email) => {
-      expect(isValidEmail(email)).toBe(true);
-    },
-  );
+  it.each([
+    "a@b.co",
+    "first.last+tag@sub.example.org",
+    "x@localhost",
+    "x@[127.0.0.1]",
+    "u@bücher.de",
+  ])("accepts %s", (email) => {
+    expect(isValidEmail(email)).toBe(true);
+  });
 
-  it.each(["", "plain", "@example.com", "a@", "a@b", "a b@example.com", "a@example.com\n", "a@-example.com", "a..b@example.com"])(
-    "rejects %j",
-    (email) => {
-      expect(isValidEmail(email)).toBe(false);
-    },
-  );
+  it.each([
+    "",
+    "plain",
+    "@example.com",
+    "a@",
+    "a@b",
+    "a b@example.com",
+    "a@example.com\n",
+    "a@-example.com",
+    "a..b@example.com",
+  ])("rejects %j", (email) => {
+    expect(isValidEmail(email)).toBe(false);
+  });
 
   it("reports both the format and the length problem of a long invalid address", () => {
     const email = `${"x".repeat(250)}@@example.com`;
@@ -77,6 +88,8 @@ describe("emails", () => {
 
 describe("nameErrors with NUL", () => {
   it("refuses a NUL character with Django's message", () => {
-    expect(nameErrors("a\u0000b")).toEqual([{ message: "Null characters are not allowed.", code: "null_characters_not_allowed" }]);
+    expect(nameErrors("a\u0000b")).toEqual([
+      { message: "Null characters are not allowed.", code: "null_characters_not_allowed" },
+    ]);
   });
 });

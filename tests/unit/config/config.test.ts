@@ -60,7 +60,11 @@ describe("loadConfig COMPAT_MODE", () => {
   });
 
   it("yields to explicit settings", () => {
-    const config = loadConfig({ COMPAT_MODE: "true", USER_QUERY_ACCESS: "authenticated", PREVENT_USER_ENUMERATION: "true" });
+    const config = loadConfig({
+      COMPAT_MODE: "true",
+      USER_QUERY_ACCESS: "authenticated",
+      PREVENT_USER_ENUMERATION: "true",
+    });
     expect(config.accounts.userQueryAccess).toBe("authenticated");
     expect(config.accounts.preventUserEnumeration).toBe(true);
   });
@@ -76,21 +80,40 @@ describe("loadConfig in production", () => {
   });
 
   it("refuses secrets shorter than 32 characters", () => {
-    const problems = problemsOf({ NODE_ENV: "production", SECRET_KEY: "short", JWT_SECRET_KEY: "also-short" });
-    expect(problems).toEqual(["SECRET_KEY must be at least 32 characters", "JWT_SECRET_KEY must be at least 32 characters"]);
+    const problems = problemsOf({
+      NODE_ENV: "production",
+      SECRET_KEY: "short",
+      JWT_SECRET_KEY: "also-short",
+    });
+    expect(problems).toEqual([
+      "SECRET_KEY must be at least 32 characters",
+      "JWT_SECRET_KEY must be at least 32 characters",
+    ]);
   });
 
   it("accepts long, separate secrets", () => {
-    const config = loadConfig({ NODE_ENV: "production", SECRET_KEY: LONG_SECRET, JWT_SECRET_KEY: OTHER_LONG_SECRET });
+    const config = loadConfig({
+      NODE_ENV: "production",
+      SECRET_KEY: LONG_SECRET,
+      JWT_SECRET_KEY: OTHER_LONG_SECRET,
+    });
     expect(config.secretKey).toBe(LONG_SECRET);
     expect(config.jwt.secretKey).toBe(OTHER_LONG_SECRET);
     expect(config.jwt.cookieSecure).toBe(true);
   });
 
   it("lists every malformed variable at once", () => {
-    const problems = problemsOf({ PORT: "eighty", JWT_ALGORITHM: "none", USER_QUERY_ACCESS: "everyone" });
+    const problems = problemsOf({
+      PORT: "eighty",
+      JWT_ALGORITHM: "none",
+      USER_QUERY_ACCESS: "everyone",
+    });
     expect(problems).toHaveLength(3);
-    expect(problems.map((problem) => problem.split(":")[0]).sort()).toEqual(["JWT_ALGORITHM", "PORT", "USER_QUERY_ACCESS"]);
+    expect(problems.map((problem) => problem.split(":")[0]).sort()).toEqual([
+      "JWT_ALGORITHM",
+      "PORT",
+      "USER_QUERY_ACCESS",
+    ]);
   });
 });
 
@@ -106,7 +129,10 @@ describe("loadConfig DATABASE_URL", () => {
   });
 
   it("defaults to a SQLite file", () => {
-    expect(loadConfig({}).database).toMatchObject({ kind: "sqlite", url: "sqlite:./data/gatehouse.sqlite" });
+    expect(loadConfig({}).database).toMatchObject({
+      kind: "sqlite",
+      url: "sqlite:./data/gatehouse.sqlite",
+    });
   });
 });
 

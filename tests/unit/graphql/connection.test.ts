@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { cursorToOffset, offsetToCursor, planSlice } from "../../../src/graphql/connection.js";
 
-const plan = (args: Parameters<typeof planSlice>[0], length: number) => planSlice(args, length, "users", 100);
+const plan = (args: Parameters<typeof planSlice>[0], length: number) =>
+  planSlice(args, length, "users", 100);
 
 describe("cursors", () => {
   it("are base64 of arrayconnection:<index>, as graphql-relay writes them", () => {
@@ -17,24 +18,47 @@ describe("cursors", () => {
 
 describe("planSlice", () => {
   it("takes the first 100 rows when neither first nor last is given", () => {
-    expect(plan({}, 250)).toEqual({ start: 0, end: 100, hasPreviousPage: false, hasNextPage: true });
+    expect(plan({}, 250)).toEqual({
+      start: 0,
+      end: 100,
+      hasPreviousPage: false,
+      hasNextPage: true,
+    });
   });
 
   it("pages forward with first and after", () => {
-    expect(plan({ first: 2, after: offsetToCursor(1) }, 3)).toEqual({ start: 2, end: 3, hasPreviousPage: false, hasNextPage: false });
+    expect(plan({ first: 2, after: offsetToCursor(1) }, 3)).toEqual({
+      start: 2,
+      end: 3,
+      hasPreviousPage: false,
+      hasNextPage: false,
+    });
   });
 
   it("applies last alone to the whole filtered list", () => {
-    expect(plan({ last: 2 }, 250)).toEqual({ start: 248, end: 250, hasPreviousPage: true, hasNextPage: false });
+    expect(plan({ last: 2 }, 250)).toEqual({
+      start: 248,
+      end: 250,
+      hasPreviousPage: true,
+      hasNextPage: false,
+    });
   });
 
   it("pages backward with last and before", () => {
-    expect(plan({ last: 2, before: offsetToCursor(5) }, 10)).toEqual({ start: 3, end: 5, hasPreviousPage: true, hasNextPage: false });
+    expect(plan({ last: 2, before: offsetToCursor(5) }, 10)).toEqual({
+      start: 3,
+      end: 5,
+      hasPreviousPage: true,
+      hasNextPage: false,
+    });
   });
 
   it("turns offset into an after cursor, added to a given after", () => {
     expect(plan({ first: 2, offset: 3 }, 10)).toMatchObject({ start: 3, end: 5 });
-    expect(plan({ first: 2, offset: 3, after: offsetToCursor(1) }, 10)).toMatchObject({ start: 5, end: 7 });
+    expect(plan({ first: 2, offset: 3, after: offsetToCursor(1) }, 10)).toMatchObject({
+      start: 5,
+      end: 7,
+    });
   });
 
   it("ignores a zero offset", () => {

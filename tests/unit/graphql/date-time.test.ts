@@ -4,7 +4,9 @@ import { filterArgumentName } from "../../../src/graphql/operations/users.js";
 
 describe("formatDateTime", () => {
   it("writes microseconds and an explicit UTC offset, as Python's isoformat does", () => {
-    expect(formatDateTime(new Date("2024-05-01T10:20:30.123Z"))).toBe("2024-05-01T10:20:30.123000+00:00");
+    expect(formatDateTime(new Date("2024-05-01T10:20:30.123Z"))).toBe(
+      "2024-05-01T10:20:30.123000+00:00",
+    );
   });
 
   it("omits the fraction when it is zero", () => {
