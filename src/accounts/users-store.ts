@@ -1,6 +1,13 @@
 // SQL for users and their status rows. Rows become domain Users here, including the values
 // that differ between SQLite and PostgreSQL (timestamps, booleans).
-import { PostgresAdapter, sql, type ExpressionBuilder, type Kysely, type Selectable } from "kysely";
+import {
+  CompiledQuery,
+  PostgresAdapter,
+  sql,
+  type ExpressionBuilder,
+  type Kysely,
+  type Selectable,
+} from "kysely";
 import type { Database, UsersTable, UserStatusTable } from "../db/tables.js";
 import type { User } from "./types.js";
 
@@ -60,15 +67,36 @@ function selectUsers(db: Db) {
     ]);
 }
 
-export async function findUserById(db: Db, id: number): Promise<User | undefined> {
-  const row = await selectUsers(db).where("users.id", "=", id).executeTakeFirst();
+// Lookups by id and username run on every authenticated request. Building and compiling the
+// Kysely query cost about seven times running it (bench: ≈ 109 µs vs 14 µs on SQLite), so each
+// database handle compiles them once. A memo per handle, not a singleton: it goes with the handle.
+const compiledLookups = new WeakMap<Db, Map<"id" | "username", CompiledQuery>>();
+
+async function findUserBy(db: Db, column: "id" | "username", value: number | string) {
+  let lookups = compiledLookups.get(db);
+  if (lookups === undefined) {
+    lookups = new Map();
+    compiledLookups.set(db, lookups);
+  }
+  let compiled = lookups.get(column);
+  if (compiled === undefined) {
+    compiled = selectUsers(db)
+      .where(`users.${column}`, "=", value as never)
+      .compile();
+    lookups.set(column, compiled);
+  }
+  const result = await db.executeQuery<UserRow>(CompiledQuery.raw(compiled.sql, [value]));
+  const row = result.rows[0];
   return row === undefined ? undefined : toUser(row);
+}
+
+export async function findUserById(db: Db, id: number): Promise<User | undefined> {
+  return findUserBy(db, "id", id);
 }
 
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
   if (hasNul(username)) return undefined;
-  const row = await selectUsers(db).where("users.username", "=", username).executeTakeFirst();
-  return row === undefined ? undefined : toUser(row);
+  return findUserBy(db, "username", username);
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
