@@ -44,7 +44,7 @@ if ! curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
   exit 1
 fi
 
-node ../shared/conformance/run.mjs --endpoint "http://127.0.0.1:$port/graphql" --smtp-port "$smtp_port" \
+node "${CONFORMANCE_RUNNER:-../shared/conformance/run.mjs}" --endpoint "http://127.0.0.1:$port/graphql" --smtp-port "$smtp_port" \
   --compare ../shared/conformance/reference-transcript.json
 status=$?
 if [[ $status -ne 0 ]]; then
