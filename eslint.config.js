@@ -16,6 +16,11 @@ export default tseslint.config(
     plugins: { "import-x": importX },
     rules: {
       "@typescript-eslint/switch-exhaustiveness-check": "error",
+      // Dropping fields with a rest pattern (`{ secret: _secret, ...rest }`) is intended.
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { ignoreRestSiblings: true, varsIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
       "no-console": "error",
       "no-restricted-syntax": [

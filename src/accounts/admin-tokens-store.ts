@@ -2,7 +2,7 @@
 // and delete by id. Only digests and 8-character prefixes are stored (SPEC §2.4 [FIX]).
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
 import type { Database } from "../db/tables.js";
-import { foldCase, toDate, type Db } from "./users-store.js";
+import { escapeLike, foldCase, toDate, type Db } from "./users-store.js";
 
 export interface AdminRefreshTokenRow {
   id: number;
@@ -22,10 +22,6 @@ export interface AdminRefreshTokenFilter {
 }
 
 type Scope = ExpressionBuilder<Database, "refresh_tokens" | "users">;
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
-}
 
 function searchExpression(eb: Scope, search: NonNullable<AdminRefreshTokenFilter["search"]>) {
   const text = foldCase(search.text);

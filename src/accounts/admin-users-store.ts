@@ -1,7 +1,7 @@
 // SQL behind the admin's user pages: the searchable, sortable list, group and permission
 // memberships, and what a deletion takes with it.
 import { PostgresAdapter, sql, type Expression, type SqlBool } from "kysely";
-import { foldCase, toBool, toDate, type Db } from "./users-store.js";
+import { escapeLike, foldCase, toBool, toDate, type Db } from "./users-store.js";
 
 export const ADMIN_USER_SORT_COLUMNS = [
   "username",
@@ -48,10 +48,6 @@ const SORT_EXPRESSIONS: Record<AdminUserSortColumn, string> = {
   is_staff: "users.is_staff",
   date_joined: "users.date_joined",
 };
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
-}
 
 function wordMatches(word: string): Expression<SqlBool> {
   const pattern = `%${escapeLike(foldCase(word))}%`;

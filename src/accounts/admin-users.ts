@@ -214,32 +214,8 @@ export async function adminUserChoices(
 export type AdminUserDetail = Omit<User, "passwordHash" | "tokensValidAfter">;
 
 function withoutSecrets(user: User): AdminUserDetail {
-  const {
-    id,
-    username,
-    firstName,
-    lastName,
-    email,
-    isStaff,
-    isActive,
-    isSuperuser,
-    dateJoined,
-    lastLogin,
-    status,
-  } = user;
-  return {
-    id,
-    username,
-    firstName,
-    lastName,
-    email,
-    isStaff,
-    isActive,
-    isSuperuser,
-    dateJoined,
-    lastLogin,
-    status,
-  };
+  const { passwordHash: _hash, tokensValidAfter: _validAfter, ...detail } = user;
+  return detail;
 }
 
 /** The user with memberships and a password summary (never the hash); undefined when absent. */

@@ -1,6 +1,6 @@
 // SQL for groups and their permissions (SPEC §2.5): Django's auth.Group, used by the admin only.
 import { sql } from "kysely";
-import type { Db } from "./users-store.js";
+import { escapeLike, type Db } from "./users-store.js";
 
 export interface GroupSummary {
   id: number;
@@ -16,10 +16,6 @@ export interface PermissionRecord {
   name: string;
   codename: string;
   contentType: string;
-}
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 function filteredGroups(db: Db, nameContains: string) {

@@ -281,29 +281,6 @@ export async function deleteUser(db: Db, id: number): Promise<void> {
   await db.deleteFrom("users").where("id", "=", id).execute();
 }
 
-/** Creates the status rows that users imported without one lack (SPEC §2.3 [FIX]). */
-export async function insertMissingStatusRows(db: Db): Promise<number> {
-  const missing = await db
-    .selectFrom("users")
-    .leftJoin("user_status", "user_status.user_id", "users.id")
-    .select("users.id")
-    .where("user_status.user_id", "is", null)
-    .execute();
-  for (const { id } of missing) {
-    await db
-      .insertInto("user_status")
-      .values({
-        user_id: id,
-        verified: false,
-        archived: false,
-        secondary_email: null,
-        secondary_email_key: null,
-      })
-      .execute();
-  }
-  return missing.length;
-}
-
 // --- listing (SPEC §4.3) ---
 
 export type FilterLookup =
@@ -351,7 +328,8 @@ export function isFilterableField(field: string): boolean {
   return FILTER_COLUMNS[field] !== undefined;
 }
 
-function escapeLike(value: string): string {
+/** A LIKE pattern matching `value` literally (with `escape '\\'`). */
+export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
