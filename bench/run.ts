@@ -45,6 +45,28 @@ const DURATION_S = Number(
   args.find((a) => a.startsWith("--duration="))?.slice(11) ?? (QUICK ? 2 : 15),
 );
 const CONNECTIONS = 10;
+const SCENARIOS = [
+  "me",
+  "verifyToken",
+  "refreshToken",
+  "tokenAuth",
+  "meUnderLogin",
+  "usersFilter",
+  "usersDeep",
+  "register",
+] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const ONLY = args
+  .find((a) => a.startsWith("--only="))
+  ?.slice(7)
+  .split(",");
+const unknownScenario = ONLY?.find((name) => !(SCENARIOS as readonly string[]).includes(name));
+if (unknownScenario !== undefined) {
+  throw new Error(`--only: unknown scenario ${unknownScenario} (one of ${SCENARIOS.join(", ")})`);
+}
+const selected = (scenario: Scenario) => ONLY === undefined || ONLY.includes(scenario);
+/** --cpu-prof: Gatehouse writes a V8 CPU profile per database to bench/results/profiles/. */
+const CPU_PROF = args.includes("--cpu-prof");
 const USERS: Record<DbKind, number> = QUICK
   ? { sqlite: 20_000, postgres: 20_000 }
   : { sqlite: 100_000, postgres: 1_000_000 };
@@ -335,6 +357,23 @@ async function runLoad(
   };
 }
 
+/** Runs the sign-in load from a separate process and resolves when it ends. */
+function loginLoadProcess(target: Target, seconds: number): Promise<void> {
+  const url = `http://127.0.0.1:${target.port}${target.path("tokenAuth")}`;
+  const child = spawn(
+    "node",
+    ["--import", "tsx", "bench/lib/login-load.ts", url, String(seconds), String(CONNECTIONS)],
+    { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
+  );
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`login load exited with ${String(code)}`));
+    });
+  });
+}
+
 // --- argon2: the hashing limit ---
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- the enum is type-only here
@@ -416,7 +455,18 @@ async function benchDatabase(
   const gatehousePort = await freePort();
   const baselinePort = await freePort();
   const gatehouse = spawnChild(
-    ["node", "dist/src/cli/main.js", "serve"],
+    [
+      "node",
+      ...(CPU_PROF
+        ? [
+            "--cpu-prof",
+            `--cpu-prof-dir=${join(ROOT, "bench/results/profiles")}`,
+            `--cpu-prof-name=${kind}-${Date.now()}.cpuprofile`,
+          ]
+        : []),
+      "dist/src/cli/main.js",
+      "serve",
+    ],
     {
       DATABASE_URL: db.url,
       PORT: String(gatehousePort),
@@ -528,43 +578,49 @@ async function runScenarios(
   }
 
   // 1. me
-  const [meG, meB] = await both(() => ({ operation: "me", headers: authorization }));
-  rows.push(
-    row(kind, "me", meG, meB, {
-      target: target("me ≥ 0.8 × baseline", meG.rps / meB.rps, 0.8, meG.rps >= 0.8 * meB.rps),
-    }),
-  );
+  if (selected("me")) {
+    const [meG, meB] = await both(() => ({ operation: "me", headers: authorization }));
+    rows.push(
+      row(kind, "me", meG, meB, {
+        target: target("me ≥ 0.8 × baseline", meG.rps / meB.rps, 0.8, meG.rps >= 0.8 * meB.rps),
+      }),
+    );
+  }
 
   // 2. verifyToken, refreshToken (rotation: each connection carries its latest refresh token)
-  const [vG, vB] = await both(() => ({
-    operation: "verifyToken",
-    variables: { token: session.token },
-  }));
-  rows.push(row(kind, "verifyToken", vG, vB));
-  // autocannon resets its per-connection context after every request of a one-request list, so the
-  // live refresh tokens sit in a shared queue instead: each request takes one and its response puts
-  // the rotated one back. Twice as many tokens as connections keep the queue from running dry.
-  const [rG, rB] = await both(async (t) => {
-    const queue: string[] = [];
-    for (let i = 0; i < 2 * CONNECTIONS; i++)
-      queue.push((await login(t, usernameOf(2 + i))).refreshToken);
-    let last = queue[0] ?? "";
-    return {
-      operation: "refreshToken",
-      perRequest: () => ({ refreshToken: queue.shift() ?? last }),
-      onResponse: (data) => {
-        const result = data?.["refreshToken"] as
-          { success?: boolean; refreshToken?: string } | undefined;
-        if (result?.success === true && typeof result.refreshToken === "string") {
-          queue.push(result.refreshToken);
-          last = result.refreshToken;
-          return true;
-        }
-        return false;
-      },
-    };
-  });
-  rows.push(row(kind, "refreshToken (rotating)", rG, rB));
+  if (selected("verifyToken")) {
+    const [vG, vB] = await both(() => ({
+      operation: "verifyToken",
+      variables: { token: session.token },
+    }));
+    rows.push(row(kind, "verifyToken", vG, vB));
+  }
+  if (selected("refreshToken")) {
+    // autocannon resets its per-connection context after every request of a one-request list, so the
+    // live refresh tokens sit in a shared queue instead: each request takes one and its response puts
+    // the rotated one back. Twice as many tokens as connections keep the queue from running dry.
+    const [rG, rB] = await both(async (t) => {
+      const queue: string[] = [];
+      for (let i = 0; i < 2 * CONNECTIONS; i++)
+        queue.push((await login(t, usernameOf(2 + i))).refreshToken);
+      let last = queue[0] ?? "";
+      return {
+        operation: "refreshToken",
+        perRequest: () => ({ refreshToken: queue.shift() ?? last }),
+        onResponse: (data) => {
+          const result = data?.["refreshToken"] as
+            { success?: boolean; refreshToken?: string } | undefined;
+          if (result?.success === true && typeof result.refreshToken === "string") {
+            queue.push(result.refreshToken);
+            last = result.refreshToken;
+            return true;
+          }
+          return false;
+        },
+      };
+    });
+    rows.push(row(kind, "refreshToken (rotating)", rG, rB));
+  }
 
   // 3. tokenAuth vs the hashing limit
   let counter = 0;
@@ -572,76 +628,87 @@ async function runScenarios(
     operation: "tokenAuth",
     perRequest: () => ({ username: usernameOf(100 + (counter++ % 500)), password: PASSWORD }),
   });
-  const [tG, tB] = await both(loginSpec);
-  rows.push(
-    row(kind, "tokenAuth", tG, tB, {
-      target: target(
-        `tokenAuth ≥ 0.9 × hashing limit (${hashingLimit.toFixed(0)}/s)`,
-        tG.rps / hashingLimit,
-        0.9,
-        tG.rps >= 0.9 * hashingLimit,
-      ),
-    }),
-  );
+  if (selected("tokenAuth")) {
+    const [tG, tB] = await both(loginSpec);
+    rows.push(
+      row(kind, "tokenAuth", tG, tB, {
+        target: target(
+          `tokenAuth ≥ 0.9 × hashing limit (${hashingLimit.toFixed(0)}/s)`,
+          tG.rps / hashingLimit,
+          0.9,
+          tG.rps >= 0.9 * hashingLimit,
+        ),
+      }),
+    );
+  }
 
   // 4. me latency while tokenAuth saturates the cores
-  const underLogin = async (t: Target): Promise<Load> => {
-    const logins = runLoad(t, loginSpec(), DURATION_S, false);
-    const me = await runLoad(t, {
-      operation: "me",
-      headers: authorization,
-      connections: 2,
-      overallRate: 200,
-    });
-    await logins;
-    return me;
-  };
-  const mixG = await underLogin(g);
-  const mixB = await underLogin(b);
-  rows.push(
-    row(kind, "me p99 under login load", mixG, mixB, {
-      target: target("me p99 < 5 ms under login saturation", mixG.p99, 5, mixG.p99 < 5),
-      note: "me at 200 req/s on 2 connections beside tokenAuth on 10",
-    }),
-  );
+  if (selected("meUnderLogin")) {
+    const underLogin = async (t: Target): Promise<Load> => {
+      const logins = loginLoadProcess(t, DURATION_S + 1);
+      await sleep(500);
+      const me = await runLoad(t, {
+        operation: "me",
+        headers: authorization,
+        connections: 2,
+        overallRate: 200,
+      });
+      await logins;
+      return me;
+    };
+    const mixG = await underLogin(g);
+    const mixB = await underLogin(b);
+    rows.push(
+      row(kind, "me p99 under login load", mixG, mixB, {
+        target: target("me p99 < 5 ms under login saturation", mixG.p99, 5, mixG.p99 < 5),
+        note: "me at 200 req/s on 2 connections beside tokenAuth on 10",
+      }),
+    );
+  }
 
   // 5. users: filter + first page, and a deep page
-  const [uG, uB] = await both(() => ({ operation: "usersFilter", variables: { q: "r00012" } }));
-  const usersLabel = `users icontains, first 50 (${n.toLocaleString("en")} users)`;
-  rows.push(
-    row(
-      kind,
-      usersLabel,
-      uG,
-      uB,
-      kind === "postgres" && n >= 1_000_000
-        ? { target: target("users filter p99 < 10 ms on 1 M users", uG.p99, 10, uG.p99 < 10) }
-        : { note: n < 1_000_000 ? "p99 < 10 ms target applies to 1 M users (full run)" : "" },
-    ),
-  );
-  const [dG, dB] = await both(() => ({ operation: "usersDeep", variables: { offset: n - 100 } }));
-  rows.push(row(kind, `users offset ${(n - 100).toLocaleString("en")}, first 50`, dG, dB));
+  if (selected("usersFilter")) {
+    const [uG, uB] = await both(() => ({ operation: "usersFilter", variables: { q: "r00012" } }));
+    const usersLabel = `users icontains, first 50 (${n.toLocaleString("en")} users)`;
+    rows.push(
+      row(
+        kind,
+        usersLabel,
+        uG,
+        uB,
+        kind === "postgres" && n >= 1_000_000
+          ? { target: target("users filter p99 < 10 ms on 1 M users", uG.p99, 10, uG.p99 < 10) }
+          : { note: n < 1_000_000 ? "p99 < 10 ms target applies to 1 M users (full run)" : "" },
+      ),
+    );
+  }
+  if (selected("usersDeep")) {
+    const [dG, dB] = await both(() => ({ operation: "usersDeep", variables: { offset: n - 100 } }));
+    rows.push(row(kind, `users offset ${(n - 100).toLocaleString("en")}, first 50`, dG, dB));
+  }
 
   // 6. register (mail goes through the outbox to the SMTP sink)
-  const runId = Date.now().toString(36);
-  const [regG, regB] = await both((t) => {
-    let i = 0;
-    return {
-      operation: "register",
-      perRequest: () => {
-        const username = `r${runId}${t.name[0] ?? "x"}${i++}`;
-        return {
-          username,
-          email: `${username}@example.org`,
-          password1: PASSWORD,
-          password2: PASSWORD,
-        };
-      },
-      onResponse: (data) =>
-        (data?.["register"] as { success?: boolean } | undefined)?.success === true,
-    };
-  });
-  rows.push(row(kind, "register", regG, regB));
+  if (selected("register")) {
+    const runId = Date.now().toString(36);
+    const [regG, regB] = await both((t) => {
+      let i = 0;
+      return {
+        operation: "register",
+        perRequest: () => {
+          const username = `r${runId}${t.name[0] ?? "x"}${i++}`;
+          return {
+            username,
+            email: `${username}@example.org`,
+            password1: PASSWORD,
+            password2: PASSWORD,
+          };
+        },
+        onResponse: (data) =>
+          (data?.["register"] as { success?: boolean } | undefined)?.success === true,
+      };
+    });
+    rows.push(row(kind, "register", regG, regB));
+  }
   return rows;
 }
 

@@ -69,6 +69,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     async close() {
       await outbox.stop();
       await mailTransport.close();
+      await base.passwords.close();
       await database.close();
     },
   };

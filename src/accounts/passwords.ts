@@ -4,11 +4,12 @@
 // re-hash on the next successful sign-in when needsRehash says so.
 // Argon2id and its costs follow OWASP's Password Storage Cheat Sheet:
 // https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html
-import { hash as argon2Hash, parseOptions, verify as argon2Verify } from "@node-rs/argon2";
+import { parseOptions } from "@node-rs/argon2";
 import type { Algorithm } from "@node-rs/argon2";
 import { pbkdf2, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import type { Config } from "../config/config.js";
+import { createArgon2Workers, type Argon2Workers } from "./argon2-workers.js";
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -17,6 +18,8 @@ export interface PasswordHasher {
   needsRehash(encoded: string): boolean;
   /** Spends one verification on a throw-away hash, so unknown accounts cost what wrong passwords do. */
   verifyAgainstDummy(password: string): Promise<void>;
+  /** Stops the hashing threads; hashing after this fails. */
+  close(): Promise<void>;
 }
 
 type HashingSettings = Config["passwordHashing"];
@@ -45,6 +48,7 @@ const CURRENT_ARGON2_PHC_PREFIX = "$argon2id$v=19$";
 
 export function createPasswordHasher(settings: HashingSettings): PasswordHasher {
   const limit = createLimiter(settings.maxConcurrentHashes);
+  const argon2 = createArgon2Workers(settings.maxConcurrentHashes);
   const options = {
     algorithm: ARGON2ID,
     memoryCost: settings.memoryCostKiB,
@@ -52,9 +56,9 @@ export function createPasswordHasher(settings: HashingSettings): PasswordHasher 
     parallelism: settings.parallelism,
   };
   const hash = async (password: string): Promise<string> =>
-    DJANGO_ARGON2_PREFIX + (await limit(() => argon2Hash(password, options)));
+    DJANGO_ARGON2_PREFIX + (await limit(() => argon2.hash(password, options)));
   const verify = (password: string, encoded: string): Promise<boolean> => {
-    const check = parseEncoded(encoded);
+    const check = parseEncoded(argon2, encoded);
     return check === undefined ? Promise.resolve(false) : limit(() => check(password));
   };
   // Made on first use rather than at startup, so creating a hasher costs nothing.
@@ -70,6 +74,7 @@ export function createPasswordHasher(settings: HashingSettings): PasswordHasher 
       });
       await verify(password, await dummyHash);
     },
+    close: () => argon2.close(),
   };
 }
 
@@ -86,9 +91,9 @@ export function isUsablePassword(encoded: string): boolean {
   return !encoded.startsWith(UNUSABLE_PREFIX);
 }
 
-function parseEncoded(encoded: string): Check | undefined {
+function parseEncoded(argon2: Argon2Workers, encoded: string): Check | undefined {
   const phc = argon2Phc(encoded);
-  if (phc !== undefined) return (password) => verifyArgon2(password, phc);
+  if (phc !== undefined) return (password) => verifyArgon2(argon2, password, phc);
   return parsePbkdf2(encoded);
 }
 
@@ -100,9 +105,13 @@ function argon2Phc(encoded: string): string | undefined {
   return encoded.startsWith("$argon2") ? encoded : undefined;
 }
 
-async function verifyArgon2(password: string, phc: string): Promise<boolean> {
+async function verifyArgon2(
+  argon2: Argon2Workers,
+  password: string,
+  phc: string,
+): Promise<boolean> {
   try {
-    return await argon2Verify(phc, password);
+    return await argon2.verify(phc, password);
   } catch {
     // The library rejects PHC strings it cannot decode; a stored value that cannot be checked
     // matches no password, and the caller answers "invalid credentials" either way.
@@ -156,8 +165,8 @@ function hasCurrentParameters(encoded: string, settings: HashingSettings): boole
 }
 
 /**
- * Lets at most `max` tasks run at once; the others wait in arrival order. Hashing runs on libuv's
- * thread pool, which file and DNS work share, and each argon2 call holds its memory cost in RAM.
+ * Lets at most `max` tasks run at once; the others wait in arrival order. Each argon2 call holds
+ * its memory cost in RAM, and PBKDF2 runs on libuv's thread pool, which file and DNS work share.
  */
 function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
   const slots = Math.max(1, Math.floor(max));

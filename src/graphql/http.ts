@@ -138,6 +138,7 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
     schema,
     routes: false,
     graphiql: false,
+    jit: 1,
     errorFormatter: (execution, context) => {
       const log = (context as unknown as { reply?: FastifyReply }).reply?.log ?? deps.log;
       const errors = execution.errors.map((error) => {

@@ -172,12 +172,7 @@ export function defineUsersQuery(builder: Builder, userNode: UserNodeRef, config
         };
         // Argument errors come before any query, as in the reference.
         planSlice(pagination, 0, "users", maxLimit);
-        const total = await countMatchingUsers(ctx.deps, active);
-        const plan = planSlice(pagination, total, "users", maxLimit);
-        const users = await listMatchingUsers(ctx.deps, active, {
-          offset: plan.start,
-          limit: plan.end - plan.start,
-        });
+        const { plan, users } = await pageOfUsers(ctx.deps, active, pagination, maxLimit);
         const edges = users.map((node, index) => ({
           node,
           cursor: offsetToCursor(plan.start + index),
@@ -194,4 +189,42 @@ export function defineUsersQuery(builder: Builder, userNode: UserNodeRef, config
       },
     }),
   );
+}
+
+type Pagination = Parameters<typeof planSlice>[0];
+
+/**
+ * The page the reference's slicing picks. Only `last` and `before` count from the end of the
+ * list and need its length; a forward page fetches one row more than it shows instead, which
+ * answers hasNextPage the same way without counting every match (on a large table the count cost
+ * more than the page).
+ */
+async function pageOfUsers(
+  deps: Parameters<typeof listMatchingUsers>[0],
+  filters: readonly UserFilter[],
+  pagination: Pagination,
+  maxLimit: number,
+): Promise<{ plan: ReturnType<typeof planSlice>; users: User[] }> {
+  const countsFromEnd =
+    (pagination.last !== undefined && pagination.last !== null) ||
+    (pagination.before !== undefined && pagination.before !== null && pagination.before !== "");
+  if (countsFromEnd) {
+    const plan = planSlice(pagination, await countMatchingUsers(deps, filters), "users", maxLimit);
+    const users = await listMatchingUsers(deps, filters, {
+      offset: plan.start,
+      limit: plan.end - plan.start,
+    });
+    return { plan, users };
+  }
+  const unbounded = planSlice(pagination, Number.MAX_SAFE_INTEGER, "users", maxLimit);
+  const pageSize = unbounded.end - unbounded.start;
+  const fetched = await listMatchingUsers(deps, filters, {
+    offset: unbounded.start,
+    limit: pageSize + 1,
+  });
+  // Any length past the page gives the same plan as the true one; so does the exact length.
+  const knownLength =
+    fetched.length > pageSize ? unbounded.start + pageSize + 1 : unbounded.start + fetched.length;
+  const plan = planSlice(pagination, knownLength, "users", maxLimit);
+  return { plan, users: fetched.slice(0, plan.end - plan.start) };
 }
