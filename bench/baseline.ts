@@ -179,15 +179,20 @@ const handlers: Record<
       },
     };
   },
-  "/verifyToken": (variables) => {
+  // A token verifies only while its user exists and is active, as Gatehouse checks.
+  "/verifyToken": async (variables) => {
+    const failed = {
+      data: { verifyToken: { success: false, payload: null, errors: { nonFieldErrors: [] } } },
+    };
+    let payload: { username?: unknown };
     try {
-      const payload: unknown = verify(text(variables["token"]));
-      return Promise.resolve({ data: { verifyToken: { success: true, payload, errors: null } } });
+      payload = verify(text(variables["token"])) as { username?: unknown };
     } catch {
-      return Promise.resolve({
-        data: { verifyToken: { success: false, payload: null, errors: { nonFieldErrors: [] } } },
-      });
+      return failed;
     }
+    const row = await driver.one("userByUsername", [payload.username]);
+    if (row === undefined || !bool(row["is_active"])) return failed;
+    return { data: { verifyToken: { success: true, payload, errors: null } } };
   },
   "/refreshToken": (variables) =>
     driver.tx(async (d) => {

@@ -66,6 +66,8 @@ export function createArgon2Workers(size: number): Argon2Workers {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { argon2Path, priority: LOWEST_PRIORITY },
+      // The worker's own JavaScript is a message loop; a small heap keeps its RSS small.
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
     });
     started++;
     worker.on("message", (reply: { ok: boolean; value?: unknown; message?: string }) => {
