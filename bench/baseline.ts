@@ -235,15 +235,12 @@ const handlers: Record<
     const pattern = `%${text(variables["q"])
       .toLowerCase()
       .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const count = await driver.one("countFiltered", [pattern]);
-    const rows = await driver.all("pageFiltered", [pattern, 51, 0]);
-    return usersPage(rows, Number(count?.["count"] ?? 0));
+    // One row past the page answers hasNextPage; a forward page needs no count.
+    return usersPage(await driver.all("pageFiltered", [pattern, 51, 0]));
   },
   "/usersDeep": async (variables) => {
     const offset = Number(variables["offset"] ?? 0);
-    const count = await driver.one("countAll", []);
-    const rows = await driver.all("pageAll", [51, offset]);
-    return usersPage(rows, Number(count?.["count"] ?? 0));
+    return usersPage(await driver.all("pageAll", [51, offset]));
   },
   "/register": async (variables) => {
     const username = text(variables["username"]);
@@ -287,13 +284,13 @@ const handlers: Record<
   },
 };
 
-function usersPage(rows: Row[], total: number) {
+function usersPage(rows: Row[]) {
   const page = rows.slice(0, 50);
   return {
     data: {
       users: {
         edges: page.map((row) => ({ node: { username: row["username"], email: row["email"] } })),
-        pageInfo: { hasNextPage: rows.length > 50 || total > page.length },
+        pageInfo: { hasNextPage: rows.length > page.length },
       },
     },
   };

@@ -44,12 +44,8 @@ export const SQL = {
   userByUsername:
     "select users.id, users.username, users.email, users.password, users.is_active, users.tokens_valid_after, user_status.verified from users inner join user_status on user_status.user_id = users.id where users.username = ?",
   usernameById: "select username from users where id = ?",
-  countFiltered:
-    "select count(*) as count from users inner join user_status on user_status.user_id = users.id where users.username_key like ? escape '\\'",
   pageFiltered:
     "select users.*, user_status.verified, user_status.archived, user_status.secondary_email from users inner join user_status on user_status.user_id = users.id where users.username_key like ? escape '\\' order by users.id limit ? offset ?",
-  countAll:
-    "select count(*) as count from users inner join user_status on user_status.user_id = users.id",
   pageAll:
     "select users.*, user_status.verified, user_status.archived, user_status.secondary_email from users inner join user_status on user_status.user_id = users.id order by users.id limit ? offset ?",
   refreshByDigest: "select id, user_id, revoked from refresh_tokens where token_digest = ?",
