@@ -8,6 +8,14 @@ import { createAccountEvents, type AccountEvents } from "./accounts/events.js";
 import { createOutboxWorker, type OutboxWorker } from "./accounts/mail-outbox.js";
 import { createPasswordHasher, type PasswordHasher } from "./accounts/passwords.js";
 import { createPasswordPolicy, type PasswordPolicy } from "./accounts/password-validators.js";
+import { createRedisRateLimitStore } from "./accounts/rate-limit-redis-store.js";
+import { createSqlRateLimitStore } from "./accounts/rate-limit-store.js";
+import {
+  createRateLimiter,
+  withDatabaseFallback,
+  type RateLimiter,
+  type RateLimitStore,
+} from "./accounts/rate-limits.js";
 import { createAccessTokens, type AccessTokens } from "./accounts/tokens/access-tokens.js";
 import type { Clock } from "./accounts/types.js";
 import type { Db } from "./accounts/users-store.js";
@@ -26,6 +34,7 @@ export interface Deps {
   mailTransport: MailTransport;
   outbox: OutboxWorker;
   events: AccountEvents;
+  rateLimiter: RateLimiter;
   close(): Promise<void>;
 }
 
@@ -39,17 +48,36 @@ export interface DepsOptions {
   startOutboxWorker?: boolean;
 }
 
+/** SPEC §11.4: counters every server process shares; Redis when configured, else the database. */
+function createRateLimitStore(config: Config, db: Db, clock: Clock, log: Logger): RateLimitStore {
+  const database = createSqlRateLimitStore(db, clock);
+  if (config.redisUrl === undefined) return database;
+  const redis = createRedisRateLimitStore({
+    url: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    log,
+  });
+  return withDatabaseFallback(redis, database, log);
+}
+
 export function createDeps(config: Config, options: DepsOptions): Deps {
   const database = openDatabase(config.database);
   const mailTransport = createMailTransport(
     config.mail.transport,
     options.consoleOutput ?? process.stdout,
   );
+  const clock = options.clock ?? systemClock;
+  const rateLimiter = createRateLimiter(
+    { config, clock },
+    config.rateLimits.enabled
+      ? createRateLimitStore(config, database.db, clock, options.log)
+      : undefined,
+  );
   const base = {
     config,
     db: database.db,
     databaseKind: database.kind,
-    clock: options.clock ?? systemClock,
+    clock,
     log: options.log,
     passwords: createPasswordHasher({
       ...config.passwordHashing,
@@ -60,6 +88,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     emails: createEmailRenderer(config.mail),
     mailTransport,
     events: createAccountEvents(options.log),
+    rateLimiter,
   };
   const outbox = createOutboxWorker(base);
   if (options.startOutboxWorker === true) outbox.start();
@@ -70,6 +99,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
       await outbox.stop();
       await mailTransport.close();
       await base.passwords.close();
+      await rateLimiter.close();
       await database.close();
     },
   };

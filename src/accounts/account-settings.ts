@@ -3,7 +3,8 @@ import type { Deps } from "../deps.js";
 import { actionToken } from "./action-links.js";
 import { AccountsError, FieldErrors, MESSAGES } from "./errors.js";
 import { guardAccount } from "./guards.js";
-import { emailDelivery, sendAccountEmail } from "./mail-outbox.js";
+import { emailDelivery, sendAccountEmail, type AccountMailDeps } from "./mail-outbox.js";
+import { limitEmailRequest } from "./rate-limits.js";
 import { endAllSessions } from "./sessions.js";
 import type { RequestOrigin, User } from "./types.js";
 import {
@@ -33,10 +34,7 @@ export interface AccountUpdate {
   argumentNames: Record<UpdatableField, string>;
 }
 
-type SettingsDeps = Pick<
-  Deps,
-  "config" | "db" | "clock" | "passwords" | "emails" | "mailTransport" | "log" | "events" | "outbox"
->;
+type SettingsDeps = AccountMailDeps & Pick<Deps, "passwords">;
 
 async function cleanUpdate(
   deps: SettingsDeps,
@@ -84,7 +82,10 @@ async function cleanUpdate(
   return changes;
 }
 
-/** Throws UNAUTHENTICATED, NOT_VERIFIED or field errors. A changed email needs verifying again. */
+/**
+ * Throws UNAUTHENTICATED, NOT_VERIFIED, field errors or RATE_LIMITED. A changed email needs
+ * verifying again, so it is mailed an activation link: a mail request like the others.
+ */
 export async function updateAccount(
   deps: SettingsDeps,
   viewer: User | undefined,
@@ -94,6 +95,9 @@ export async function updateAccount(
   const user = await guardAccount(deps, viewer);
   const changes = await cleanUpdate(deps, user, update);
   const isEmailChanged = changes.email !== undefined && changes.email !== user.email;
+  if (isEmailChanged && deps.config.accounts.sendActivationEmail) {
+    await limitEmailRequest(deps, { address: changes.email, origin });
+  }
   await deps.db.transaction().execute(async (tx) => {
     if (isEmailChanged && changes.email !== undefined) {
       await lockEmailAddress(tx, changes.email);

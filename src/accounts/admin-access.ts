@@ -14,7 +14,8 @@ import {
   type AdminLogEntry,
 } from "./admin-store.js";
 import { AccountsError } from "./errors.js";
-import type { User } from "./types.js";
+import { isSignInAllowed } from "./rate-limits.js";
+import type { RequestOrigin, User } from "./types.js";
 import { findUserById, findUserByUsername, updateUser, type Db } from "./users-store.js";
 
 export type { AdminLogEntry } from "./admin-store.js";
@@ -49,11 +50,18 @@ function digest(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-/** Signs a staff user in; returns the session cookie value. Throws AccountsError(invalid_login). */
+/**
+ * Signs a staff user in; returns the session cookie value. Throws AccountsError(invalid_login),
+ * also once the tokenAuth limits (same counters) are used up: the form shows its usual message.
+ */
 export async function signInToAdmin(
-  deps: Pick<Deps, "db" | "clock" | "passwords" | "events">,
+  deps: Pick<Deps, "db" | "clock" | "passwords" | "events" | "rateLimiter">,
   credentials: { username: string; password: string },
+  client: Pick<RequestOrigin, "ip">,
 ): Promise<{ sessionToken: string; user: User }> {
+  if (!(await isSignInAllowed(deps, { identifier: credentials.username, origin: client }))) {
+    throw new AccountsError({ nonFieldErrors: [STAFF_LOGIN_ERROR] });
+  }
   const user = await findUserByUsername(deps.db, credentials.username);
   const isPasswordRight =
     user === undefined

@@ -2,15 +2,13 @@
 import type { Deps } from "../deps.js";
 import { readActionLink, actionToken } from "./action-links.js";
 import { AccountsError, FieldErrors } from "./errors.js";
-import { emailDelivery, sendAccountEmail } from "./mail-outbox.js";
+import { emailDelivery, sendAccountEmail, type AccountMailDeps } from "./mail-outbox.js";
+import { limitEmailRequest } from "./rate-limits.js";
 import type { RequestOrigin, User } from "./types.js";
 import { findUserByEmail, findUserBySecondaryEmail, updateUserStatus } from "./users-store.js";
 import { EMAIL_ARGUMENT_MAX_LENGTH, emailErrors, normalizeEmail } from "./validation.js";
 
-type VerificationDeps = Pick<
-  Deps,
-  "config" | "db" | "clock" | "emails" | "mailTransport" | "log" | "events" | "outbox"
->;
+type VerificationDeps = AccountMailDeps;
 
 /** Throws EXPIRED_TOKEN, INVALID_TOKEN or ALREADY_VERIFIED. */
 export async function verifyEmail(deps: VerificationDeps, token: string): Promise<User> {
@@ -42,13 +40,15 @@ export async function findUserByAnyEmail(
 
 /**
  * Mails a new activation link to the primary address. With PREVENT_USER_ENUMERATION the
- * answer is the same whatever the account's state, and the mail is queued.
+ * answer is the same whatever the account's state, and the mail is queued. Throws
+ * RATE_LIMITED (counted before the lookup, whether or not the address has an account).
  */
 export async function resendActivationEmail(
   deps: VerificationDeps,
   rawEmail: string,
   origin: RequestOrigin,
 ) {
+  await limitEmailRequest(deps, { address: rawEmail, origin });
   const email = cleanEmailArgument(rawEmail);
   const user = await findUserByAnyEmail(deps, email);
   const isHidden = deps.config.accounts.preventUserEnumeration;

@@ -1,6 +1,7 @@
 // Account emails go through the outbox table (SPEC §5.0, §9). With synchronous delivery the
 // request sends before it commits and a failed send rolls the change back (EMAIL_FAIL); queued
 // messages are delivered by a worker with retries and backoff, so an SMTP outage loses no mail.
+import type { Deps } from "../deps.js";
 import type { Config, EmailKind } from "../config/config.js";
 import type { MailTransport } from "../mail/mailer.js";
 import type { EmailRenderer } from "./emails.js";
@@ -18,6 +19,20 @@ import type { Db } from "./users-store.js";
 const LEASE_MS = 60_000;
 const POLL_INTERVAL_MS = 1_000;
 const BATCH_SIZE = 20;
+
+/** What every operation that mails an account needs: the mail itself, its outbox, its limits. */
+export type AccountMailDeps = Pick<
+  Deps,
+  | "config"
+  | "db"
+  | "clock"
+  | "emails"
+  | "mailTransport"
+  | "log"
+  | "events"
+  | "outbox"
+  | "rateLimiter"
+>;
 
 interface OutboxDeps {
   config: Config;
@@ -110,6 +125,7 @@ export async function sendAccountEmail(
     await deps.mailTransport.send({
       to: message.recipients,
       from: deps.config.mail.from,
+      messageId: outboxMessageId(deps.config.mail.from, id, now),
       ...rendered,
     });
   } catch (error) {
@@ -117,6 +133,16 @@ export async function sendAccountEmail(
     throw AccountsError.of("EMAIL_FAIL");
   }
   await markOutboxMessageSent(tx, id, deps.clock.now());
+}
+
+/**
+ * One Message-ID per outbox row, the same on every attempt. Delivery is at least once: a crash
+ * after the SMTP server accepted a message and before it was marked sent sends it again after
+ * the lease, and the repeat carries the same Message-ID, by which mail stores drop duplicates.
+ */
+export function outboxMessageId(from: string, id: number, createdAt: Date): string {
+  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? "gatehouse.invalid";
+  return `<outbox-${id}.${createdAt.getTime().toString(36)}@${domain}>`;
 }
 
 export interface OutboxWorker {
@@ -146,6 +172,7 @@ export function createOutboxWorker(deps: OutboxDeps): OutboxWorker {
       await deps.mailTransport.send({
         to: message.recipients,
         from: deps.config.mail.from,
+        messageId: outboxMessageId(deps.config.mail.from, message.id, message.createdAt),
         subject: message.subject,
         text: message.text,
         html: message.html,

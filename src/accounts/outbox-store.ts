@@ -2,7 +2,7 @@
 // causes it, so no change commits without its mail and no mail leaves for a rolled-back change.
 import type { Selectable } from "kysely";
 import type { MailOutboxTable } from "../db/tables.js";
-import type { Db } from "./users-store.js";
+import { toDate, type Db } from "./users-store.js";
 
 export interface OutboxMessage {
   id: number;
@@ -11,6 +11,7 @@ export interface OutboxMessage {
   text: string;
   html: string;
   attempts: number;
+  createdAt: Date;
 }
 
 function toMessage(row: Selectable<MailOutboxTable>): OutboxMessage {
@@ -21,6 +22,7 @@ function toMessage(row: Selectable<MailOutboxTable>): OutboxMessage {
     text: row.text_body,
     html: row.html_body,
     attempts: row.attempts,
+    createdAt: toDate(row.created_at),
   };
 }
 

@@ -3,36 +3,27 @@ import type { Deps } from "../deps.js";
 import { actionToken, readActionLink, type TokenAction } from "./action-links.js";
 import { cleanEmailArgument, findUserByAnyEmail } from "./email-verification.js";
 import { AccountsError, FieldErrors } from "./errors.js";
-import { emailDelivery, sendAccountEmail } from "./mail-outbox.js";
+import { emailDelivery, sendAccountEmail, type AccountMailDeps } from "./mail-outbox.js";
 import { isUsablePassword } from "./passwords.js";
+import { limitEmailRequest } from "./rate-limits.js";
 import { cleanNewPasswords } from "./registration.js";
 import { endAllSessions } from "./sessions.js";
 import type { RequestOrigin, User } from "./types.js";
 import { updateUser, updateUserStatus } from "./users-store.js";
 
-type ResetDeps = Pick<
-  Deps,
-  | "config"
-  | "db"
-  | "clock"
-  | "emails"
-  | "mailTransport"
-  | "log"
-  | "events"
-  | "outbox"
-  | "passwords"
-  | "passwordPolicy"
->;
+type ResetDeps = AccountMailDeps & Pick<Deps, "passwords" | "passwordPolicy">;
 
 /**
  * Mails a reset link to the address given (primary or secondary). Unknown addresses and
- * inactive accounts get the same answer and no mail.
+ * inactive accounts get the same answer and no mail. Throws RATE_LIMITED (counted before the
+ * lookup, whether or not the address has an account).
  */
 export async function requestPasswordReset(
   deps: ResetDeps,
   rawEmail: string,
   origin: RequestOrigin,
 ) {
+  await limitEmailRequest(deps, { address: rawEmail, origin });
   const email = cleanEmailArgument(rawEmail);
   const user = await findUserByAnyEmail(deps, email);
   if (user === undefined || !user.isActive) return;

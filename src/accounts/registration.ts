@@ -2,11 +2,17 @@
 // status row and the activation email, then an automatic login of the user just created.
 import type { Deps } from "../deps.js";
 import { AccountsError, CATALOGUE, FieldErrors, MESSAGES } from "./errors.js";
-import { emailDelivery, sendAccountEmail, type AccountEmail } from "./mail-outbox.js";
+import {
+  emailDelivery,
+  sendAccountEmail,
+  type AccountEmail,
+  type AccountMailDeps,
+} from "./mail-outbox.js";
 import { makeUnusablePassword } from "./passwords.js";
 import type { PasswordUserAttributes } from "./password-validators.js";
 import { issueAccessToken, refreshTokenMinter } from "./sessions.js";
 import { actionToken } from "./action-links.js";
+import { limitEmailRequest } from "./rate-limits.js";
 import type { RequestOrigin, User } from "./types.js";
 import {
   findUserByEmail,
@@ -38,20 +44,7 @@ export interface RegistrationInput {
   password2?: string | undefined;
 }
 
-type RegisterDeps = Pick<
-  Deps,
-  | "config"
-  | "db"
-  | "clock"
-  | "passwords"
-  | "passwordPolicy"
-  | "accessTokens"
-  | "emails"
-  | "mailTransport"
-  | "log"
-  | "events"
-  | "outbox"
->;
+type RegisterDeps = AccountMailDeps & Pick<Deps, "passwords" | "passwordPolicy" | "accessTokens">;
 
 interface CleanedRegistration {
   username: string;
@@ -163,14 +156,17 @@ function uniqueViolationErrors(error: unknown, input: RegistrationInput): Accoun
 }
 
 /**
- * Creates the account. Throws AccountsError with field errors, EMAIL_IN_USE or EMAIL_FAIL;
- * sends the activation (or password-set) email before committing.
+ * Creates the account. Throws AccountsError with RATE_LIMITED, field errors, EMAIL_IN_USE or
+ * EMAIL_FAIL; sends the activation (or password-set) email before committing.
  */
 export async function registerUser(
   deps: RegisterDeps,
   input: RegistrationInput,
   origin: RequestOrigin,
 ) {
+  // Counted before validation: the uniqueness checks would otherwise be a free way to test
+  // which addresses have accounts.
+  await limitEmailRequest(deps, { address: input.fields.email ?? undefined, origin });
   const cleaned = await cleanRegistration(deps, input);
   const passwordHash =
     cleaned.password === undefined

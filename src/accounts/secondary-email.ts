@@ -5,22 +5,24 @@ import { actionToken, readActionLink } from "./action-links.js";
 import { cleanEmailArgument } from "./email-verification.js";
 import { AccountsError } from "./errors.js";
 import { guardAccount } from "./guards.js";
-import { emailDelivery, sendAccountEmail } from "./mail-outbox.js";
+import { emailDelivery, sendAccountEmail, type AccountMailDeps } from "./mail-outbox.js";
+import { limitEmailRequest } from "./rate-limits.js";
 import type { RequestOrigin, User } from "./types.js";
 import { isEmailTaken, lockEmailAddress, swapUserEmails, updateUserStatus } from "./users-store.js";
 
-type SecondaryDeps = Pick<
-  Deps,
-  "config" | "db" | "clock" | "passwords" | "emails" | "mailTransport" | "log" | "events" | "outbox"
->;
+type SecondaryDeps = AccountMailDeps & Pick<Deps, "passwords">;
 
-/** Mails an activation link to the new address; nothing is stored until it is verified. */
+/**
+ * Mails an activation link to the new address; nothing is stored until it is verified. Throws
+ * RATE_LIMITED (counted before the password is checked), then the guard errors.
+ */
 export async function requestSecondaryEmail(
   deps: SecondaryDeps,
   viewer: User | undefined,
   input: { email: string; password: string },
   origin: RequestOrigin,
 ) {
+  await limitEmailRequest(deps, { address: input.email, origin });
   const user = await guardAccount(deps, viewer, {
     password: { value: input.password, argument: "password" },
   });

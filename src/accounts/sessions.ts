@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Deps } from "../deps.js";
 import { AccountsError } from "./errors.js";
+import { limitSignIn, limitTokenRequest } from "./rate-limits.js";
 import {
   findRefreshTokenByDigest,
   insertRefreshToken,
@@ -10,7 +11,7 @@ import {
   revokeRefreshToken as revokeTokenRow,
   revokeUserRefreshTokens,
 } from "./tokens-store.js";
-import type { IssuedAccessToken, RefreshTokenMinter, User } from "./types.js";
+import type { IssuedAccessToken, RefreshTokenMinter, RequestOrigin, User } from "./types.js";
 import {
   findUserByEmail,
   findUserById,
@@ -20,7 +21,13 @@ import {
   updateUserStatus,
 } from "./users-store.js";
 
-type SessionDeps = Pick<Deps, "config" | "db" | "clock" | "accessTokens" | "events" | "passwords">;
+type SessionDeps = Pick<
+  Deps,
+  "config" | "db" | "clock" | "accessTokens" | "events" | "passwords" | "rateLimiter"
+>;
+
+/** Where a request came from; the rate limits count per client (SPEC §11.4). */
+type Client = Pick<RequestOrigin, "ip">;
 
 export function unixSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
@@ -96,10 +103,12 @@ async function findLoginUser(
 }
 
 /**
- * tokenAuth (SPEC §5.14). Throws INVALID_CREDENTIALS or NOT_VERIFIED; un-archives only after the
- * password matched. Unknown identifiers still spend one hash, so timing reveals nothing.
+ * tokenAuth (SPEC §5.14). Throws RATE_LIMITED, INVALID_CREDENTIALS or NOT_VERIFIED; un-archives
+ * only after the password matched. Unknown identifiers still spend one hash, so timing reveals
+ * nothing. The attempt is counted before anything is looked up or hashed.
  */
-export async function signIn(deps: SessionDeps, credentials: Credentials) {
+export async function signIn(deps: SessionDeps, credentials: Credentials, client: Client) {
+  await limitSignIn(deps, { identifier: credentials.value, origin: client });
   const user = await findLoginUser(deps, credentials);
   const isPasswordRight =
     user === undefined
@@ -153,9 +162,11 @@ export async function authenticateAccessToken(
 
 /** verifyToken (SPEC §5.15): the claims of a token that would authenticate its user. */
 export async function verifyAccessToken(
-  deps: Pick<Deps, "db" | "clock" | "accessTokens">,
+  deps: Pick<Deps, "db" | "clock" | "accessTokens" | "rateLimiter">,
   token: string,
+  client: Client,
 ) {
+  await limitTokenRequest(deps, client);
   const checked = deps.accessTokens.check(token, unixSeconds(deps.clock.now()));
   if (!checked.ok)
     throw AccountsError.of(checked.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
@@ -168,7 +179,8 @@ export async function verifyAccessToken(
  * refreshToken in long-running mode (SPEC §5.16): rotates the presented token. Presenting a
  * token that rotation already replaced revokes every token of its user (reuse detection).
  */
-export async function refreshTokens(deps: SessionDeps, presented: string) {
+export async function refreshTokens(deps: SessionDeps, presented: string, client: Client) {
+  await limitTokenRequest(deps, client);
   const now = deps.clock.now();
   const outcome = await deps.db.transaction().execute(async (tx) => {
     const record = await findRefreshTokenByDigest(tx, digest(presented));
@@ -231,7 +243,8 @@ export async function refreshTokens(deps: SessionDeps, presented: string) {
  * refreshToken in keep-alive mode (JWT_LONG_RUNNING_REFRESH_TOKEN=false): a new token with the
  * same origIat while the refresh window lasts.
  */
-export async function refreshAccessToken(deps: SessionDeps, token: string) {
+export async function refreshAccessToken(deps: SessionDeps, token: string, client: Client) {
+  await limitTokenRequest(deps, client);
   const checked = deps.accessTokens.check(token, unixSeconds(deps.clock.now()));
   if (!checked.ok)
     throw AccountsError.of(checked.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
@@ -251,7 +264,12 @@ export async function refreshAccessToken(deps: SessionDeps, token: string) {
 }
 
 /** revokeToken (SPEC §5.17): returns the revocation time. */
-export async function revokeRefreshToken(deps: SessionDeps, presented: string): Promise<Date> {
+export async function revokeRefreshToken(
+  deps: SessionDeps,
+  presented: string,
+  client: Client,
+): Promise<Date> {
+  await limitTokenRequest(deps, client);
   const now = deps.clock.now();
   const record = await findRefreshTokenByDigest(deps.db, digest(presented));
   if (

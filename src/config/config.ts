@@ -30,6 +30,16 @@ export type MailTransportConfig =
       useSsl: boolean;
     };
 
+/** SPEC §11.4 RATE_LIMITS: the counters a request may be charged to. */
+export type RateLimitRuleName =
+  "signInPerIdentifier" | "signInPerIp" | "emailPerAddress" | "emailPerIp" | "tokenPerIp";
+
+/** At most `limit` attempts in each fixed window of `windowSeconds`. */
+export interface RateLimitRule {
+  limit: number;
+  windowSeconds: number;
+}
+
 export type EmailKind =
   "activation" | "activationResend" | "secondaryEmailActivation" | "passwordReset" | "passwordSet";
 
@@ -46,6 +56,25 @@ export interface Config {
     graphiql: boolean;
     trustProxy: boolean;
   };
+  // --- HTTP and GraphQL hardening (limits, timeouts, security headers) ---
+  /** Limits every GraphQL document must pass (src/graphql/limits.ts). */
+  graphqlLimits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxTokens: number;
+    maxCost: number;
+    introspection: boolean;
+  };
+  /** Node's server limits and the HSTS header (src/http/). */
+  httpHardening: {
+    headerLimitBytes: number;
+    requestTimeoutSeconds: number;
+    connectionTimeoutSeconds: number;
+    keepAliveTimeoutSeconds: number;
+    hstsMaxAgeSeconds: number;
+  };
+  // --- end of HTTP and GraphQL hardening ---
   database: { url: string; kind: "sqlite" | "postgres"; migrateOnStart: boolean };
   secretKey: string;
   site: { domain: string | undefined; name: string | undefined };
@@ -117,8 +146,14 @@ export interface Config {
     parallelism: number;
     maxConcurrentHashes: number;
   };
-  rateLimits: boolean;
+  rateLimits: {
+    enabled: boolean;
+    rules: Record<RateLimitRuleName, RateLimitRule>;
+  };
+  /** Where rate-limit counters are shared; unset: the database. */
   redisUrl: string | undefined;
+  /** Prefixes every Redis key, so deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: string;
   logLevel: string;
 }
 
@@ -150,6 +185,21 @@ const duration = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
   return seconds;
+});
+
+/** A rate limit written `<attempts>/<window>`, e.g. `5/1m` or `10/3600`. */
+const rateLimitRule = z.string().transform((text, ctx): RateLimitRule => {
+  const [count = "", window = "", ...rest] = text.split("/");
+  const limit = /^\s*\d+\s*$/.test(count) ? Number(count) : 0;
+  const windowSeconds = parseDurationSeconds(window) ?? 0;
+  if (rest.length > 0 || limit < 1 || windowSeconds < 1) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${text}" is not a rate limit (attempts/window, e.g. 5/1m or 10/1h)`,
+    });
+    return z.NEVER;
+  }
+  return { limit, windowSeconds };
 });
 
 /** A list given as JSON (`["a","b"]`) or comma-separated (`a,b`). */
@@ -285,6 +335,19 @@ const environmentSchema = z.object({
   CORS_ALLOWED_ORIGINS: stringList.default([]),
   GRAPHIQL: bool.default(true),
   TRUST_PROXY: bool.default(false),
+  // --- HTTP and GraphQL hardening (defaults explained in .env.example) ---
+  GRAPHQL_MAX_DEPTH: integer.min(1).default(16),
+  GRAPHQL_MAX_ALIASES: integer.min(0).default(15),
+  GRAPHQL_MAX_DIRECTIVES: integer.min(0).default(50),
+  GRAPHQL_MAX_TOKENS: integer.min(100).default(2000),
+  GRAPHQL_MAX_COST: integer.min(1).optional(),
+  GRAPHQL_INTROSPECTION: bool.optional(),
+  HEADER_LIMIT_BYTES: integer.min(1024).default(16_384),
+  REQUEST_TIMEOUT: duration.default(30),
+  CONNECTION_TIMEOUT: duration.default(60),
+  KEEP_ALIVE_TIMEOUT: duration.default(72),
+  SECURE_HSTS_SECONDS: integer.min(0).optional(),
+  // --- end of HTTP and GraphQL hardening ---
   DATABASE_URL: z.string().default("sqlite:./data/gatehouse.sqlite"),
   MIGRATE_ON_START: bool.default(true),
   SECRET_KEY: optionalText,
@@ -372,7 +435,13 @@ const environmentSchema = z.object({
   PASSWORD_HASH_CONCURRENCY: integer.min(1).optional(),
 
   RATE_LIMITS: bool.default(true),
+  RATE_LIMIT_LOGIN_PER_IDENTIFIER: z.string().default("5/1m").pipe(rateLimitRule),
+  RATE_LIMIT_LOGIN_PER_IP: z.string().default("20/1m").pipe(rateLimitRule),
+  RATE_LIMIT_EMAIL_PER_ADDRESS: z.string().default("3/1h").pipe(rateLimitRule),
+  RATE_LIMIT_EMAIL_PER_IP: z.string().default("10/1h").pipe(rateLimitRule),
+  RATE_LIMIT_TOKEN_MUTATIONS_PER_IP: z.string().default("30/1m").pipe(rateLimitRule),
   REDIS_URL: optionalText,
+  REDIS_KEY_PREFIX: z.string().default("gatehouse:"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -422,6 +491,7 @@ function buildConfig(e: ParsedEnvironment, cpuCount: number): Config {
       graphiql: e.GRAPHIQL,
       trustProxy: e.TRUST_PROXY,
     },
+    ...hardeningConfig(e),
     database: {
       url: e.DATABASE_URL,
       kind: /^postgres(ql)?:/i.test(e.DATABASE_URL) ? "postgres" : "sqlite",
@@ -527,8 +597,18 @@ function buildConfig(e: ParsedEnvironment, cpuCount: number): Config {
       // Hashing shares libuv's pool with file and DNS work; keep it to the cores (STACK.md).
       maxConcurrentHashes: e.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, cpuCount),
     },
-    rateLimits: e.RATE_LIMITS,
+    rateLimits: {
+      enabled: e.RATE_LIMITS,
+      rules: {
+        signInPerIdentifier: e.RATE_LIMIT_LOGIN_PER_IDENTIFIER,
+        signInPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
+        emailPerAddress: e.RATE_LIMIT_EMAIL_PER_ADDRESS,
+        emailPerIp: e.RATE_LIMIT_EMAIL_PER_IP,
+        tokenPerIp: e.RATE_LIMIT_TOKEN_MUTATIONS_PER_IP,
+      },
+    },
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -543,8 +623,53 @@ function productionProblems(config: Config, e: ParsedEnvironment): string[] {
   } else if (e.JWT_SECRET_KEY !== undefined && e.JWT_SECRET_KEY.length < 32) {
     problems.push("JWT_SECRET_KEY must be at least 32 characters");
   }
+  problems.push(...hardeningProductionProblems(e));
   return problems;
 }
+
+// --- HTTP and GraphQL hardening ---------------------------------------------------------------
+
+/** Cost allowed per unit of RELAY_CONNECTION_MAX_LIMIT: about two full pages of users. */
+const COST_PER_PAGE_ITEM = 50;
+const ONE_YEAR_SECONDS = 365 * 86_400;
+
+function hardeningConfig(e: ParsedEnvironment): Pick<Config, "graphqlLimits" | "httpHardening"> {
+  const isProduction = e.NODE_ENV === "production";
+  return {
+    graphqlLimits: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxCost: e.GRAPHQL_MAX_COST ?? COST_PER_PAGE_ITEM * e.RELAY_CONNECTION_MAX_LIMIT,
+      // Off in production unless asked for: the schema is no secret (SPEC §4), but a map of it
+      // helps attackers more than users (OWASP GraphQL Cheat Sheet, "Introspection").
+      introspection: e.GRAPHQL_INTROSPECTION ?? !isProduction,
+    },
+    httpHardening: {
+      headerLimitBytes: e.HEADER_LIMIT_BYTES,
+      requestTimeoutSeconds: e.REQUEST_TIMEOUT,
+      connectionTimeoutSeconds: e.CONNECTION_TIMEOUT,
+      keepAliveTimeoutSeconds: e.KEEP_ALIVE_TIMEOUT,
+      // HSTS pins browsers to https for this long; production only by default (RFC 6797).
+      hstsMaxAgeSeconds: e.SECURE_HSTS_SECONDS ?? (isProduction ? ONE_YEAR_SECONDS : 0),
+    },
+  };
+}
+
+function hardeningProductionProblems(e: ParsedEnvironment): string[] {
+  // The development default is public (it is in this file): refuse it as a production secret.
+  const problems: string[] = [];
+  if (e.SECRET_KEY === DEVELOPMENT_SECRET) {
+    problems.push("SECRET_KEY must not be the development default");
+  }
+  if (e.JWT_SECRET_KEY === DEVELOPMENT_SECRET) {
+    problems.push("JWT_SECRET_KEY must not be the development default");
+  }
+  return problems;
+}
+
+// --- end of HTTP and GraphQL hardening -----------------------------------------------------------
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -560,6 +685,7 @@ export function redactedConfig(config: Config): unknown {
   return {
     ...config,
     secretKey: "[redacted]",
+    redisUrl: config.redisUrl?.replace(/\/\/[^@/]*@/, "//[redacted]@"),
     database: {
       ...config.database,
       url: config.database.url.replace(/\/\/[^@/]*@/, "//[redacted]@"),

@@ -13,6 +13,7 @@ import * as createMissingUserStatus from "./migrations/202611260110_create-missi
 import * as createAdmin from "./migrations/202611260120_create-admin.js";
 import * as addUserSearchIndexes from "./migrations/202611260130_add-user-search-indexes.js";
 import * as addUserFilterIndexes from "./migrations/202611260140_add-user-filter-indexes.js";
+import * as createRateLimitCounters from "./migrations/202611260200_create-rate-limit-counters.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "202611260100_create-accounts": createAccounts,
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "202611260120_create-admin": createAdmin,
   "202611260130_add-user-search-indexes": addUserSearchIndexes,
   "202611260140_add-user-filter-indexes": addUserFilterIndexes,
+  "202611260200_create-rate-limit-counters": createRateLimitCounters,
 };
 
 export class MigrationFailedError extends Error {

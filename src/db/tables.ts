@@ -108,6 +108,14 @@ export interface AdminLogTable {
   change_message: string;
 }
 
+/** One fixed window of one rate-limit counter (SPEC §11.4), when no Redis is configured. */
+export interface RateLimitCountersTable {
+  /** "<rule>:<window start, unix ms>:<keyed digest of the IP, address or identifier>". */
+  bucket: string;
+  hits: number;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   user_status: UserStatusTable;
@@ -120,4 +128,5 @@ export interface Database {
   mail_outbox: MailOutboxTable;
   admin_sessions: AdminSessionsTable;
   admin_log: AdminLogTable;
+  rate_limit_counters: RateLimitCountersTable;
 }

@@ -1,7 +1,7 @@
 // GraphQL over HTTP exactly as SPEC §3.1 describes the reference's view: GET and POST on
 // /graphql and /graphql/, JSON, application/graphql and form bodies, its status codes and
 // messages, GraphiQL for browsers. Mercurius runs the operations (parse/validate cache).
-import CSRF from "@fastify/csrf";
+import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import mercurius from "mercurius";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
@@ -10,8 +10,11 @@ import { authenticateAccessToken } from "../accounts/sessions.js";
 import type { User } from "../accounts/types.js";
 import type { Deps } from "../deps.js";
 import type { GraphQLContext } from "./builder.js";
+import { hasValidCsrfToken, mayUseTokenCookies } from "./cookie-credentials.js";
 import { INTERNAL_ERROR_MESSAGE, isPublicError } from "./errors.js";
-import { graphiqlPage } from "./graphiql-page.js";
+import { graphiqlContentSecurityPolicy, graphiqlPage } from "./graphiql-page.js";
+import { graphqlParseOptions, graphqlValidationRules, withoutSuggestions } from "./limits.js";
+import { formattedParseError, isMutationOverGet, jsonQueryError } from "./query-text.js";
 import { buildSchema } from "./schema.js";
 
 interface GraphQLParams {
@@ -33,8 +36,15 @@ function errorBody(message: string) {
   return { errors: [{ message }] };
 }
 
-/** SPEC §3.2 steps 1–2: the token of the Authorization header (or the cookie, when enabled). */
-export function presentedAccessToken(deps: Deps, request: FastifyRequest): string | undefined {
+/**
+ * SPEC §3.2 steps 1–2: the token of the Authorization header, else of the JWT cookie when it
+ * counts for this request (JWT_COOKIE_AUTH and the rule of cookie-credentials.ts).
+ */
+export function presentedAccessToken(
+  deps: Deps,
+  request: FastifyRequest,
+  options: { useCookie: boolean },
+): string | undefined {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const parts = header.trim().split(/\s+/);
@@ -45,27 +55,19 @@ export function presentedAccessToken(deps: Deps, request: FastifyRequest): strin
       ? token
       : undefined;
   }
-  return deps.config.jwt.cookieAuth ? request.cookies[deps.config.jwt.cookieName] : undefined;
-}
-
-// The same token scheme as @fastify/csrf-protection's forms; checked here without its reply,
-// since a bad token just means "no admin session", not an error answer.
-const csrfTokens = CSRF();
-const CSRF_SECRET_COOKIE = "_csrf";
-
-/** Whether the request carries a valid CSRF token (X-CSRFToken) for its CSRF cookie. */
-function hasValidCsrfToken(request: FastifyRequest): boolean {
-  const token = request.headers["x-csrftoken"];
-  const secret = request.cookies[CSRF_SECRET_COOKIE];
-  return typeof token === "string" && secret !== undefined && csrfTokens.verify(secret, token);
+  return options.useCookie ? request.cookies[deps.config.jwt.cookieName] : undefined;
 }
 
 /**
  * SPEC §3.2: a token when one is presented; otherwise a logged-in admin session, but only
  * together with the matching CSRF token, so a cross-site request cannot ride on the session.
  */
-async function resolveViewer(deps: Deps, request: FastifyRequest): Promise<User | undefined> {
-  const token = presentedAccessToken(deps, request);
+async function resolveViewer(
+  deps: Deps,
+  request: FastifyRequest,
+  options: { useCookie: boolean },
+): Promise<User | undefined> {
+  const token = presentedAccessToken(deps, request, options);
   if (token !== undefined) return authenticateAccessToken(deps, token);
   const session = request.cookies[ADMIN_SESSION_COOKIE];
   if (session === undefined || !hasValidCsrfToken(request)) return undefined;
@@ -80,7 +82,11 @@ function parseJsonBody(body: unknown): Record<string, unknown> {
   } catch {
     throw new HttpError(400, "POST body sent invalid JSON.");
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+  // One operation per request: a JSON array (a batch, as some clients send) is refused whole.
+  if (Array.isArray(parsed)) {
+    throw new HttpError(400, "Batched queries are not supported: send one operation per request.");
+  }
+  if (typeof parsed !== "object" || parsed === null) {
     throw new HttpError(400, "POST body sent invalid JSON.");
   }
   return parsed as Record<string, unknown>;
@@ -128,17 +134,30 @@ function wantsGraphiql(request: FastifyRequest): boolean {
   );
 }
 
-function formatErrors(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
-  return errors.map((error) => error.toJSON());
+function formatErrors(
+  errors: readonly GraphQLError[],
+  options: { hideSuggestions: boolean },
+): GraphQLFormattedError[] {
+  return errors.map((error) => {
+    const formatted = formattedParseError(error);
+    return options.hideSuggestions
+      ? { ...formatted, message: withoutSuggestions(formatted.message) }
+      : formatted;
+  });
 }
 
 export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
   const schema = buildSchema(deps.config);
+  const allowedOrigins: ReadonlySet<string> = new Set(deps.config.http.corsAllowedOrigins);
+  const hideSuggestions = !deps.config.graphqlLimits.introspection;
   void app.register(mercurius, {
     schema,
     routes: false,
     graphiql: false,
     jit: 1,
+    // Checked once per distinct document: mercurius caches the verdict, good or bad.
+    validationRules: graphqlValidationRules(deps.config),
+    graphql: { parseOptions: graphqlParseOptions(deps.config) },
     errorFormatter: (execution, context) => {
       const log = (context as unknown as { reply?: FastifyReply }).reply?.log ?? deps.log;
       const errors = execution.errors.map((error) => {
@@ -161,33 +180,50 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
         .send(errorBody("GraphQL only supports GET and POST requests."));
     }
     if (deps.config.http.graphiql && wantsGraphiql(request)) {
-      return reply.type("text/html; charset=utf-8").send(graphiqlPage(reply.generateCsrf()));
+      const nonce = randomBytes(16).toString("base64");
+      return reply
+        .type("text/html; charset=utf-8")
+        .header("content-security-policy", graphiqlContentSecurityPolicy(nonce))
+        .send(graphiqlPage(reply.generateCsrf(), nonce));
     }
     const params = readParams(request);
     if (typeof params.query !== "string" || params.query.trim() === "") {
       throw new HttpError(400, "Must provide query string.");
     }
+    const jsonError = jsonQueryError(params.query);
+    if (jsonError !== undefined) return reply.code(400).send({ errors: [jsonError] });
     const variables = parseVariables(params.variables);
     const operationName =
       typeof params.operationName === "string" && params.operationName !== ""
         ? params.operationName
         : undefined;
+    // Checked here, not by Mercurius (which gets no reply for GET): see query-text.ts.
+    const isGet = request.method === "GET";
+    if (isGet && isMutationOverGet(params.query, operationName, graphqlParseOptions(deps.config))) {
+      throw new HttpError(405, "Can only perform a mutation operation from a POST request.");
+    }
+    const useCookie = deps.config.jwt.cookieAuth && mayUseTokenCookies(request, allowedOrigins);
     const context: GraphQLContext & { reply: FastifyReply } = {
       deps,
-      viewer: await resolveViewer(deps, request),
+      viewer: await resolveViewer(deps, request, { useCookie }),
       origin: {
         host: request.headers.host,
         isSecure: request.protocol === "https",
         ip: request.ip,
       },
       cookies: [],
-      presentedRefreshTokenCookie: deps.config.jwt.cookieAuth
+      presentedRefreshTokenCookie: useCookie
         ? request.cookies[deps.config.jwt.refreshTokenCookieName]
         : undefined,
       reply,
     };
     try {
-      const result = await app.graphql(params.query, context as never, variables, operationName);
+      const result = await app.graphql(
+        params.query,
+        (isGet ? { ...context, reply: undefined } : context) as never,
+        variables,
+        operationName,
+      );
       for (const cookie of context.cookies) {
         void reply.setCookie(cookie.name, cookie.value, {
           httpOnly: true,
@@ -208,7 +244,9 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
       }
       const errors = (error as { errors?: unknown }).errors;
       if (code === "MER_ERR_GQL_VALIDATION" && Array.isArray(errors)) {
-        return reply.code(400).send({ errors: formatErrors(errors as GraphQLError[]) });
+        return reply
+          .code(400)
+          .send({ errors: formatErrors(errors as GraphQLError[], { hideSuggestions }) });
       }
       throw error;
     }

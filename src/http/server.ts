@@ -7,15 +7,31 @@ import { registerAdmin } from "../admin/plugin.js";
 import { pingDatabase } from "../db/database.js";
 import type { Deps } from "../deps.js";
 import { registerGraphQL } from "../graphql/http.js";
+import { clientErrorHandler } from "./client-errors.js";
+import { registerSecurityHeaders } from "./security-headers.js";
 
 export async function buildServer(deps: Deps): Promise<FastifyInstance> {
+  const hardening = deps.config.httpHardening;
+  const requestTimeoutMs = hardening.requestTimeoutSeconds * 1000;
   const app = Fastify({
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- keeps FastifyInstance's default logger type
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.http.bodyLimitBytes,
     trustProxy: deps.config.http.trustProxy,
     requestIdHeader: "x-request-id",
+    // Slow or oversized requests must not hold sockets and memory (Fastify's docs recommend a
+    // requestTimeout whenever no reverse proxy stands in front; Node's own default is 5 min).
+    http: {
+      maxHeaderSize: hardening.headerLimitBytes,
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+    },
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: hardening.connectionTimeoutSeconds * 1000,
+    keepAliveTimeout: hardening.keepAliveTimeoutSeconds * 1000,
+    clientErrorHandler: clientErrorHandler(deps.log),
   });
+  registerSecurityHeaders(app, deps.config);
   await app.register(cookie);
   // SPEC §3.1 [FIX]: cross-origin callers only from an explicit allow-list (empty: same origin).
   const allowedOrigins = new Set(deps.config.http.corsAllowedOrigins);

@@ -9,6 +9,8 @@ export interface MailMessage {
   subject: string;
   text: string;
   html: string;
+  /** The same for every attempt at one message, so a receiver can drop a repeat. */
+  messageId?: string;
 }
 
 export interface MailTransport {
@@ -90,5 +92,6 @@ function toMailOptions(message: MailMessage) {
     text: message.text,
     html: message.html,
     textEncoding: "quoted-printable" as const,
+    ...(message.messageId === undefined ? {} : { messageId: message.messageId }),
   };
 }

@@ -8,6 +8,8 @@ export interface ReceivedMail {
   subject: string;
   text: string;
   html: string;
+  /** The Message-ID header; a repeat of one message carries the same. */
+  messageId: string;
 }
 
 export interface SmtpSink {
@@ -38,6 +40,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       subject: parsed.subject ?? "",
       text: parsed.text ?? "",
       html: typeof parsed.html === "string" ? parsed.html : "",
+      messageId: parsed.messageId ?? "",
     };
     messages.push(mail);
     for (const waiter of waiters) {

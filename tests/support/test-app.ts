@@ -71,7 +71,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-async function freshDatabaseUrl(
+/** A database of its own: a SQLite file in a temporary folder, or a fresh PostgreSQL schema. */
+export async function freshDatabaseUrl(
   database: TestDatabase,
 ): Promise<{ url: string; drop: () => Promise<void> }> {
   if (database === "sqlite") {

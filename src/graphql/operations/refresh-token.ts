@@ -20,7 +20,7 @@ export function refreshTokenMutation(config: Config): MutationSpec {
         errors: "ExpectedErrorType",
       },
       async run(args, ctx) {
-        const { access } = await refreshAccessToken(ctx.deps, args.token as string);
+        const { access } = await refreshAccessToken(ctx.deps, args.token as string, ctx.origin);
         tokenCookies(ctx, { access: access.token });
         return { token: access.token, payload: access.payload };
       },
@@ -44,7 +44,7 @@ export function refreshTokenMutation(config: Config): MutationSpec {
       const presented =
         (args.refreshToken as string | null | undefined) ?? ctx.presentedRefreshTokenCookie;
       if (presented === undefined) throw AccountsError.of("INVALID_TOKEN");
-      const refreshed = await refreshTokens(ctx.deps, presented);
+      const refreshed = await refreshTokens(ctx.deps, presented, ctx.origin);
       tokenCookies(ctx, { access: refreshed.access.token, refresh: refreshed.refreshToken });
       return {
         token: refreshed.access.token,

@@ -14,7 +14,7 @@ export function revokeTokenMutation(config: Config): MutationSpec {
       const presented =
         (args.refreshToken as string | null | undefined) ?? ctx.presentedRefreshTokenCookie;
       if (presented === undefined) throw AccountsError.of("INVALID_TOKEN");
-      const revokedAt = await revokeRefreshToken(ctx.deps, presented);
+      const revokedAt = await revokeRefreshToken(ctx.deps, presented, ctx.origin);
       return { revoked: Math.floor(revokedAt.getTime() / 1000) };
     },
   };

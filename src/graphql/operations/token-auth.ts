@@ -42,11 +42,15 @@ export function tokenAuthMutation(config: Config): MutationSpec {
           `Must login with password and one of the following fields ${identifierListText(identifiers)}.`,
         );
       }
-      const signedIn = await signIn(ctx.deps, {
-        field,
-        value: (values[camelCase(field)] as string | null) ?? "",
-        password: values.password as string,
-      });
+      const signedIn = await signIn(
+        ctx.deps,
+        {
+          field,
+          value: (values[camelCase(field)] as string | null) ?? "",
+          password: values.password as string,
+        },
+        ctx.origin,
+      );
       const refresh = async () => {
         const minted = await signedIn.refreshToken();
         tokenCookies(ctx, { access: signedIn.access.token, refresh: minted.token });

@@ -9,7 +9,7 @@ export function verifyTokenMutation(): MutationSpec {
     args: { token: { type: "String", required: true } },
     outputs: { payload: "GenericScalar", success: "Boolean", errors: "ExpectedErrorType" },
     async run(args, ctx) {
-      return { payload: await verifyAccessToken(ctx.deps, args.token as string) };
+      return { payload: await verifyAccessToken(ctx.deps, args.token as string, ctx.origin) };
     },
   };
 }

@@ -120,6 +120,26 @@ describe.each(testDatabases())("mail outbox with EMAIL_ASYNC_TASK on %s", (datab
     expect(app.mailsTo(to)).toHaveLength(1);
   });
 
+  it("sends a message again under the same Message-ID when a worker died before marking it sent", async () => {
+    const to = `${unique("resent")}@example.com`;
+    const otherTo = `${unique("other")}@example.com`;
+    const id = await queueMessage(app, to);
+    await queueMessage(app, otherTo);
+    expect(await app.deps.outbox.deliverDue()).toBe(2);
+    // What a kill between the SMTP server's acceptance and the update leaves behind.
+    await app.deps.db
+      .updateTable("mail_outbox")
+      .set({ status: "pending", sent_at: null, locked_until: null })
+      .where("id", "=", id)
+      .execute();
+    expect(await app.deps.outbox.deliverDue()).toBe(1);
+
+    const [first, repeat] = app.mailsTo(to);
+    expect(repeat?.messageId).toBe(first?.messageId);
+    expect(first?.messageId).toMatch(/^<outbox-\d+\.[0-9a-z]+@[^>]+>$/);
+    expect(app.mailsTo(otherTo)[0]?.messageId).not.toBe(first?.messageId);
+  });
+
   it("delivers each message exactly once when two workers on separate connections run at the same time", async () => {
     // A second set of deps is a second process as far as the database is concerned.
     const other: Deps = createDeps(app.config, {

@@ -28,6 +28,18 @@ describe("CORS (SPEC §3.1: an explicit allow-list)", () => {
     expect(response.headers.get("access-control-allow-headers")).toContain("Authorization");
   });
 
+  it("answers a request from an allowed origin with that origin and credentials", async () => {
+    const response = await fetch(app.url, {
+      method: "POST",
+      headers: { origin: "https://app.example.com", "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ me { username } }" }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(response.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(response.headers.get("vary")).toContain("Origin");
+  });
+
   it("grants nothing to an origin that is not listed", async () => {
     const response = await preflight("https://evil.example.com");
     expect(response.headers.get("access-control-allow-origin")).toBeNull();

@@ -1,0 +1,113 @@
+// The hardening settings of loadConfig: GraphQL limits, server limits and timeouts, HSTS, and the
+// secrets production refuses.
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, type Environment } from "../../../src/config/config.js";
+
+const PRODUCTION: Environment = {
+  NODE_ENV: "production",
+  SECRET_KEY: "s".repeat(32),
+  JWT_SECRET_KEY: "j".repeat(32),
+};
+
+function problemsOf(env: Environment): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("loadConfig accepted the environment");
+}
+
+describe("loadConfig hardening defaults", () => {
+  it("limits GraphQL documents and keeps introspection on outside production", () => {
+    expect(loadConfig({}).graphqlLimits).toEqual({
+      maxDepth: 16,
+      maxAliases: 15,
+      maxDirectives: 50,
+      maxTokens: 2000,
+      maxCost: 5000,
+      introspection: true,
+    });
+    expect(loadConfig({ NODE_ENV: "test" }).graphqlLimits.introspection).toBe(true);
+  });
+
+  it("turns introspection off and HSTS on for a year in production, GraphiQL staying on", () => {
+    const config = loadConfig(PRODUCTION);
+    expect(config.graphqlLimits.introspection).toBe(false);
+    expect(config.httpHardening.hstsMaxAgeSeconds).toBe(31_536_000);
+    expect(config.http.graphiql).toBe(true);
+    const opened = loadConfig({ ...PRODUCTION, GRAPHQL_INTROSPECTION: "true" });
+    expect(opened.graphqlLimits.introspection).toBe(true);
+  });
+
+  it("derives the cost limit from RELAY_CONNECTION_MAX_LIMIT unless set", () => {
+    expect(loadConfig({ RELAY_CONNECTION_MAX_LIMIT: "1000" }).graphqlLimits.maxCost).toBe(50_000);
+    expect(loadConfig({ GRAPHQL_MAX_COST: "123" }).graphqlLimits.maxCost).toBe(123);
+  });
+
+  it("reads the server limits and timeouts, durations in seconds or with a unit", () => {
+    expect(loadConfig({}).httpHardening).toEqual({
+      headerLimitBytes: 16_384,
+      requestTimeoutSeconds: 30,
+      connectionTimeoutSeconds: 60,
+      keepAliveTimeoutSeconds: 72,
+      hstsMaxAgeSeconds: 0,
+    });
+    const config = loadConfig({
+      HEADER_LIMIT_BYTES: "8192",
+      REQUEST_TIMEOUT: "1m",
+      CONNECTION_TIMEOUT: "90",
+      KEEP_ALIVE_TIMEOUT: "5s",
+      SECURE_HSTS_SECONDS: "600",
+    });
+    expect(config.httpHardening).toEqual({
+      headerLimitBytes: 8192,
+      requestTimeoutSeconds: 60,
+      connectionTimeoutSeconds: 90,
+      keepAliveTimeoutSeconds: 5,
+      hstsMaxAgeSeconds: 600,
+    });
+  });
+
+  it("refuses limits that make no sense", () => {
+    const problems = problemsOf({
+      GRAPHQL_MAX_DEPTH: "0",
+      GRAPHQL_MAX_TOKENS: "10",
+      HEADER_LIMIT_BYTES: "100",
+      REQUEST_TIMEOUT: "soon",
+    });
+    expect(problems.map((problem) => problem.split(":")[0])).toEqual([
+      "GRAPHQL_MAX_DEPTH",
+      "GRAPHQL_MAX_TOKENS",
+      "HEADER_LIMIT_BYTES",
+      "REQUEST_TIMEOUT",
+    ]);
+  });
+});
+
+describe("loadConfig in production refuses weak secrets", () => {
+  it("refuses a missing or short SECRET_KEY", () => {
+    expect(problemsOf({ ...PRODUCTION, SECRET_KEY: undefined })).toContain(
+      "SECRET_KEY is required in production",
+    );
+    expect(problemsOf({ ...PRODUCTION, SECRET_KEY: "x".repeat(31) })).toContain(
+      "SECRET_KEY must be at least 32 characters",
+    );
+  });
+
+  it("refuses the development default, as SECRET_KEY or JWT_SECRET_KEY", () => {
+    const developmentSecret = loadConfig({}).secretKey;
+    expect(developmentSecret.length).toBeGreaterThanOrEqual(32);
+    expect(
+      problemsOf({
+        ...PRODUCTION,
+        SECRET_KEY: developmentSecret,
+        JWT_SECRET_KEY: developmentSecret,
+      }),
+    ).toEqual([
+      "SECRET_KEY must not be the development default",
+      "JWT_SECRET_KEY must not be the development default",
+    ]);
+  });
+});
