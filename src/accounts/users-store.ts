@@ -8,6 +8,7 @@ import {
   type Kysely,
   type Selectable,
 } from "kysely";
+import { PREPARE_ONCE } from "../db/database.js";
 import type { Database, UsersTable, UserStatusTable } from "../db/tables.js";
 import type { User } from "./types.js";
 
@@ -85,7 +86,9 @@ async function findUserBy(db: Db, column: "id" | "username", value: number | str
       .compile();
     lookups.set(column, compiled);
   }
-  const result = await db.executeQuery<UserRow>(CompiledQuery.raw(compiled.sql, [value]));
+  const result = await db.executeQuery<UserRow>(
+    CompiledQuery.raw(PREPARE_ONCE + compiled.sql, [value]),
+  );
   const row = result.rows[0];
   return row === undefined ? undefined : toUser(row);
 }
