@@ -42,10 +42,10 @@ const DBS: DbKind[] = (args
   ?.slice(5)
   .split(",") ?? ["sqlite", "postgres"]) as DbKind[];
 const DURATION_S = Number(
-  args.find((a) => a.startsWith("--duration="))?.slice(11) ?? (QUICK ? 2 : 15),
+  args.find((a) => a.startsWith("--duration="))?.slice(11) ?? (QUICK ? 1 : 15),
 );
 const CONNECTIONS = 10;
-const WARMUP_S = QUICK ? 1 : 3;
+const WARMUP_S = QUICK ? 0.5 : 3;
 const SCENARIOS = [
   "me",
   "verifyToken",
