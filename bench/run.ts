@@ -659,15 +659,24 @@ async function runScenarios(
 
   // 4. me latency while tokenAuth saturates the cores
   if (selected("meUnderLogin")) {
+    const meAtRate: LoadSpec = {
+      operation: "me",
+      headers: authorization,
+      connections: 2,
+      overallRate: 200,
+    };
+    // The same rate with nothing else running: the latency floor of this machine and client,
+    // which a paced load on idle cores measures too (waking an idle core takes milliseconds).
+    const [floorG, floorB] = await both(() => meAtRate);
+    rows.push(
+      row(kind, "me p99 at 200 req/s, no other load", floorG, floorB, {
+        note: "the floor the next row is measured against",
+      }),
+    );
     const underLogin = async (t: Target): Promise<Load> => {
       const logins = loginLoadProcess(t, WARMUP_S + DURATION_S + 1);
       await sleep(500);
-      const me = await runLoad(t, {
-        operation: "me",
-        headers: authorization,
-        connections: 2,
-        overallRate: 200,
-      });
+      const me = await runLoad(t, meAtRate);
       await logins;
       return me;
     };
