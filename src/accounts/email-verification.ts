@@ -2,7 +2,7 @@
 import type { Deps } from "../deps.js";
 import { readActionLink, actionToken } from "./action-links.js";
 import { AccountsError, FieldErrors } from "./errors.js";
-import { emailDelivery, sendAccountEmail, type AccountMailDeps } from "./mail-outbox.js";
+import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail-outbox.js";
 import { limitEmailRequest } from "./rate-limits.js";
 import type { RequestOrigin, User } from "./types.js";
 import { findUserByEmail, findUserBySecondaryEmail, updateUserStatus } from "./users-store.js";
@@ -60,15 +60,10 @@ export async function resendActivationEmail(
   if (!user.isActive && isHidden) return;
   const token = actionToken(deps, "activation", user);
   const delivery = isHidden ? "queued" : emailDelivery(deps.config);
-  await deps.db
-    .transaction()
-    .execute((tx) =>
-      sendAccountEmail(
-        deps,
-        tx,
-        { kind: "activationResend", to: user.email, user, token, origin },
-        delivery,
-      ),
-    );
+  await mailAccount(
+    deps,
+    { kind: "activationResend", to: user.email, user, token, origin },
+    delivery,
+  );
   deps.outbox.nudge();
 }

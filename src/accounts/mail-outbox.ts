@@ -135,6 +135,15 @@ export async function sendAccountEmail(
   await markOutboxMessageSent(tx, id, deps.clock.now());
 }
 
+/** An email that is the whole change: written to the outbox (and sent) in a transaction of its own. */
+export async function mailAccount(
+  deps: OutboxDeps,
+  email: AccountEmail,
+  delivery: Delivery,
+): Promise<void> {
+  await deps.db.transaction().execute((tx) => sendAccountEmail(deps, tx, email, delivery));
+}
+
 /**
  * One Message-ID per outbox row, the same on every attempt. Delivery is at least once: a crash
  * after the SMTP server accepted a message and before it was marked sent sends it again after

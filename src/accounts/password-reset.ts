@@ -3,7 +3,7 @@ import type { Deps } from "../deps.js";
 import { actionToken, readActionLink, type TokenAction } from "./action-links.js";
 import { cleanEmailArgument, findUserByAnyEmail } from "./email-verification.js";
 import { AccountsError, FieldErrors } from "./errors.js";
-import { emailDelivery, sendAccountEmail, type AccountMailDeps } from "./mail-outbox.js";
+import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail-outbox.js";
 import { isUsablePassword } from "./passwords.js";
 import { limitEmailRequest } from "./rate-limits.js";
 import { cleanNewPasswords } from "./registration.js";
@@ -31,16 +31,7 @@ export async function requestPasswordReset(
   const delivery = deps.config.accounts.preventUserEnumeration
     ? "queued"
     : emailDelivery(deps.config);
-  await deps.db
-    .transaction()
-    .execute((tx) =>
-      sendAccountEmail(
-        deps,
-        tx,
-        { kind: "passwordReset", to: email, user, token, origin },
-        delivery,
-      ),
-    );
+  await mailAccount(deps, { kind: "passwordReset", to: email, user, token, origin }, delivery);
   deps.outbox.nudge();
 }
 

@@ -5,7 +5,7 @@ import { actionToken, readActionLink } from "./action-links.js";
 import { cleanEmailArgument } from "./email-verification.js";
 import { AccountsError } from "./errors.js";
 import { guardAccount } from "./guards.js";
-import { emailDelivery, sendAccountEmail, type AccountMailDeps } from "./mail-outbox.js";
+import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail-outbox.js";
 import { limitEmailRequest } from "./rate-limits.js";
 import type { RequestOrigin, User } from "./types.js";
 import { isEmailTaken, lockEmailAddress, swapUserEmails, updateUserStatus } from "./users-store.js";
@@ -29,16 +29,11 @@ export async function requestSecondaryEmail(
   const email = cleanEmailArgument(input.email);
   if (await isEmailTaken(deps.db, email)) throw AccountsError.of("EMAIL_IN_USE", "email");
   const token = actionToken(deps, "activation_secondary_email", user, { secondary_email: email });
-  await deps.db
-    .transaction()
-    .execute((tx) =>
-      sendAccountEmail(
-        deps,
-        tx,
-        { kind: "secondaryEmailActivation", to: email, user, token, origin },
-        emailDelivery(deps.config),
-      ),
-    );
+  await mailAccount(
+    deps,
+    { kind: "secondaryEmailActivation", to: email, user, token, origin },
+    emailDelivery(deps.config),
+  );
   deps.outbox.nudge();
 }
 

@@ -1,5 +1,6 @@
 // Access tokens (JWT) and rotating refresh tokens: signIn, refreshTokens, revokeRefreshToken,
 // and who a presented access token belongs to (SPEC §3.2, §5.14–§5.17, §7.1–§7.2).
+import type { AccessTokenClaims } from "./tokens/access-tokens.js";
 import { createHash, randomBytes } from "node:crypto";
 import type { Deps } from "../deps.js";
 import { AccountsError } from "./errors.js";
@@ -153,10 +154,17 @@ export async function authenticateAccessToken(
   token: string,
 ): Promise<User | undefined> {
   const checked = deps.accessTokens.check(token, unixSeconds(deps.clock.now()));
-  if (!checked.ok) return undefined;
-  const user = await findUserByUsername(deps.db, checked.claims.username);
+  return checked.ok ? userOfClaims(deps, checked.claims) : undefined;
+}
+
+/** The active user valid claims name, unless a later password change or logout ended them. */
+async function userOfClaims(
+  deps: Pick<Deps, "db">,
+  claims: AccessTokenClaims,
+): Promise<User | undefined> {
+  const user = await findUserByUsername(deps.db, claims.username);
   if (user === undefined || !user.isActive) return undefined;
-  const origIat = checked.claims.origIat ?? checked.claims.exp;
+  const origIat = claims.origIat ?? claims.exp;
   return origIat < user.tokensValidAfter ? undefined : user;
 }
 
@@ -170,8 +178,9 @@ export async function verifyAccessToken(
   const checked = deps.accessTokens.check(token, unixSeconds(deps.clock.now()));
   if (!checked.ok)
     throw AccountsError.of(checked.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
-  if ((await authenticateAccessToken(deps, token)) === undefined)
+  if ((await userOfClaims(deps, checked.claims)) === undefined) {
     throw AccountsError.of("INVALID_TOKEN");
+  }
   return checked.claims;
 }
 

@@ -1,161 +1,34 @@
 // The only reader of process.env (through loadConfig's argument). Every setting of SPEC §11 is read
 // from the environment variable of the same name; the result is one frozen, nested Config.
 import { z } from "zod";
-import { parseDurationSeconds } from "./durations.js";
+import {
+  bool,
+  integer,
+  duration,
+  rateLimitRule,
+  stringList,
+  fieldMap,
+  jsonObject,
+  filterFields,
+  validatorList,
+  DEFAULT_VALIDATORS,
+  DEFAULT_FILTER_FIELDS,
+  optionalText,
+} from "./env-values.js";
+import type { EmailKind, Config } from "./types.js";
 
-export type ScalarName = "String" | "Int" | "Float" | "Boolean" | "ID";
-export type UserQueryAccess = "staff" | "authenticated" | "public";
-export type ApiStyle = "graphql" | "relay";
-export type JwtAlgorithm =
-  "HS256" | "HS384" | "HS512" | "RS256" | "RS384" | "RS512" | "ES256" | "ES384" | "ES512";
-
-export interface PasswordValidatorSetting {
-  name:
-    | "UserAttributeSimilarityValidator"
-    | "MinimumLengthValidator"
-    | "CommonPasswordValidator"
-    | "NumericPasswordValidator";
-  options: Record<string, unknown>;
-}
-
-export type MailTransportConfig =
-  | { kind: "console" }
-  | {
-      kind: "smtp";
-      host: string;
-      port: number;
-      user: string | undefined;
-      password: string | undefined;
-      useTls: boolean;
-      useSsl: boolean;
-    };
-
-/** SPEC §11.4 RATE_LIMITS: the counters a request may be charged to. */
-export type RateLimitRuleName =
-  "signInPerIdentifier" | "signInPerIp" | "emailPerAddress" | "emailPerIp" | "tokenPerIp";
-
-/** At most `limit` attempts in each fixed window of `windowSeconds`. */
-export interface RateLimitRule {
-  limit: number;
-  windowSeconds: number;
-}
-
-export type EmailKind =
-  "activation" | "activationResend" | "secondaryEmailActivation" | "passwordReset" | "passwordSet";
-
-export interface Config {
-  environment: "development" | "production" | "test";
-  debug: boolean;
-  compatMode: boolean;
-  http: {
-    host: string;
-    port: number;
-    bodyLimitBytes: number;
-    allowedHosts: string[];
-    corsAllowedOrigins: string[];
-    graphiql: boolean;
-    trustProxy: boolean;
-  };
-  // --- HTTP and GraphQL hardening (limits, timeouts, security headers) ---
-  /** Limits every GraphQL document must pass (src/graphql/limits.ts). */
-  graphqlLimits: {
-    maxDepth: number;
-    maxAliases: number;
-    maxDirectives: number;
-    maxTokens: number;
-    maxCost: number;
-    introspection: boolean;
-  };
-  /** Node's server limits and the HSTS header (src/http/). */
-  httpHardening: {
-    headerLimitBytes: number;
-    requestTimeoutSeconds: number;
-    connectionTimeoutSeconds: number;
-    keepAliveTimeoutSeconds: number;
-    hstsMaxAgeSeconds: number;
-  };
-  // --- end of HTTP and GraphQL hardening ---
-  database: { url: string; kind: "sqlite" | "postgres"; migrateOnStart: boolean };
-  secretKey: string;
-  site: { domain: string | undefined; name: string | undefined };
-  accounts: {
-    loginAllowedFields: string[];
-    allowLoginNotVerified: boolean;
-    allowLoginWithSecondaryEmail: boolean;
-    allowDeleteAccount: boolean;
-    allowPasswordlessRegistration: boolean;
-    sendActivationEmail: boolean;
-    sendPasswordSetEmail: boolean;
-    registerMutationFields: Record<string, ScalarName>;
-    registerMutationFieldsOptional: Record<string, ScalarName>;
-    updateMutationFields: Record<string, ScalarName>;
-    userNodeExcludeFields: string[];
-    userNodeFilterFields: Record<string, string[]>;
-    preventUserEnumeration: boolean;
-    userQueryAccess: UserQueryAccess;
-    apiStyle: ApiStyle;
-    relayConnectionMaxLimit: number;
-    passwordValidators: PasswordValidatorSetting[];
-  };
-  actionTokens: {
-    activationTtlSeconds: number;
-    passwordResetTtlSeconds: number;
-    secondaryEmailTtlSeconds: number;
-    passwordSetTtlSeconds: number;
-    /** Accept tokens minted without the `fp` state binding (Django links), SPEC §7.3. */
-    acceptUnboundTokens: boolean;
-  };
-  jwt: {
-    algorithm: JwtAlgorithm;
-    secretKey: string;
-    privateKey: string | undefined;
-    publicKey: string | undefined;
-    verifyExpiration: boolean;
-    leewaySeconds: number;
-    audience: string | undefined;
-    issuer: string | undefined;
-    expirationDeltaSeconds: number;
-    allowRefresh: boolean;
-    refreshExpirationDeltaSeconds: number;
-    longRunningRefreshToken: boolean;
-    refreshTokenBytes: number;
-    reuseRefreshTokens: boolean;
-    authHeaderPrefix: string;
-    cookieAuth: boolean;
-    cookieName: string;
-    refreshTokenCookieName: string;
-    cookieSecure: boolean;
-    cookiePath: string;
-    cookieDomain: string | undefined;
-    cookieSameSite: "Lax" | "Strict" | "None";
-  };
-  mail: {
-    from: string;
-    transport: MailTransportConfig;
-    asyncTask: boolean;
-    templateDir: string | undefined;
-    subjectTemplates: Record<EmailKind, string>;
-    bodyTemplates: Record<EmailKind, string>;
-    paths: Record<EmailKind, string>;
-    templateVariables: Record<string, unknown>;
-    maxDeliveryAttempts: number;
-  };
-  passwordHashing: {
-    memoryCostKiB: number;
-    timeCost: number;
-    parallelism: number;
-    maxConcurrentHashes: number;
-  };
-  rateLimits: {
-    enabled: boolean;
-    rules: Record<RateLimitRuleName, RateLimitRule>;
-  };
-  /** Where rate-limit counters are shared; unset: the database. */
-  redisUrl: string | undefined;
-  /** Prefixes every Redis key, so deployments (or test runs) can share one Redis. */
-  redisKeyPrefix: string;
-  logLevel: string;
-}
+export type {
+  ScalarName,
+  UserQueryAccess,
+  ApiStyle,
+  JwtAlgorithm,
+  PasswordValidatorSetting,
+  MailTransportConfig,
+  RateLimitRuleName,
+  RateLimitRule,
+  EmailKind,
+  Config,
+} from "./types.js";
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -167,162 +40,6 @@ export class ConfigError extends Error {
 export type Environment = Record<string, string | undefined>;
 
 const DEVELOPMENT_SECRET = "gatehouse-development-secret-key-change-me";
-
-const bool = z.preprocess((value) => {
-  if (typeof value !== "string") return value;
-  const text = value.trim().toLowerCase();
-  if (["1", "true", "yes", "on"].includes(text)) return true;
-  if (["0", "false", "no", "off", ""].includes(text)) return false;
-  return value;
-}, z.boolean());
-
-const integer = z.coerce.number().int();
-
-const duration = z.string().transform((text, ctx) => {
-  const seconds = parseDurationSeconds(text);
-  if (seconds === undefined) {
-    ctx.addIssue({ code: "custom", message: `"${text}" is not a duration (e.g. 300, 5m, 1h, 7d)` });
-    return z.NEVER;
-  }
-  return seconds;
-});
-
-/** A rate limit written `<attempts>/<window>`, e.g. `5/1m` or `10/3600`. */
-const rateLimitRule = z.string().transform((text, ctx): RateLimitRule => {
-  const [count = "", window = "", ...rest] = text.split("/");
-  const limit = /^\s*\d+\s*$/.test(count) ? Number(count) : 0;
-  const windowSeconds = parseDurationSeconds(window) ?? 0;
-  if (rest.length > 0 || limit < 1 || windowSeconds < 1) {
-    ctx.addIssue({
-      code: "custom",
-      message: `"${text}" is not a rate limit (attempts/window, e.g. 5/1m or 10/1h)`,
-    });
-    return z.NEVER;
-  }
-  return { limit, windowSeconds };
-});
-
-/** A list given as JSON (`["a","b"]`) or comma-separated (`a,b`). */
-const stringList = z.string().transform((text, ctx): string[] => {
-  const trimmed = text.trim();
-  if (trimmed === "") return [];
-  if (trimmed.startsWith("[")) {
-    try {
-      const parsed: unknown = JSON.parse(trimmed);
-      if (Array.isArray(parsed) && parsed.every((item) => typeof item === "string")) return parsed;
-    } catch {
-      // reported below
-    }
-    ctx.addIssue({ code: "custom", message: "must be a JSON list of strings" });
-    return z.NEVER;
-  }
-  return trimmed
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "");
-});
-
-const scalarName = z.enum(["String", "Int", "Float", "Boolean", "ID"]);
-
-/** SPEC §11.1: a field list (each a String) or a map field → scalar name. */
-const fieldMap = z.string().transform((text, ctx): Record<string, ScalarName> => {
-  const trimmed = text.trim();
-  if (trimmed === "") return {};
-  let parsed: unknown;
-  try {
-    parsed = trimmed.startsWith("[") || trimmed.startsWith("{") ? JSON.parse(trimmed) : undefined;
-  } catch {
-    ctx.addIssue({
-      code: "custom",
-      message: "must be JSON: a list of fields or a map field → type",
-    });
-    return z.NEVER;
-  }
-  if (parsed === undefined) parsed = trimmed.split(",").map((item) => item.trim());
-  if (Array.isArray(parsed) && parsed.every((item) => typeof item === "string")) {
-    return Object.fromEntries(parsed.map((field) => [field, "String" as const]));
-  }
-  const asMap = z.record(z.string(), scalarName).safeParse(parsed);
-  if (asMap.success) return asMap.data;
-  ctx.addIssue({
-    code: "custom",
-    message: "must be a list of fields or a map field → scalar name",
-  });
-  return z.NEVER;
-});
-
-const jsonObject = z.string().transform((text, ctx): Record<string, unknown> => {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
-      return parsed as Record<string, unknown>;
-    }
-  } catch {
-    // reported below
-  }
-  ctx.addIssue({ code: "custom", message: "must be a JSON object" });
-  return z.NEVER;
-});
-
-const filterFields = jsonObject.pipe(z.record(z.string(), z.array(z.string())));
-
-const validatorList = z.string().transform((text, ctx): PasswordValidatorSetting[] => {
-  const entry = z.union([
-    z.string().transform((name) => ({ name, options: {} })),
-    z.object({ name: z.string(), options: z.record(z.string(), z.unknown()).default({}) }),
-  ]);
-  const names = [
-    "UserAttributeSimilarityValidator",
-    "MinimumLengthValidator",
-    "CommonPasswordValidator",
-    "NumericPasswordValidator",
-  ] as const;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    ctx.addIssue({ code: "custom", message: "must be a JSON list" });
-    return z.NEVER;
-  }
-  const list = z.array(entry).safeParse(parsed);
-  if (!list.success) {
-    ctx.addIssue({ code: "custom", message: "must be a list of names or {name, options}" });
-    return z.NEVER;
-  }
-  const result: PasswordValidatorSetting[] = [];
-  for (const item of list.data) {
-    // Django settings name validators by dotted path; only the class name matters here.
-    const shortName = item.name.split(".").pop() ?? item.name;
-    const known = names.find((name) => name === shortName);
-    if (known === undefined) {
-      ctx.addIssue({ code: "custom", message: `unknown password validator "${item.name}"` });
-      return z.NEVER;
-    }
-    result.push({ name: known, options: item.options });
-  }
-  return result;
-});
-
-const DEFAULT_VALIDATORS = JSON.stringify([
-  "UserAttributeSimilarityValidator",
-  "MinimumLengthValidator",
-  "CommonPasswordValidator",
-  "NumericPasswordValidator",
-]);
-
-const DEFAULT_FILTER_FIELDS = JSON.stringify({
-  email: ["exact"],
-  username: ["exact", "icontains", "istartswith"],
-  is_active: ["exact"],
-  status__archived: ["exact"],
-  status__verified: ["exact"],
-  status__secondary_email: ["exact"],
-});
-
-const optionalText = z
-  .string()
-  .optional()
-  .transform((text) => (text === undefined || text.trim() === "" ? undefined : text));
 
 const environmentSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),

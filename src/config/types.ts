@@ -1,0 +1,154 @@
+// The shape of Gatehouse's configuration: what loadConfig (config.ts) builds from the environment.
+export type ScalarName = "String" | "Int" | "Float" | "Boolean" | "ID";
+export type UserQueryAccess = "staff" | "authenticated" | "public";
+export type ApiStyle = "graphql" | "relay";
+export type JwtAlgorithm =
+  "HS256" | "HS384" | "HS512" | "RS256" | "RS384" | "RS512" | "ES256" | "ES384" | "ES512";
+
+export interface PasswordValidatorSetting {
+  name:
+    | "UserAttributeSimilarityValidator"
+    | "MinimumLengthValidator"
+    | "CommonPasswordValidator"
+    | "NumericPasswordValidator";
+  options: Record<string, unknown>;
+}
+
+export type MailTransportConfig =
+  | { kind: "console" }
+  | {
+      kind: "smtp";
+      host: string;
+      port: number;
+      user: string | undefined;
+      password: string | undefined;
+      useTls: boolean;
+      useSsl: boolean;
+    };
+
+/** SPEC §11.4 RATE_LIMITS: the counters a request may be charged to. */
+export type RateLimitRuleName =
+  "signInPerIdentifier" | "signInPerIp" | "emailPerAddress" | "emailPerIp" | "tokenPerIp";
+
+/** At most `limit` attempts in each fixed window of `windowSeconds`. */
+export interface RateLimitRule {
+  limit: number;
+  windowSeconds: number;
+}
+
+export type EmailKind =
+  "activation" | "activationResend" | "secondaryEmailActivation" | "passwordReset" | "passwordSet";
+
+export interface Config {
+  environment: "development" | "production" | "test";
+  debug: boolean;
+  compatMode: boolean;
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    allowedHosts: string[];
+    corsAllowedOrigins: string[];
+    graphiql: boolean;
+    trustProxy: boolean;
+  };
+  // --- HTTP and GraphQL hardening (limits, timeouts, security headers) ---
+  /** Limits every GraphQL document must pass (src/graphql/limits.ts). */
+  graphqlLimits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxTokens: number;
+    maxCost: number;
+    introspection: boolean;
+  };
+  /** Node's server limits and the HSTS header (src/http/). */
+  httpHardening: {
+    headerLimitBytes: number;
+    requestTimeoutSeconds: number;
+    connectionTimeoutSeconds: number;
+    keepAliveTimeoutSeconds: number;
+    hstsMaxAgeSeconds: number;
+  };
+  // --- end of HTTP and GraphQL hardening ---
+  database: { url: string; kind: "sqlite" | "postgres"; migrateOnStart: boolean };
+  secretKey: string;
+  site: { domain: string | undefined; name: string | undefined };
+  accounts: {
+    loginAllowedFields: string[];
+    allowLoginNotVerified: boolean;
+    allowLoginWithSecondaryEmail: boolean;
+    allowDeleteAccount: boolean;
+    allowPasswordlessRegistration: boolean;
+    sendActivationEmail: boolean;
+    sendPasswordSetEmail: boolean;
+    registerMutationFields: Record<string, ScalarName>;
+    registerMutationFieldsOptional: Record<string, ScalarName>;
+    updateMutationFields: Record<string, ScalarName>;
+    userNodeExcludeFields: string[];
+    userNodeFilterFields: Record<string, string[]>;
+    preventUserEnumeration: boolean;
+    userQueryAccess: UserQueryAccess;
+    apiStyle: ApiStyle;
+    relayConnectionMaxLimit: number;
+    passwordValidators: PasswordValidatorSetting[];
+  };
+  actionTokens: {
+    activationTtlSeconds: number;
+    passwordResetTtlSeconds: number;
+    secondaryEmailTtlSeconds: number;
+    passwordSetTtlSeconds: number;
+    /** Accept tokens minted without the `fp` state binding (Django links), SPEC §7.3. */
+    acceptUnboundTokens: boolean;
+  };
+  jwt: {
+    algorithm: JwtAlgorithm;
+    secretKey: string;
+    privateKey: string | undefined;
+    publicKey: string | undefined;
+    verifyExpiration: boolean;
+    leewaySeconds: number;
+    audience: string | undefined;
+    issuer: string | undefined;
+    expirationDeltaSeconds: number;
+    allowRefresh: boolean;
+    refreshExpirationDeltaSeconds: number;
+    longRunningRefreshToken: boolean;
+    refreshTokenBytes: number;
+    reuseRefreshTokens: boolean;
+    authHeaderPrefix: string;
+    cookieAuth: boolean;
+    cookieName: string;
+    refreshTokenCookieName: string;
+    cookieSecure: boolean;
+    cookiePath: string;
+    cookieDomain: string | undefined;
+    cookieSameSite: "Lax" | "Strict" | "None";
+  };
+  mail: {
+    from: string;
+    transport: MailTransportConfig;
+    asyncTask: boolean;
+    templateDir: string | undefined;
+    subjectTemplates: Record<EmailKind, string>;
+    bodyTemplates: Record<EmailKind, string>;
+    paths: Record<EmailKind, string>;
+    templateVariables: Record<string, unknown>;
+    maxDeliveryAttempts: number;
+  };
+  passwordHashing: {
+    memoryCostKiB: number;
+    timeCost: number;
+    parallelism: number;
+    maxConcurrentHashes: number;
+  };
+  rateLimits: {
+    enabled: boolean;
+    rules: Record<RateLimitRuleName, RateLimitRule>;
+  };
+  /** Where rate-limit counters are shared; unset: the database. */
+  redisUrl: string | undefined;
+  /** Prefixes every Redis key, so deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: string;
+  logLevel: string;
+}
