@@ -150,6 +150,7 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
   const schema = buildSchema(deps.config);
   const allowedOrigins: ReadonlySet<string> = new Set(deps.config.http.corsAllowedOrigins);
   const hideSuggestions = !deps.config.graphqlLimits.introspection;
+  const parseOptions = graphqlParseOptions(deps.config);
   void app.register(mercurius, {
     schema,
     routes: false,
@@ -157,7 +158,7 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
     jit: 1,
     // Checked once per distinct document: mercurius caches the verdict, good or bad.
     validationRules: graphqlValidationRules(deps.config),
-    graphql: { parseOptions: graphqlParseOptions(deps.config) },
+    graphql: { parseOptions },
     errorFormatter: (execution, context) => {
       const log = (context as unknown as { reply?: FastifyReply }).reply?.log ?? deps.log;
       const errors = execution.errors.map((error) => {
@@ -199,7 +200,7 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
         : undefined;
     // Checked here, not by Mercurius (which gets no reply for GET): see query-text.ts.
     const isGet = request.method === "GET";
-    if (isGet && isMutationOverGet(params.query, operationName, graphqlParseOptions(deps.config))) {
+    if (isGet && isMutationOverGet(params.query, operationName, parseOptions)) {
       throw new HttpError(405, "Can only perform a mutation operation from a POST request.");
     }
     const useCookie = deps.config.jwt.cookieAuth && mayUseTokenCookies(request, allowedOrigins);
