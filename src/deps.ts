@@ -3,20 +3,20 @@ import { cpus } from "node:os";
 import type { Logger } from "pino";
 import type { Config } from "./config/config.js";
 import { openDatabase, type DatabaseHandle } from "./db/database.js";
-import { createEmailRenderer, type EmailRenderer } from "./accounts/emails.js";
+import { createEmailRenderer, type EmailRenderer } from "./accounts/mail/rendering.js";
 import { createAccountEvents, type AccountEvents } from "./accounts/events.js";
-import { createOutboxWorker, type OutboxWorker } from "./accounts/mail-outbox.js";
-import { createPasswordHasher, type PasswordHasher } from "./accounts/passwords.js";
-import { createPasswordPolicy, type PasswordPolicy } from "./accounts/password-validators.js";
-import { createRedisRateLimitStore } from "./accounts/rate-limit-redis-store.js";
-import { createSqlRateLimitStore } from "./accounts/rate-limit-store.js";
+import { createOutboxWorker, type OutboxWorker } from "./accounts/mail/outbox.js";
+import { createPasswordHasher, type PasswordHasher } from "./accounts/passwords/hasher.js";
+import { createPasswordPolicy, type PasswordPolicy } from "./accounts/passwords/validators.js";
+import { createRedisRateLimitStore } from "./accounts/rate-limits/redis-store.js";
+import { createSqlRateLimitStore } from "./accounts/rate-limits/database-store.js";
 import {
   createRateLimiter,
   withDatabaseFallback,
   type RateLimiter,
   type RateLimitStore,
-} from "./accounts/rate-limits.js";
-import { createAccessTokens, type AccessTokens } from "./accounts/tokens/access-tokens.js";
+} from "./accounts/rate-limits/limiter.js";
+import { createAccessTokens, type AccessTokens } from "./accounts/tokens/jwt.js";
 import type { Clock } from "./accounts/types.js";
 import type { Db } from "./accounts/users-store.js";
 import { createMailTransport, type MailTransport } from "./mail/mailer.js";

@@ -1,10 +1,10 @@
 // updateAccount, archiveAccount and deleteAccount (SPEC §5.8–§5.10).
 import type { Deps } from "../deps.js";
-import { actionToken } from "./action-links.js";
+import { actionToken } from "./tokens/action-links.js";
 import { AccountsError, FieldErrors, MESSAGES } from "./errors.js";
 import { guardAccount } from "./guards.js";
-import { emailDelivery, sendAccountEmail, type AccountMailDeps } from "./mail-outbox.js";
-import { limitEmailRequest } from "./rate-limits.js";
+import { emailDelivery, sendAccountEmail, type AccountMailDeps } from "./mail/outbox.js";
+import { limitEmailRequest } from "./rate-limits/limiter.js";
 import { endAllSessions } from "./sessions.js";
 import type { RequestOrigin, User } from "./types.js";
 import {

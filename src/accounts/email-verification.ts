@@ -1,9 +1,9 @@
 // verifyAccount and resendActivationEmail (SPEC §5.2, §5.3).
 import type { Deps } from "../deps.js";
-import { readActionLink, actionToken } from "./action-links.js";
+import { readActionLink, actionToken } from "./tokens/action-links.js";
 import { AccountsError, FieldErrors } from "./errors.js";
-import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail-outbox.js";
-import { limitEmailRequest } from "./rate-limits.js";
+import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail/outbox.js";
+import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
 import { findUserByEmail, findUserBySecondaryEmail, updateUserStatus } from "./users-store.js";
 import { EMAIL_ARGUMENT_MAX_LENGTH, emailErrors, normalizeEmail } from "./validation.js";

@@ -3,7 +3,10 @@ import type { Deps } from "../deps.js";
 import { AccountsError, FieldErrors } from "./errors.js";
 import { cleanNewPasswords } from "./registration.js";
 import { endAllSessions } from "./sessions.js";
-import { deleteRefreshTokensCreatedBefore, deleteRevokedRefreshTokens } from "./tokens-store.js";
+import {
+  deleteRefreshTokensCreatedBefore,
+  deleteRevokedRefreshTokens,
+} from "./tokens/refresh-tokens-store.js";
 import { findUserByUsername, updateUser } from "./users-store.js";
 
 /** changepassword: validators apply; every session of the user ends. Throws field errors. */

@@ -1,11 +1,11 @@
 // sendPasswordResetEmail, passwordReset and passwordSet (SPEC §5.4–§5.6).
 import type { Deps } from "../deps.js";
-import { actionToken, readActionLink, type TokenAction } from "./action-links.js";
+import { actionToken, readActionLink, type TokenAction } from "./tokens/action-links.js";
 import { cleanEmailArgument, findUserByAnyEmail } from "./email-verification.js";
 import { AccountsError, FieldErrors } from "./errors.js";
-import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail-outbox.js";
-import { isUsablePassword } from "./passwords.js";
-import { limitEmailRequest } from "./rate-limits.js";
+import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail/outbox.js";
+import { isUsablePassword } from "./passwords/hasher.js";
+import { limitEmailRequest } from "./rate-limits/limiter.js";
 import { cleanNewPasswords } from "./registration.js";
 import { endAllSessions } from "./sessions.js";
 import type { RequestOrigin, User } from "./types.js";

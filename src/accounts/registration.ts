@@ -7,12 +7,12 @@ import {
   sendAccountEmail,
   type AccountEmail,
   type AccountMailDeps,
-} from "./mail-outbox.js";
-import { makeUnusablePassword } from "./passwords.js";
-import type { PasswordUserAttributes } from "./password-validators.js";
+} from "./mail/outbox.js";
+import { makeUnusablePassword } from "./passwords/hasher.js";
+import type { PasswordUserAttributes } from "./passwords/validators.js";
 import { issueAccessToken, refreshTokenMinter } from "./sessions.js";
-import { actionToken } from "./action-links.js";
-import { limitEmailRequest } from "./rate-limits.js";
+import { actionToken } from "./tokens/action-links.js";
+import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
 import {
   findUserByEmail,

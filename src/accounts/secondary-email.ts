@@ -1,12 +1,12 @@
 // sendSecondaryEmailActivation, verifySecondaryEmail, swapEmails, removeSecondaryEmail
 // (SPEC §5.11–§5.13).
 import type { Deps } from "../deps.js";
-import { actionToken, readActionLink } from "./action-links.js";
+import { actionToken, readActionLink } from "./tokens/action-links.js";
 import { cleanEmailArgument } from "./email-verification.js";
 import { AccountsError } from "./errors.js";
 import { guardAccount } from "./guards.js";
-import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail-outbox.js";
-import { limitEmailRequest } from "./rate-limits.js";
+import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail/outbox.js";
+import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
 import { isEmailTaken, lockEmailAddress, swapUserEmails, updateUserStatus } from "./users-store.js";
 

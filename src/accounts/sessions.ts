@@ -1,17 +1,17 @@
 // Access tokens (JWT) and rotating refresh tokens: signIn, refreshTokens, revokeRefreshToken,
 // and who a presented access token belongs to (SPEC §3.2, §5.14–§5.17, §7.1–§7.2).
-import type { AccessTokenClaims } from "./tokens/access-tokens.js";
+import type { AccessTokenClaims } from "./tokens/jwt.js";
 import { createHash, randomBytes } from "node:crypto";
 import type { Deps } from "../deps.js";
 import { AccountsError } from "./errors.js";
-import { limitSignIn, limitTokenRequest } from "./rate-limits.js";
+import { limitSignIn, limitTokenRequest } from "./rate-limits/limiter.js";
 import {
   findRefreshTokenByDigest,
   insertRefreshToken,
   replaceRefreshTokenValue,
   revokeRefreshToken as revokeTokenRow,
   revokeUserRefreshTokens,
-} from "./tokens-store.js";
+} from "./tokens/refresh-tokens-store.js";
 import type { IssuedAccessToken, RefreshTokenMinter, RequestOrigin, User } from "./types.js";
 import {
   findUserByEmail,

@@ -1,7 +1,7 @@
 // Admin pages for Groups (SPEC §2.5, §12): list and search, add, change (name and permission
 // checkboxes grouped by model), delete with confirmation, history.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { canAdmin, requireAdmin, type AdminViewer } from "../accounts/admin-access.js";
+import { canAdmin, requireAdmin, type AdminViewer } from "../accounts/staff/access.js";
 import {
   changeGroup,
   createGroup,
@@ -13,7 +13,7 @@ import {
   permissionSections,
   type GroupInput,
   type GroupRecord,
-} from "../accounts/admin-groups.js";
+} from "../accounts/staff/groups.js";
 import { AccountsError } from "../accounts/errors.js";
 import type { Deps } from "../deps.js";
 import { csrfCheck, requireViewer } from "./plugin.js";

@@ -1,7 +1,7 @@
 // What the admin's list and form pages share, in Django's change-list conventions: query and
 // path parameters, filter and page links that keep the other parameters, and form fields.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { AdminListPage } from "../accounts/admin-status.js";
+import type { AdminListPage } from "../accounts/staff/user-statuses.js";
 import { renderPage } from "./render.js";
 
 export type QueryValues = Partial<Record<string, string>>;

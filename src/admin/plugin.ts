@@ -12,10 +12,10 @@ import {
   signInToAdmin,
   signOutOfAdmin,
   type AdminViewer,
-} from "../accounts/admin-access.js";
-import { changeOwnPassword } from "../accounts/admin-users.js";
+} from "../accounts/staff/access.js";
+import { changeOwnPassword } from "../accounts/staff/users.js";
 import { AccountsError } from "../accounts/errors.js";
-import { shippedTemplatesDir } from "../accounts/emails.js";
+import { shippedTemplatesDir } from "../accounts/mail/rendering.js";
 import type { Deps } from "../deps.js";
 import { flash, renderPage, SESSION_COOKIE } from "./render.js";
 import { registerGroupPages } from "./groups.js";

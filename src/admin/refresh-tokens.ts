@@ -2,7 +2,7 @@
 // bulk actions (revoke selected, delete selected), a read-only detail page, delete and history.
 // Tokens are shown by prefix only: the database holds nothing more (SPEC §2.4 [FIX]).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { canAdmin, type AdminViewer } from "../accounts/admin-access.js";
+import { canAdmin, type AdminViewer } from "../accounts/staff/access.js";
 import {
   deleteSelectedRefreshTokens,
   getRefreshTokenForAdmin,
@@ -10,7 +10,7 @@ import {
   refreshTokenHistory,
   refreshTokensToDelete,
   revokeSelectedRefreshTokens,
-} from "../accounts/admin-tokens.js";
+} from "../accounts/staff/refresh-tokens.js";
 import type { Deps } from "../deps.js";
 import { csrfCheck, requireViewer } from "./plugin.js";
 import { flash, renderPage } from "./render.js";

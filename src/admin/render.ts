@@ -1,8 +1,8 @@
 // Rendering admin pages: one layout, the viewer, the CSRF token and one-shot flash messages.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { canAdmin, type AdminModel, type AdminViewer } from "../accounts/admin-access.js";
+import { canAdmin, type AdminModel, type AdminViewer } from "../accounts/staff/access.js";
 
-export { ADMIN_SESSION_COOKIE as SESSION_COOKIE } from "../accounts/admin-access.js";
+export { ADMIN_SESSION_COOKIE as SESSION_COOKIE } from "../accounts/staff/access.js";
 const FLASH_COOKIE = "gatehouse_admin_flash";
 
 declare module "fastify" {

@@ -1,13 +1,13 @@
 // Admin pages for User status (SPEC §2.3, §12): list, change form and history. There is no add
 // page: a status row is created with its user.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { canAdmin, type AdminViewer } from "../accounts/admin-access.js";
+import { canAdmin, type AdminViewer } from "../accounts/staff/access.js";
 import {
   changeUserStatus,
   getUserStatus,
   listUserStatuses,
   userStatusHistory,
-} from "../accounts/admin-status.js";
+} from "../accounts/staff/user-statuses.js";
 import { AccountsError } from "../accounts/errors.js";
 import type { Deps } from "../deps.js";
 import {

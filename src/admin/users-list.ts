@@ -1,13 +1,13 @@
 // The user list page's view: query-string parsing, filter and sort links, pagination, and the
 // bulk actions the viewer may use. Links keep the other parameters, as Django's change list does.
-import { canAdmin, type AdminViewer } from "../accounts/admin-access.js";
+import { canAdmin, type AdminViewer } from "../accounts/staff/access.js";
 import {
   adminUserChoices,
   listUsersForAdmin,
   type AdminUserListQuery,
   type AdminUserPage,
   type GroupChoice,
-} from "../accounts/admin-users.js";
+} from "../accounts/staff/users.js";
 import type { Deps } from "../deps.js";
 import { yesNo } from "./list-page.js";
 

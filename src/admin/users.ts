@@ -2,7 +2,7 @@
 // actions), add, change, set password, delete and history. Handlers read forms and render pages;
 // the accounts domain checks permissions, validates and records every change.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { canAdmin, requireAdmin, type AdminViewer } from "../accounts/admin-access.js";
+import { canAdmin, requireAdmin, type AdminViewer } from "../accounts/staff/access.js";
 import {
   addUserFromAdmin,
   adminUserChoices,
@@ -16,7 +16,7 @@ import {
   userHistory,
   type AdminUserChange,
   type BulkUserAction,
-} from "../accounts/admin-users.js";
+} from "../accounts/staff/users.js";
 import { AccountsError, type ErrorMap } from "../accounts/errors.js";
 import type { Deps } from "../deps.js";
 import { csrfCheck, requireViewer } from "./plugin.js";

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import mercurius from "mercurius";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { ADMIN_SESSION_COOKIE, adminViewerForSession } from "../accounts/admin-access.js";
+import { ADMIN_SESSION_COOKIE, adminViewerForSession } from "../accounts/staff/access.js";
 import { authenticateAccessToken } from "../accounts/sessions.js";
 import type { User } from "../accounts/types.js";
 import type { Deps } from "../deps.js";

@@ -1,7 +1,7 @@
 // The admin's User status, Refresh tokens and Groups sections over real HTTP (SPEC §12): plain
 // form posts with the CSRF field, per-model permissions, the admin log, and escaping of names.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGroup } from "../../../src/accounts/admin-groups.js";
+import { createGroup } from "../../../src/accounts/staff/groups.js";
 import type { User } from "../../../src/accounts/types.js";
 import { createSuperuser } from "../../../src/accounts/users.js";
 import { findUserByUsername, updateUser } from "../../../src/accounts/users-store.js";

@@ -2,8 +2,8 @@
 // same rules as the API (a user added here logs in through tokenAuth at once), per-model
 // permissions, the admin log, and escaping of whatever users put in their names.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AdminViewer } from "../../../src/accounts/admin-access.js";
-import { createGroup } from "../../../src/accounts/admin-groups.js";
+import type { AdminViewer } from "../../../src/accounts/staff/access.js";
+import { createGroup } from "../../../src/accounts/staff/groups.js";
 import { createSuperuser } from "../../../src/accounts/users.js";
 import { findUserByUsername } from "../../../src/accounts/users-store.js";
 import type { User } from "../../../src/accounts/types.js";

@@ -175,7 +175,7 @@ describe.each(testDatabases())("secondary email on %s", (database) => {
     // Known defect, left for the lead: action-links.ts binds this token's fp to the user's current
     // secondary email, so reuse answers INVALID_TOKEN instead of the EMAIL_IN_USE that SPEC §7.3
     // and §5.12 give (the action is single-effect; only activation and password_reset carry state).
-    // The fix is in src/accounts/action-links.ts (boundState); drop `.fails` then.
+    // The fix is in src/accounts/tokens/action-links.ts (boundState); drop `.fails` then.
     it("answers EMAIL_IN_USE as a non-field error when the token is used again", async () => {
       const user = await aVerifiedUser(app);
       const secondary = aFreshAddress();

@@ -484,7 +484,7 @@ describe.each(testDatabases())(
     // Known defect, left for the lead: sessions.refreshAccessToken can only call
     // accessTokens.issue(username, origIat), which computes exp = origIat + JWT_EXPIRATION_DELTA, so
     // the refreshed token expires when the old one did (SPEC §5.16 asks for a fresh exp, as the
-    // reference's jwt_payload gives). Fixing it needs a change to src/accounts/tokens/access-tokens.ts;
+    // reference's jwt_payload gives). Fixing it needs a change to src/accounts/tokens/jwt.ts;
     // drop `.fails` then.
     it("answers a token whose exp counts from the refresh time", async () => {
       const user = await aLoggedInUser();

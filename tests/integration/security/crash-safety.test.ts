@@ -3,7 +3,7 @@
 // several times. Then: every acknowledged change is there, no account is half made, and every
 // activation mail of a committed registration is delivered (SPEC §2.3, §5.0, §5.1, §5.7).
 //
-// The mail guarantee asserted is the one src/accounts/mail-outbox.ts gives:
+// The mail guarantee asserted is the one src/accounts/mail/outbox.ts gives:
 // - queued delivery (EMAIL_ASYNC_TASK): the outbox row commits with the user; a worker leases it
 //   (60 s), sends it, then marks it sent. At least once: a kill between the SMTP server's
 //   acceptance and the mark leaves the row pending, and it is sent again once the dead worker's

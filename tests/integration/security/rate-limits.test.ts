@@ -3,7 +3,7 @@
 // IP, and the admin login on the tokenAuth counters (the off switch: rate-limit-settings). Each
 // test starts in fresh windows (startFreshWindows) and sends from addresses of its own.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { STAFF_LOGIN_ERROR } from "../../../src/accounts/admin-access.js";
+import { STAFF_LOGIN_ERROR } from "../../../src/accounts/staff/access.js";
 import { createSuperuser } from "../../../src/accounts/users.js";
 import { AdminClient } from "../../support/admin-client.js";
 import { outboxMessagesTo } from "../../support/answers.js";

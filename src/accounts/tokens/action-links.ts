@@ -1,0 +1,87 @@
+// Action tokens for the email links (SPEC §7.3), bound by an `fp` key to the account state the
+// action depends on, so a token stops working once that state changes (single use).
+import type { Deps } from "../../deps.js";
+import { AccountsError } from "../errors.js";
+import { readActionToken, signActionToken, stateFingerprint } from "./action-tokens.js";
+import type { User } from "../types.js";
+import { findUserByUsername } from "../users-store.js";
+
+export type TokenAction =
+  "activation" | "password_reset" | "password_set" | "activation_secondary_email";
+
+function boundState(action: TokenAction, user: User): (string | number | null)[] {
+  switch (action) {
+    case "activation":
+      return [action, user.email];
+    case "password_reset":
+      return [action, user.passwordHash, user.tokensValidAfter];
+    case "password_set":
+      // Single-effect already: once a password is set, reuse answers PASSWORD_ALREADY_SET
+      // (SPEC §5.6, §7.3), which binding to the hash would turn into INVALID_TOKEN.
+      return [action];
+    case "activation_secondary_email":
+      // Not bound to the secondary address itself: reusing the link must answer EMAIL_IN_USE
+      // (SPEC §5.12), which binding it would turn into INVALID_TOKEN.
+      return [action, user.email];
+  }
+}
+
+function maxAgeSeconds(config: Deps["config"], action: TokenAction): number {
+  const ttl = config.actionTokens;
+  switch (action) {
+    case "activation":
+      return ttl.activationTtlSeconds;
+    case "password_reset":
+      return ttl.passwordResetTtlSeconds;
+    case "password_set":
+      return ttl.passwordSetTtlSeconds;
+    case "activation_secondary_email":
+      return ttl.secondaryEmailTtlSeconds;
+  }
+}
+
+export function actionToken(
+  deps: Pick<Deps, "config" | "clock">,
+  action: TokenAction,
+  user: User,
+  extra: Record<string, string> = {},
+): string {
+  const payload = {
+    username: user.username,
+    action,
+    ...extra,
+    fp: stateFingerprint(deps.config.secretKey, boundState(action, user)),
+  };
+  return signActionToken(deps.config.secretKey, payload, deps.clock.now());
+}
+
+/**
+ * Reads a token for `action` and returns its user and payload. Throws EXPIRED_TOKEN or
+ * INVALID_TOKEN (also for a deleted user or a token whose bound state changed).
+ */
+export async function readActionLink(
+  deps: Pick<Deps, "config" | "clock" | "db">,
+  token: string,
+  action: TokenAction,
+): Promise<{ user: User; payload: Record<string, unknown> }> {
+  const result = readActionToken(
+    deps.config.secretKey,
+    token,
+    maxAgeSeconds(deps.config, action),
+    deps.clock.now(),
+  );
+  if (!result.ok)
+    throw AccountsError.of(result.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
+  const { payload } = result;
+  if (payload.action !== action || typeof payload.username !== "string")
+    throw AccountsError.of("INVALID_TOKEN");
+  const user = await findUserByUsername(deps.db, payload.username);
+  if (user === undefined) throw AccountsError.of("INVALID_TOKEN");
+  if (payload.fp === undefined) {
+    // Links minted by a Django deployment sharing SECRET_KEY carry no fp (COMPAT_MODE only).
+    if (!deps.config.actionTokens.acceptUnboundTokens) throw AccountsError.of("INVALID_TOKEN");
+  } else if (payload.fp !== stateFingerprint(deps.config.secretKey, boundState(action, user))) {
+    throw AccountsError.of("INVALID_TOKEN");
+  }
+  return { user, payload };
+}
