@@ -13,7 +13,7 @@ import {
   signOutOfAdmin,
   type AdminViewer,
 } from "../accounts/staff/access.js";
-import { changeOwnPassword } from "../accounts/staff/users.js";
+import { changeOwnPassword } from "../accounts/staff/user-changes.js";
 import { AccountsError } from "../accounts/errors.js";
 import { shippedTemplatesDir } from "../accounts/mail/rendering.js";
 import type { Deps } from "../deps.js";

@@ -5,17 +5,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { canAdmin, requireAdmin, type AdminViewer } from "../accounts/staff/access.js";
 import {
   addUserFromAdmin,
-  adminUserChoices,
   applyBulkUserAction,
   BULK_USER_ACTIONS,
   changeUserFromAdmin,
   deleteUsersFromAdmin,
-  getUserForAdmin,
-  previewUserDeletion,
   setUserPasswordFromAdmin,
-  userHistory,
   type AdminUserChange,
   type BulkUserAction,
+} from "../accounts/staff/user-changes.js";
+import {
+  adminUserChoices,
+  getUserForAdmin,
+  previewUserDeletion,
+  userHistory,
 } from "../accounts/staff/users.js";
 import { AccountsError, type ErrorMap } from "../accounts/errors.js";
 import type { Deps } from "../deps.js";

@@ -1,22 +1,13 @@
-// What staff do to accounts in the admin site: the same validation, hashing, status rows and
-// token revocation as the API, each change recorded in the admin log in the transaction making it.
+// The admin's user pages as staff read them: the searchable list, one user with the choices of
+// the change form, its history, and what deleting users would take with them.
 import type { Deps } from "../../deps.js";
-import {
-  objectHistory,
-  recordAdminChange,
-  requireAdmin,
-  type AdminLogEntry,
-  type AdminViewer,
-} from "./access.js";
-import { deleteUserAdminSessions } from "./access-store.js";
+import { objectHistory, requireAdmin, type AdminLogEntry, type AdminViewer } from "./access.js";
 import {
   ADMIN_USER_SORT_COLUMNS,
   countUserSummaries,
   estimateUserCount,
   findDirectPermissionIds,
-  findEmailOwnerIds,
   findUserGroupIds,
-  findUsernameOwnerIds,
   listUserSummaries,
   previewUserRefreshTokens,
   type AdminUserCriteria,
@@ -26,29 +17,10 @@ import {
   type PermissionChoice,
   type RefreshTokenPreview,
 } from "./users-store.js";
-import {
-  cleanUserChange,
-  describeUserChange,
-  isUniqueViolation,
-  summarizePasswordHash,
-  uniqueViolationError,
-  type AdminUserChange,
-} from "./user-form.js";
-import { AccountsError, FieldErrors, MESSAGES } from "../errors.js";
+import { summarizePasswordHash } from "./user-form.js";
 import { findAllGroups, listPermissions } from "./groups-store.js";
-import { cleanPasswordPair } from "../password-reset.js";
-import { cleanNewPasswords } from "../registration.js";
-import { endAllSessions } from "../sessions.js";
 import type { User } from "../types.js";
-import {
-  deleteUser,
-  findUserById,
-  insertUser,
-  lockEmailAddress,
-  updateUser,
-  updateUserStatus,
-} from "../users-store.js";
-import { emailErrors, normalizeEmail, normalizeUsername, usernameErrors } from "../validation.js";
+import { findUserById } from "../users-store.js";
 
 export type {
   AdminUserSortColumn,
@@ -57,47 +29,9 @@ export type {
   PermissionChoice,
 } from "./users-store.js";
 export { ADMIN_USER_SORT_COLUMNS } from "./users-store.js";
-export type { AdminUserChange, PasswordSummary } from "./user-form.js";
+export type { PasswordSummary } from "./user-form.js";
 
 type AdminDeps = Pick<Deps, "db" | "clock">;
-type PasswordDeps = Pick<Deps, "db" | "clock" | "passwords" | "passwordPolicy">;
-
-/**
- * The admin's "change my password": old password checked, validators applied; API sessions end,
- * the admin session that made the change stays. Throws field errors (old_password, new_password2).
- */
-export async function changeOwnPassword(
-  deps: Pick<Deps, "db" | "clock" | "passwords" | "passwordPolicy">,
-  user: User,
-  input: { oldPassword: string; newPassword1: string; newPassword2: string },
-): Promise<void> {
-  if (!(await deps.passwords.verify(input.oldPassword, user.passwordHash))) {
-    throw new AccountsError({
-      old_password: [
-        {
-          message: "Your old password was entered incorrectly. Please enter it again.",
-          code: "password_incorrect",
-        },
-      ],
-    });
-  }
-  const password = cleanPasswordPair(deps, user, input);
-  const passwordHash = await deps.passwords.hash(password);
-  await deps.db.transaction().execute(async (tx) => {
-    await endAllSessions(deps, tx, user);
-    await updateUser(tx, user.id, { passwordHash });
-  });
-}
-
-/** "Log out everywhere": refresh tokens revoked, access tokens refused, admin sessions ended. */
-export async function logOutEverywhere(
-  deps: Pick<Deps, "db" | "clock">,
-  tx: Deps["db"],
-  user: User,
-): Promise<void> {
-  await endAllSessions(deps, tx, user);
-  await deleteUserAdminSessions(tx, user.id);
-}
 
 // --- the list ---
 
@@ -244,160 +178,6 @@ export function userHistory(
   return objectHistory(deps, "user", id);
 }
 
-/**
- * Django's add-user form: username, email, password twice (validators apply). The status row is
- * created unverified, as for every new user. Throws field errors keyed by form field.
- */
-export async function addUserFromAdmin(
-  deps: PasswordDeps,
-  viewer: AdminViewer,
-  input: { username: string; email: string; password1: string; password2: string },
-): Promise<User> {
-  requireAdmin(viewer, "add", "user");
-  const errors = new FieldErrors();
-  const username = normalizeUsername(input.username);
-  for (const detail of usernameErrors(username)) errors.add("username", detail);
-  if (!errors.has("username") && (await findUsernameOwnerIds(deps.db, username)).length > 0)
-    errors.add("username", MESSAGES.usernameTaken());
-  const email = normalizeEmail(input.email);
-  for (const detail of emailErrors(email)) errors.add("email", detail);
-  if (!errors.has("email") && (await findEmailOwnerIds(deps.db, email)).length > 0)
-    errors.add("email", MESSAGES.primaryEmailTaken());
-  const attributes = {
-    ...(errors.has("username") ? {} : { username }),
-    ...(errors.has("email") ? {} : { email }),
-  };
-  const password = cleanNewPasswords(deps, errors, input, attributes, {
-    first: "password1",
-    second: "password2",
-  });
-  errors.throwIfAny();
-  if (password === undefined) throw new Error("clean passwords expected");
-  const passwordHash = await deps.passwords.hash(password);
-  try {
-    return await deps.db.transaction().execute(async (tx) => {
-      await lockEmailAddress(tx, email);
-      if ((await findEmailOwnerIds(tx, email)).length > 0)
-        throw new AccountsError({ email: [MESSAGES.primaryEmailTaken()] });
-      const id = await insertUser(tx, {
-        username,
-        email,
-        passwordHash,
-        dateJoined: deps.clock.now(),
-      });
-      await recordAdminChange(deps, tx, {
-        actor: viewer.user,
-        model: "user",
-        objectId: id,
-        objectRepr: username,
-        kind: "add",
-        message: "Added.",
-      });
-      const created = await findUserById(tx, id);
-      if (created === undefined) throw new Error("inserted user not found");
-      return created;
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw uniqueViolationError(error);
-    throw error;
-  }
-}
-
-/**
- * Saves the change form (user fields, status inline, groups, direct permissions). Deactivating
- * ends the user's sessions; changing the email sends no mail. Returns undefined when the user is
- * gone; throws field errors keyed by form field.
- */
-export async function changeUserFromAdmin(
-  deps: Pick<Deps, "db" | "clock" | "events">,
-  viewer: AdminViewer,
-  id: number,
-  input: AdminUserChange,
-): Promise<User | undefined> {
-  requireAdmin(viewer, "change", "user");
-  const current = await findUserById(deps.db, id);
-  if (current === undefined) return undefined;
-  const [groupIds, permissionIds] = await Promise.all([
-    findUserGroupIds(deps.db, id),
-    findDirectPermissionIds(deps.db, id),
-  ]);
-  const cleaned = await cleanUserChange(
-    deps,
-    viewer,
-    { user: current, groupIds, permissionIds },
-    input,
-  );
-  try {
-    await deps.db.transaction().execute(async (tx) => {
-      await cleaned.apply(tx);
-      if (current.isActive && !cleaned.values.isActive) await logOutEverywhere(deps, tx, current);
-      const message = describeUserChange(
-        cleaned.changedFields,
-        cleaned.changedStatusFields,
-        cleaned.values.username,
-      );
-      await recordAdminChange(deps, tx, {
-        actor: viewer.user,
-        model: "user",
-        objectId: id,
-        objectRepr: cleaned.values.username,
-        kind: "change",
-        message,
-      });
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw uniqueViolationError(error);
-    throw error;
-  }
-  const changed = await findUserById(deps.db, id);
-  if (changed !== undefined && !current.status.verified && changed.status.verified)
-    deps.events.emit("user_verified", { user: changed });
-  return changed;
-}
-
-/**
- * The admin's set-password form for any user: validators apply, the user's sessions end (the
- * admin's own session stays when they set their own). Returns undefined when the user is gone.
- */
-export async function setUserPasswordFromAdmin(
-  deps: PasswordDeps,
-  viewer: AdminViewer,
-  id: number,
-  input: { password1: string; password2: string },
-): Promise<User | undefined> {
-  requireAdmin(viewer, "change", "user");
-  const user = await findUserById(deps.db, id);
-  if (user === undefined) return undefined;
-  const errors = new FieldErrors();
-  const attributes = {
-    username: user.username,
-    first_name: user.firstName,
-    last_name: user.lastName,
-    email: user.email,
-  };
-  const password = cleanNewPasswords(deps, errors, input, attributes, {
-    first: "password1",
-    second: "password2",
-  });
-  errors.throwIfAny();
-  if (password === undefined) throw new Error("clean passwords expected");
-  const passwordHash = await deps.passwords.hash(password);
-  await deps.db.transaction().execute(async (tx) => {
-    await updateUser(tx, id, { passwordHash });
-    await endAllSessions(deps, tx, user);
-    if (user.id !== viewer.user.id) await deleteUserAdminSessions(tx, id);
-    await recordAdminChange(deps, tx, {
-      actor: viewer.user,
-      model: "user",
-      objectId: id,
-      objectRepr: user.username,
-      kind: "change",
-      message: "Changed password.",
-    });
-  });
-  return user;
-}
-
 // --- deletion and bulk actions ---
 
 export interface DeletionPreview {
@@ -427,104 +207,4 @@ export async function previewUserDeletion(
     });
   }
   return previews;
-}
-
-/** Deletes the users with their status rows and refresh tokens; returns the usernames deleted. */
-export async function deleteUsersFromAdmin(
-  deps: AdminDeps,
-  viewer: AdminViewer,
-  ids: readonly number[],
-): Promise<string[]> {
-  requireAdmin(viewer, "delete", "user");
-  return deps.db.transaction().execute(async (tx) => {
-    const deleted: string[] = [];
-    for (const id of ids) {
-      const user = await findUserById(tx, id);
-      if (user === undefined) continue;
-      // Logged before the row goes, so deleting oneself leaves an entry too (its actor set null).
-      await recordAdminChange(deps, tx, {
-        actor: viewer.user,
-        model: "user",
-        objectId: id,
-        objectRepr: user.username,
-        kind: "delete",
-        message: "Deleted.",
-      });
-      await deleteUser(tx, id);
-      deleted.push(user.username);
-    }
-    return deleted;
-  });
-}
-
-export const BULK_USER_ACTIONS = [
-  "activate",
-  "deactivate",
-  "mark_verified",
-  "log_out_everywhere",
-] as const;
-export type BulkUserAction = (typeof BULK_USER_ACTIONS)[number];
-
-async function applyToOne(
-  deps: AdminDeps,
-  tx: Deps["db"],
-  action: BulkUserAction,
-  user: User,
-): Promise<string | undefined> {
-  switch (action) {
-    case "activate":
-      if (user.isActive) return undefined;
-      await updateUser(tx, user.id, { isActive: true });
-      return "Changed is_active.";
-    case "deactivate":
-      if (!user.isActive) return undefined;
-      await updateUser(tx, user.id, { isActive: false });
-      await logOutEverywhere(deps, tx, user);
-      return "Changed is_active.";
-    case "mark_verified":
-      if (user.status.verified) return undefined;
-      await updateUserStatus(tx, user.id, { verified: true });
-      return `Changed verified for user status “${user.username} - status”.`;
-    case "log_out_everywhere":
-      await logOutEverywhere(deps, tx, user);
-      return "Logged out everywhere: refresh tokens revoked, access tokens refused.";
-  }
-}
-
-/**
- * Applies a bulk action to the selected users, skipping those it would not change; returns the
- * users changed. Deactivating and logging out everywhere end every session of the user.
- */
-export async function applyBulkUserAction(
-  deps: Pick<Deps, "db" | "clock" | "events">,
-  viewer: AdminViewer,
-  action: BulkUserAction,
-  ids: readonly number[],
-): Promise<User[]> {
-  requireAdmin(viewer, "change", "user");
-  const changed = await deps.db.transaction().execute(async (tx) => {
-    const users: User[] = [];
-    for (const id of ids) {
-      const user = await findUserById(tx, id);
-      const message = user === undefined ? undefined : await applyToOne(deps, tx, action, user);
-      if (user === undefined || message === undefined) continue;
-      await recordAdminChange(deps, tx, {
-        actor: viewer.user,
-        model: "user",
-        objectId: id,
-        objectRepr: user.username,
-        kind: "change",
-        message,
-      });
-      users.push(user);
-    }
-    return users;
-  });
-  if (action === "mark_verified") {
-    for (const user of changed)
-      deps.events.emit("user_verified", {
-        user: { ...user, status: { ...user.status, verified: true } },
-      });
-  }
-  return changed;
 }
