@@ -2,10 +2,10 @@
 import { cpus } from "node:os";
 import type { Logger } from "pino";
 import type { Config } from "./config/config.js";
-import { openDatabase, type DatabaseHandle } from "./db/database.js";
+import { openDatabase, pingDatabase, type DatabaseHandle } from "./db/database.js";
 import { createEmailRenderer, type EmailRenderer } from "./accounts/mail/rendering.js";
 import { createAccountEvents, type AccountEvents } from "./accounts/events.js";
-import { createOutboxWorker, type OutboxWorker } from "./accounts/mail/outbox.js";
+import { createOutboxWorker, type OutboxWorker } from "./accounts/mail/outbox-worker.js";
 import { createPasswordHasher, type PasswordHasher } from "./accounts/passwords/hasher.js";
 import { createPasswordPolicy, type PasswordPolicy } from "./accounts/passwords/validators.js";
 import { createRedisRateLimitStore } from "./accounts/rate-limits/redis-store.js";
@@ -18,7 +18,7 @@ import {
 } from "./accounts/rate-limits/limiter.js";
 import { createAccessTokens, type AccessTokens } from "./accounts/tokens/jwt.js";
 import type { Clock } from "./accounts/types.js";
-import type { Db } from "./accounts/users-store.js";
+import type { Db } from "./db/database.js";
 import { createMailTransport, type MailTransport } from "./mail/mailer.js";
 
 export interface Deps {
@@ -35,6 +35,8 @@ export interface Deps {
   outbox: OutboxWorker;
   events: AccountEvents;
   rateLimiter: RateLimiter;
+  /** Resolves once the database answers a trivial query (health checks). */
+  pingDatabase(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
   return {
     ...base,
     outbox,
+    pingDatabase: () => pingDatabase(database.db),
     async close() {
       await outbox.stop();
       await mailTransport.close();

@@ -17,13 +17,7 @@ import {
   updateUserStatus,
   type UserChanges,
 } from "./users-store.js";
-import {
-  emailErrors,
-  nameErrors,
-  normalizeEmail,
-  normalizeUsername,
-  usernameErrors,
-} from "./validation.js";
+import { cleanEmail, cleanUsername, nameErrors } from "./validation.js";
 
 export const UPDATABLE_FIELDS = ["first_name", "last_name", "username", "email"] as const;
 export type UpdatableField = (typeof UPDATABLE_FIELDS)[number];
@@ -55,8 +49,7 @@ async function cleanUpdate(
     changes[key] = name;
   }
   if (typeof fields.username === "string") {
-    const username = normalizeUsername(fields.username);
-    for (const detail of usernameErrors(username)) errors.add(names.username, detail);
+    const username = cleanUsername(fields.username, errors, names.username);
     if (
       !errors.has(names.username) &&
       username.toLowerCase() !== user.username.toLowerCase() &&
@@ -67,8 +60,7 @@ async function cleanUpdate(
     changes.username = username;
   }
   if (typeof fields.email === "string") {
-    const email = normalizeEmail(fields.email);
-    for (const detail of emailErrors(email)) errors.add(names.email, detail);
+    const email = cleanEmail(fields.email, errors, names.email);
     if (
       !errors.has(names.email) &&
       email.toLowerCase() !== user.email.toLowerCase() &&

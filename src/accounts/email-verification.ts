@@ -6,7 +6,7 @@ import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail/outbox.
 import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
 import { findUserByEmail, findUserBySecondaryEmail, updateUserStatus } from "./users-store.js";
-import { EMAIL_ARGUMENT_MAX_LENGTH, emailErrors, normalizeEmail } from "./validation.js";
+import { cleanEmail, EMAIL_ARGUMENT_MAX_LENGTH } from "./validation.js";
 
 type VerificationDeps = AccountMailDeps;
 
@@ -22,9 +22,8 @@ export async function verifyEmail(deps: VerificationDeps, token: string): Promis
 
 /** The validated address of a stand-alone email argument; field errors under `email`. */
 export function cleanEmailArgument(raw: string, argument = "email"): string {
-  const email = normalizeEmail(raw);
   const errors = new FieldErrors();
-  for (const detail of emailErrors(email, EMAIL_ARGUMENT_MAX_LENGTH)) errors.add(argument, detail);
+  const email = cleanEmail(raw, errors, argument, EMAIL_ARGUMENT_MAX_LENGTH);
   errors.throwIfAny();
   return email;
 }

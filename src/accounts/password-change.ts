@@ -3,7 +3,9 @@
 import type { Deps } from "../deps.js";
 import { guardAccount } from "./guards.js";
 import { cleanPasswordPair } from "./password-reset.js";
-import { endAllSessions, issueAccessToken, refreshTokenMinter } from "./sessions.js";
+import { endAllSessions } from "./sessions.js";
+import { issueAccessToken } from "./tokens/access-tokens.js";
+import { refreshTokenMinter } from "./tokens/refresh-tokens.js";
 import type { User } from "./types.js";
 import { updateUser } from "./users-store.js";
 

@@ -10,7 +10,8 @@ import {
 } from "./mail/outbox.js";
 import { makeUnusablePassword } from "./passwords/hasher.js";
 import type { PasswordUserAttributes } from "./passwords/validators.js";
-import { issueAccessToken, refreshTokenMinter } from "./sessions.js";
+import { issueAccessToken } from "./tokens/access-tokens.js";
+import { refreshTokenMinter } from "./tokens/refresh-tokens.js";
 import { actionToken } from "./tokens/action-links.js";
 import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
@@ -22,14 +23,10 @@ import {
   isUsernameTaken,
   lockEmailAddress,
   type NewUser,
+  takenUserField,
+  type UniqueUserField,
 } from "./users-store.js";
-import {
-  emailErrors,
-  nameErrors,
-  normalizeEmail,
-  normalizeUsername,
-  usernameErrors,
-} from "./validation.js";
+import { cleanEmail, cleanUsername, nameErrors, normalizeEmail } from "./validation.js";
 
 /** Model fields that register may take (REGISTER_MUTATION_FIELDS[_OPTIONAL]). */
 export const REGISTERABLE_FIELDS = ["username", "email", "first_name", "last_name"] as const;
@@ -66,8 +63,7 @@ async function cleanRegistration(
 
   // Django's form sets the instance's attributes from every well-formed field before it checks
   // uniqueness, so the similarity validator still sees a taken username or email.
-  const username = normalizeUsername(raw("username"));
-  for (const detail of usernameErrors(username)) errors.add(name("username"), detail);
+  const username = cleanUsername(raw("username"), errors, name("username"));
   const isUsernameWellFormed = isCleanField("username");
   if (isUsernameWellFormed && (await isUsernameTaken(deps.db, username))) {
     errors.add(name("username"), MESSAGES.usernameTaken());
@@ -76,7 +72,7 @@ async function cleanRegistration(
   const email = normalizeEmail(raw("email"));
   let isEmailWellFormed = false;
   if (email !== "" || required.has("email")) {
-    for (const detail of emailErrors(email)) errors.add(name("email"), detail);
+    cleanEmail(email, errors, name("email"));
     isEmailWellFormed = isCleanField("email");
     // Only primary addresses here (the model's unique constraint); a secondary-address clash
     // surfaces as EMAIL_IN_USE once the form is valid (SPEC §5.1 step 2).
@@ -135,24 +131,11 @@ export function cleanNewPasswords(
   return problems.length === 0 ? passwords.password2 : undefined;
 }
 
-interface DriverError {
-  code?: string;
-  detail?: string;
-  message?: string;
-}
-
-/** A concurrent registration won the race for a unique key (PostgreSQL 23505, SQLite UNIQUE). */
-function isUniqueViolation(error: unknown): boolean {
-  const { code } = error as DriverError;
-  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE";
-}
-
-function uniqueViolationErrors(error: unknown, input: RegistrationInput): AccountsError {
-  const { detail, message } = error as DriverError;
-  const text = detail ?? message ?? "";
-  if (/email/.test(text))
-    return new AccountsError({ [input.argumentNames.email]: [MESSAGES.primaryEmailTaken()] });
-  return new AccountsError({ [input.argumentNames.username]: [MESSAGES.usernameTaken()] });
+/** The field error for a value a concurrent registration took after this one checked it. */
+function takenFieldError(field: UniqueUserField, input: RegistrationInput): AccountsError {
+  if (field === "username")
+    return new AccountsError({ [input.argumentNames.username]: [MESSAGES.usernameTaken()] });
+  return new AccountsError({ [input.argumentNames.email]: [MESSAGES.primaryEmailTaken()] });
 }
 
 /**
@@ -201,8 +184,8 @@ export async function registerUser(
       return created;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw uniqueViolationErrors(error, input);
-    throw error;
+    const taken = takenUserField(error);
+    throw taken === undefined ? error : takenFieldError(taken, input);
   }
   deps.outbox.nudge();
   deps.events.emit("user_registered", { user });

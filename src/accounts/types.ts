@@ -24,11 +24,6 @@ export interface User {
   status: UserStatus;
 }
 
-/** The caller of a request, resolved once per request. */
-export interface Viewer {
-  user: User;
-}
-
 export interface IssuedAccessToken {
   token: string;
   payload: { username: string; exp: number; origIat?: number };
@@ -39,13 +34,6 @@ export interface IssuedAccessToken {
  * reference's lazy value), so callers get a function that creates it on first use.
  */
 export type RefreshTokenMinter = () => Promise<{ token: string; expiresAt: Date }>;
-
-export interface SignedIn {
-  user: User;
-  access: IssuedAccessToken;
-  refreshToken: RefreshTokenMinter;
-  unarchiving: boolean;
-}
 
 export interface Clock {
   now(): Date;

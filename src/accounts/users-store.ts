@@ -1,39 +1,19 @@
 // SQL for users and their status rows. Rows become domain Users here, including the values
 // that differ between SQLite and PostgreSQL (timestamps, booleans).
-import {
-  CompiledQuery,
-  PostgresAdapter,
-  sql,
-  type ExpressionBuilder,
-  type Kysely,
-  type Selectable,
-} from "kysely";
-import { PREPARE_ONCE } from "../db/database.js";
-import type { Database, UsersTable, UserStatusTable } from "../db/tables.js";
+import { CompiledQuery, PostgresAdapter, sql, type Selectable } from "kysely";
+import { PREPARE_ONCE, type Db } from "../db/database.js";
+import type { UsersTable, UserStatusTable } from "../db/tables.js";
+import { toBool, toDate, uniqueViolationDetail } from "../db/values.js";
 import type { User } from "./types.js";
-
-export type Db = Kysely<Database>;
-
-export function toDate(value: Date | string): Date {
-  return value instanceof Date ? value : new Date(value);
-}
-
-export function toBool(value: boolean | number): boolean {
-  return value === true || value === 1;
-}
-
-/** Case-folded form used for case-insensitive uniqueness and lookups (SPEC §2.2). */
-export function foldCase(value: string): string {
-  return value.toLowerCase();
-}
+import { foldCase } from "./validation.js";
 
 function emailKey(email: string): string | null {
   return email === "" ? null : foldCase(email);
 }
 
-type UserRow = Selectable<UsersTable> & Omit<Selectable<UserStatusTable>, "user_id">;
+export type UserRow = Selectable<UsersTable> & Omit<Selectable<UserStatusTable>, "user_id">;
 
-function toUser(row: UserRow): User {
+export function toUser(row: UserRow): User {
   return {
     id: row.id,
     username: row.username,
@@ -284,140 +264,20 @@ export async function deleteUser(db: Db, id: number): Promise<void> {
   await db.deleteFrom("users").where("id", "=", id).execute();
 }
 
-// --- listing (SPEC §4.3) ---
-
-export type FilterLookup =
-  | "exact"
-  | "iexact"
-  | "contains"
-  | "icontains"
-  | "startswith"
-  | "istartswith"
-  | "endswith"
-  | "iendswith"
-  | "in"
-  | "isnull";
-
-export interface UserFilter {
-  /** A model path as in USER_NODE_FILTER_FIELDS: `username`, `status__verified`, … */
-  field: string;
-  lookup: FilterLookup;
-  value: unknown;
-}
-
-type Scope = ExpressionBuilder<
-  Database & { users: UsersTable; user_status: UserStatusTable },
-  "users" | "user_status"
->;
-
-const FILTER_COLUMNS: Record<string, { column: string; foldedColumn?: string }> = {
-  id: { column: "users.id" },
-  username: { column: "users.username", foldedColumn: "users.username_key" },
-  email: { column: "users.email", foldedColumn: "users.email_key" },
-  first_name: { column: "users.first_name" },
-  last_name: { column: "users.last_name" },
-  is_active: { column: "users.is_active" },
-  is_staff: { column: "users.is_staff" },
-  is_superuser: { column: "users.is_superuser" },
-  status__verified: { column: "user_status.verified" },
-  status__archived: { column: "user_status.archived" },
-  status__secondary_email: {
-    column: "user_status.secondary_email",
-    foldedColumn: "user_status.secondary_email_key",
-  },
-};
-
-export function isFilterableField(field: string): boolean {
-  return FILTER_COLUMNS[field] !== undefined;
-}
-
-/** A LIKE pattern matching `value` literally (with `escape '\\'`). */
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
-}
-
 /** PostgreSQL text cannot hold NUL, so such a value matches no stored string and must not reach the driver. */
-function hasNul(value: unknown): boolean {
+export function hasNul(value: unknown): boolean {
   return typeof value === "string" && value.includes("\u0000");
 }
 
-function filterExpression(eb: Scope, filter: UserFilter) {
-  const target = FILTER_COLUMNS[filter.field];
-  if (target === undefined) throw new Error(`Unknown filter field ${filter.field}`);
-  if (hasNul(filter.value)) return sql<boolean>`1 = 0`;
-  const column = sql.ref(target.column);
-  const isCaseInsensitive =
-    filter.lookup.startsWith("i") && filter.lookup !== "in" && filter.lookup !== "isnull";
-  const folded =
-    target.foldedColumn === undefined ? sql`lower(${column})` : sql.ref(target.foldedColumn);
-  const text = typeof filter.value === "string" ? filter.value : String(filter.value);
-  const like = (pattern: string) =>
-    isCaseInsensitive
-      ? sql<boolean>`${folded} like ${pattern} escape '\\'`
-      : sql<boolean>`${column} like ${pattern} escape '\\'`;
-  const needle = escapeLike(isCaseInsensitive ? foldCase(text) : text);
-  switch (filter.lookup) {
-    case "exact":
-      return eb(sql.ref(target.column), "=", filter.value as never);
-    case "iexact":
-      return eb(folded, "=", foldCase(text));
-    case "contains":
-    case "icontains":
-      return like(`%${needle}%`);
-    case "startswith":
-    case "istartswith":
-      return like(`${needle}%`);
-    case "endswith":
-    case "iendswith":
-      return like(`%${needle}`);
-    case "in": {
-      const values = Array.isArray(filter.value)
-        ? filter.value.filter((value) => !hasNul(value))
-        : [];
-      return values.length > 0
-        ? eb(sql.ref(target.column), "in", values as never[])
-        : sql<boolean>`1 = 0`;
-    }
-    case "isnull":
-      return filter.value === true
-        ? eb(sql.ref(target.column), "is", null)
-        : eb(sql.ref(target.column), "is not", null);
-  }
-}
+export type UniqueUserField = "username" | "email" | "secondary_email";
 
-function filteredUsers(db: Db, filters: readonly UserFilter[]) {
-  return db
-    .selectFrom("users")
-    .innerJoin("user_status", "user_status.user_id", "users.id")
-    .where((eb) =>
-      eb.and(filters.map((filter) => filterExpression(eb as unknown as Scope, filter))),
-    );
-}
-
-export async function countUsers(db: Db, filters: readonly UserFilter[]): Promise<number> {
-  const row = await filteredUsers(db, filters)
-    .select((eb) => eb.fn.countAll<number | string>().as("count"))
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
-}
-
-export async function listUsers(
-  db: Db,
-  filters: readonly UserFilter[],
-  page: { offset: number; limit: number },
-): Promise<User[]> {
-  if (page.limit <= 0) return [];
-  const rows = await filteredUsers(db, filters)
-    .selectAll("users")
-    .select([
-      "user_status.verified",
-      "user_status.archived",
-      "user_status.secondary_email",
-      "user_status.secondary_email_key",
-    ])
-    .orderBy("users.id")
-    .limit(page.limit)
-    .offset(page.offset)
-    .execute();
-  return rows.map(toUser);
+/**
+ * The unique user field a failed write collided on, when a concurrent write took the value
+ * between the caller's check and its insert or update; undefined for any other error.
+ */
+export function takenUserField(error: unknown): UniqueUserField | undefined {
+  const detail = uniqueViolationDetail(error);
+  if (detail === undefined) return undefined;
+  if (detail.includes("secondary_email")) return "secondary_email";
+  return detail.includes("email") ? "email" : "username";
 }

@@ -3,19 +3,12 @@ import type { Deps } from "../deps.js";
 import { AccountsError, FieldErrors } from "./errors.js";
 import { cleanNewPasswords } from "./registration.js";
 import type { User } from "./types.js";
-import {
-  countUsers,
-  findUserById,
-  insertUser,
-  isEmailTaken,
-  isUsernameTaken,
-  listUsers,
-  type UserFilter,
-} from "./users-store.js";
-import { emailErrors, normalizeEmail, normalizeUsername, usernameErrors } from "./validation.js";
+import { countUsers, listUsers, type UserFilter } from "./user-list-store.js";
+import { findUserById, insertUser, isEmailTaken, isUsernameTaken } from "./users-store.js";
+import { cleanEmail, cleanUsername, normalizeEmail } from "./validation.js";
 
-export type { FilterLookup, UserFilter } from "./users-store.js";
-export { isFilterableField } from "./users-store.js";
+export type { FilterLookup, UserFilter } from "./user-list-store.js";
+export { isFilterableField } from "./user-list-store.js";
 
 /** Whether the viewer may read any user (true) or only itself (false). */
 export function canListUsers(deps: Pick<Deps, "config">, viewer: User | undefined): boolean {
@@ -70,8 +63,7 @@ export async function createSuperuser(
   input: SuperuserInput,
 ): Promise<User> {
   const errors = new FieldErrors();
-  const username = normalizeUsername(input.username);
-  for (const detail of usernameErrors(username)) errors.add("username", detail);
+  const username = cleanUsername(input.username, errors, "username");
   if (!errors.has("username") && (await isUsernameTaken(deps.db, username))) {
     errors.add("username", {
       message: "A user with that username already exists.",
@@ -80,7 +72,7 @@ export async function createSuperuser(
   }
   const email = normalizeEmail(input.email);
   if (email !== "") {
-    for (const detail of emailErrors(email)) errors.add("email", detail);
+    cleanEmail(email, errors, "email");
     if (!errors.has("email") && (await isEmailTaken(deps.db, email))) {
       errors.add("email", { message: "User with this Email already exists.", code: "unique" });
     }

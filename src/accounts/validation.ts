@@ -1,11 +1,11 @@
 // Field validation and normalisation as Django 3.2's forms do it (SPEC §2.2, §6.3): each check
 // returns the errors of one field, in the order Django reports them.
 import { domainToASCII } from "node:url";
-import { MESSAGES, type ErrorDetail } from "./errors.js";
+import { MESSAGES, type ErrorDetail, type FieldErrors } from "./errors.js";
 
-export const USERNAME_MAX_LENGTH = 150;
-export const NAME_MAX_LENGTH = 150;
-export const EMAIL_MAX_LENGTH = 255;
+const USERNAME_MAX_LENGTH = 150;
+const NAME_MAX_LENGTH = 150;
+const EMAIL_MAX_LENGTH = 255;
 /** The stand-alone email arguments (resend, reset, secondary) allow one less, as in the reference. */
 export const EMAIL_ARGUMENT_MAX_LENGTH = 254;
 
@@ -14,6 +14,14 @@ const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
 /** Length in characters (code points), as Python counts it for the max-length messages. */
 export function charCount(value: string): number {
   return Array.from(value).length;
+}
+
+/**
+ * The case-folded key behind case-insensitive uniqueness and lookups of usernames and emails
+ * (SPEC §2.2): the `*_key` columns hold it, and every comparison goes through it.
+ */
+export function foldCase(value: string): string {
+  return value.toLowerCase();
 }
 
 export function normalizeUsername(raw: string): string {
@@ -81,4 +89,23 @@ export function nameErrors(name: string): ErrorDetail[] {
       code: "null_characters_not_allowed",
     });
   return errors;
+}
+
+/** A typed username as the forms clean it: normalised, its format errors added under `field`. */
+export function cleanUsername(raw: string, errors: FieldErrors, field: string): string {
+  const username = normalizeUsername(raw);
+  for (const detail of usernameErrors(username)) errors.add(field, detail);
+  return username;
+}
+
+/** A typed email as the forms clean it: normalised, its format errors added under `field`. */
+export function cleanEmail(
+  raw: string,
+  errors: FieldErrors,
+  field: string,
+  maxLength = EMAIL_MAX_LENGTH,
+): string {
+  const email = normalizeEmail(raw);
+  for (const detail of emailErrors(email, maxLength)) errors.add(field, detail);
+  return email;
 }

@@ -14,19 +14,14 @@ import {
   type GroupInput,
   type GroupRecord,
 } from "../accounts/staff/groups.js";
-import { AccountsError } from "../accounts/errors.js";
+import type { ErrorMap } from "../accounts/errors.js";
 import type { Deps } from "../deps.js";
-import { csrfCheck, requireViewer } from "./plugin.js";
+import { notFound } from "./error-pages.js";
+import { attempt, formBody, formList, formText, isChecked } from "./forms.js";
+import { csrfCheck, requireViewer } from "./guards.js";
+import { pathId } from "./ids.js";
+import { listQuery, pagination } from "./list-page.js";
 import { flash, renderPage } from "./render.js";
-import {
-  formBody,
-  formList,
-  formText,
-  listQuery,
-  notFound,
-  pagination,
-  pathId,
-} from "./list-page.js";
 
 const BASE = "/admin/groups/";
 
@@ -38,7 +33,7 @@ async function renderGroupForm(
   reply: FastifyReply,
   viewer: AdminViewer,
   form: FormState,
-  errors?: Record<string, unknown>,
+  errors?: ErrorMap,
 ) {
   const selected = new Set(form.permissionIds);
   const sections = (await permissionSections(deps, viewer)).map((section) => ({
@@ -71,9 +66,9 @@ function formInput(request: FastifyRequest): GroupInput {
 /** Where "Save", "Save and continue editing" and "Save and add another" lead. */
 function afterSave(request: FastifyRequest, group: GroupRecord): { next: string; hint: string } {
   const body = formBody(request);
-  if (body._continue !== undefined)
+  if (isChecked(body, "_continue"))
     return { next: `${BASE}${String(group.id)}/change/`, hint: " You may edit it again below." };
-  if (body._addanother !== undefined)
+  if (isChecked(body, "_addanother"))
     return { next: `${BASE}add/`, hint: " You may add another group below." };
   return { next: BASE, hint: "" };
 }
@@ -129,22 +124,20 @@ async function saveAddForm(deps: Deps, request: FastifyRequest, reply: FastifyRe
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
   const input = formInput(request);
-  try {
-    const group = await createGroup(deps, viewer, input);
-    const { next, hint } = afterSave(request, group);
-    flash(reply, `The group “${group.name}” was added successfully.${hint}`);
-    return await reply.redirect(next);
-  } catch (error) {
-    // Field errors show the form again; a refusal goes on to the 403 page.
-    if (!(error instanceof AccountsError) || error.hasCode("permission_denied")) throw error;
-    return renderGroupForm(deps, request, reply, viewer, input, error.errors);
-  }
+  const outcome = await attempt(() => createGroup(deps, viewer, input));
+  if ("errors" in outcome)
+    return renderGroupForm(deps, request, reply, viewer, input, outcome.errors);
+  const group = outcome.value;
+  const { next, hint } = afterSave(request, group);
+  flash(reply, `The group “${group.name}” was added successfully.${hint}`);
+  return reply.redirect(next);
 }
 
 async function showChangeForm(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
-  const group = await getGroupForAdmin(deps, viewer, pathId(request, "id"));
+  const id = pathId(request, "id");
+  const group = id === undefined ? undefined : await getGroupForAdmin(deps, viewer, id);
   if (group === undefined) return notFound(request, reply, "group");
   return renderGroupForm(deps, request, reply, viewer, asFormState(group));
 }
@@ -153,23 +146,23 @@ async function saveChangeForm(deps: Deps, request: FastifyRequest, reply: Fastif
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
   const id = pathId(request, "id");
+  if (id === undefined) return notFound(request, reply, "group");
   const input = formInput(request);
-  try {
-    const group = await changeGroup(deps, viewer, id, input);
-    if (group === undefined) return await notFound(request, reply, "group");
-    const { next, hint } = afterSave(request, group);
-    flash(reply, `The group “${group.name}” was changed successfully.${hint}`);
-    return await reply.redirect(next);
-  } catch (error) {
-    if (!(error instanceof AccountsError) || error.hasCode("permission_denied")) throw error;
-    return renderGroupForm(deps, request, reply, viewer, { id, ...input }, error.errors);
-  }
+  const outcome = await attempt(() => changeGroup(deps, viewer, id, input));
+  if ("errors" in outcome)
+    return renderGroupForm(deps, request, reply, viewer, { id, ...input }, outcome.errors);
+  const group = outcome.value;
+  if (group === undefined) return notFound(request, reply, "group");
+  const { next, hint } = afterSave(request, group);
+  flash(reply, `The group “${group.name}” was changed successfully.${hint}`);
+  return reply.redirect(next);
 }
 
 async function confirmDelete(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
-  const summary = await groupDeletionSummary(deps, viewer, pathId(request, "id"));
+  const id = pathId(request, "id");
+  const summary = id === undefined ? undefined : await groupDeletionSummary(deps, viewer, id);
   if (summary === undefined) return notFound(request, reply, "group");
   return renderPage(request, reply, "groups/delete.html", {
     title: "Are you sure?",
@@ -181,7 +174,8 @@ async function confirmDelete(deps: Deps, request: FastifyRequest, reply: Fastify
 async function deleteOne(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
-  const group = await deleteGroupForAdmin(deps, viewer, pathId(request, "id"));
+  const id = pathId(request, "id");
+  const group = id === undefined ? undefined : await deleteGroupForAdmin(deps, viewer, id);
   if (group === undefined) return notFound(request, reply, "group");
   flash(reply, `The group “${group.name}” was deleted successfully.`);
   return reply.redirect(BASE);
@@ -191,6 +185,7 @@ async function showHistory(deps: Deps, request: FastifyRequest, reply: FastifyRe
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
   const id = pathId(request, "id");
+  if (id === undefined) return notFound(request, reply, "group");
   const history = await groupHistory(deps, viewer, id);
   // A deleted group keeps its history: the log is what says who deleted it.
   if (history.group === undefined && history.entries.length === 0)

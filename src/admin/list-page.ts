@@ -1,20 +1,31 @@
-// What the admin's list and form pages share, in Django's change-list conventions: query and
-// path parameters, filter and page links that keep the other parameters, and form fields.
-import type { FastifyReply, FastifyRequest } from "fastify";
+// What the admin's list pages share, in Django's change-list conventions: the list's parameters,
+// and filter, sort and page links that keep the other parameters.
+import type { FastifyRequest } from "fastify";
 import type { AdminListPage } from "../accounts/staff/user-statuses.js";
-import { renderPage } from "./render.js";
+import { formText } from "./forms.js";
 
 export type QueryValues = Partial<Record<string, string>>;
 
-/** The named query parameters that arrived as single strings; anything else is ignored. */
-export function listQuery(request: FastifyRequest, names: readonly string[]): QueryValues {
-  const raw = request.query as Record<string, unknown>;
+/** Django's answer to a bulk action run with no row selected. */
+export const NOTHING_SELECTED =
+  "Items must be selected in order to perform actions on them. No items have been changed.";
+
+/**
+ * The named parameters that are set, in the order named, from a parsed query string or a form
+ * (which carries the list's state through a post); a repeated one keeps its last value.
+ */
+export function pickParams(source: Record<string, unknown>, names: readonly string[]): QueryValues {
   const values: QueryValues = {};
   for (const name of names) {
-    const value = raw[name];
-    if (typeof value === "string" && value !== "") values[name] = value;
+    const value = formText(source, name);
+    if (value !== "") values[name] = value;
   }
   return values;
+}
+
+/** The named query parameters of the page; anything else is ignored. */
+export function listQuery(request: FastifyRequest, names: readonly string[]): QueryValues {
+  return pickParams(request.query as Record<string, unknown>, names);
 }
 
 /** A `1`/`0` filter parameter; anything else means "All". */
@@ -22,25 +33,32 @@ export function yesNo(value: string | undefined): boolean | undefined {
   return value === "1" ? true : value === "0" ? false : undefined;
 }
 
-export function listHref(base: string, query: QueryValues): string {
+export function queryString(query: QueryValues): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query))
     if (value !== undefined && value !== "") params.set(key, value);
-  const text = params.toString();
+  return params.toString();
+}
+
+export function listHref(base: string, query: QueryValues): string {
+  const text = queryString(query);
   return text === "" ? base : `${base}?${text}`;
 }
 
-/** A sidebar filter with All / Yes / No links, keeping the other parameters (page reset). */
-export function yesNoFilter(base: string, query: QueryValues, param: string, title: string) {
-  const current = yesNo(query[param]) === undefined ? undefined : query[param];
-  const choices = [
-    ["All", undefined],
-    ["Yes", "1"],
-    ["No", "0"],
-  ] as const;
+/**
+ * A sidebar filter, keeping the other parameters (the page is reset). `current` is the value in
+ * effect: a parameter the list could not read filters nothing, so "All" is the one selected.
+ */
+export function choiceFilter(
+  base: string,
+  query: QueryValues,
+  filter: { param: string; title: string; current: string | undefined },
+  choices: readonly (readonly [label: string, value: string])[],
+) {
+  const { param, current } = filter;
   return {
-    title,
-    choices: choices.map(([label, value]) => ({
+    title: filter.title,
+    choices: [["All", undefined] as const, ...choices].map(([label, value]) => ({
       label,
       href: listHref(base, { ...query, [param]: value, p: undefined }),
       isSelected: current === value,
@@ -48,65 +66,37 @@ export function yesNoFilter(base: string, query: QueryValues, param: string, tit
   };
 }
 
+const YES_NO = [
+  ["Yes", "1"],
+  ["No", "0"],
+] as const;
+
+/** A filter with All / Yes / No links. */
+export function yesNoFilter(base: string, query: QueryValues, param: string, title: string) {
+  const current = yesNo(query[param]) === undefined ? undefined : query[param];
+  return choiceFilter(base, query, { param, title, current }, YES_NO);
+}
+
 /** Hidden inputs that carry the current filters through the search form. */
 export function hiddenFields(query: QueryValues, names: readonly string[]) {
   return names.flatMap((name) => (query[name] === undefined ? [] : [{ name, value: query[name] }]));
 }
 
+/** Previous and next page links; page 1 is the list without `p`. */
+export function pageLinks(base: string, query: QueryValues, page: number, hasNext: boolean) {
+  const at = (target: number) =>
+    listHref(base, { ...query, p: target === 1 ? undefined : String(target) });
+  return {
+    previousHref: page > 1 ? at(page - 1) : undefined,
+    nextHref: hasNext ? at(page + 1) : undefined,
+  };
+}
+
 export function pagination(base: string, query: QueryValues, result: AdminListPage<unknown>) {
-  const at = (page: number) =>
-    listHref(base, { ...query, p: page === 1 ? undefined : String(page) });
   return {
     count: result.count,
     page: result.page,
     pageCount: result.pageCount,
-    previousHref: result.page > 1 ? at(result.page - 1) : undefined,
-    nextHref: result.page < result.pageCount ? at(result.page + 1) : undefined,
+    ...pageLinks(base, query, result.page, result.page < result.pageCount),
   };
-}
-
-const INT32_MAX = 2_147_483_647;
-
-/**
- * A path id; one that cannot exist (not digits, beyond the column's range, which PostgreSQL
- * would reject with an error) reads as 0, which matches nothing.
- */
-export function pathId(request: FastifyRequest, name: string, max = INT32_MAX): number {
-  const raw = (request.params as Record<string, unknown>)[name];
-  const id = typeof raw === "string" && /^\d{1,16}$/.test(raw) ? Number(raw) : 0;
-  return id <= max ? id : 0;
-}
-
-export function notFound(request: FastifyRequest, reply: FastifyReply, what: string) {
-  return renderPage(
-    request,
-    reply,
-    "error.html",
-    {
-      title: "Page not found (404)",
-      detail: `That ${what} does not exist. Perhaps it was deleted?`,
-    },
-    404,
-  );
-}
-
-export function formBody(request: FastifyRequest): Record<string, unknown> {
-  return (request.body ?? {}) as Record<string, unknown>;
-}
-
-export function formText(body: Record<string, unknown>, name: string): string {
-  const value = body[name];
-  return typeof value === "string" ? value : "";
-}
-
-/** An HTML checkbox: present when ticked, absent otherwise. */
-export function isChecked(body: Record<string, unknown>, name: string): boolean {
-  return body[name] !== undefined;
-}
-
-/** Every value of a repeated field (checkboxes, `_selected_action`). */
-export function formList(body: Record<string, unknown>, name: string): string[] {
-  const value = body[name];
-  const values = Array.isArray(value) ? value : [value];
-  return values.filter((item): item is string => typeof item === "string");
 }

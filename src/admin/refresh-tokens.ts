@@ -12,31 +12,31 @@ import {
   revokeSelectedRefreshTokens,
 } from "../accounts/staff/refresh-tokens.js";
 import type { Deps } from "../deps.js";
-import { csrfCheck, requireViewer } from "./plugin.js";
-import { flash, renderPage } from "./render.js";
+import { notFound } from "./error-pages.js";
+import { formBody, formList, formText } from "./forms.js";
+import { csrfCheck, requireViewer } from "./guards.js";
+import { parseId, pathId } from "./ids.js";
 import {
-  formBody,
-  formList,
-  formText,
   hiddenFields,
   listHref,
   listQuery,
-  notFound,
+  NOTHING_SELECTED,
   pagination,
-  pathId,
+  pickParams,
   yesNo,
   yesNoFilter,
   type QueryValues,
 } from "./list-page.js";
+import { flash, renderPage } from "./render.js";
 
 const BASE = "/admin/refresh-tokens/";
 const LIST_PARAMS = ["q", "revoked", "expired", "p"] as const;
-const NOTHING_SELECTED =
-  "Items must be selected in order to perform actions on them. No items have been changed.";
 
-/** Refresh token ids are 64-bit (the table grows without bound); beyond 2^53 they cannot be ours. */
-function tokenId(request: FastifyRequest): number {
-  return pathId(request, "id", Number.MAX_SAFE_INTEGER);
+// Refresh token ids are 64-bit (the table grows without bound); beyond 2^53 they cannot be ours.
+const TOKEN_ID_MAX = Number.MAX_SAFE_INTEGER;
+
+function tokenId(request: FastifyRequest): number | undefined {
+  return pathId(request, "id", TOKEN_ID_MAX);
 }
 
 function tokensNoun(count: number): string {
@@ -93,7 +93,8 @@ async function showList(deps: Deps, request: FastifyRequest, reply: FastifyReply
 async function showDetail(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
-  const token = await getRefreshTokenForAdmin(deps, viewer, tokenId(request));
+  const id = tokenId(request);
+  const token = id === undefined ? undefined : await getRefreshTokenForAdmin(deps, viewer, id);
   if (token === undefined) return notFound(request, reply, "refresh token");
   return renderPage(request, reply, "refresh-tokens/detail.html", {
     title: "View refresh token",
@@ -106,7 +107,8 @@ async function showDetail(deps: Deps, request: FastifyRequest, reply: FastifyRep
 async function confirmDelete(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
-  const tokens = await refreshTokensToDelete(deps, viewer, [tokenId(request)]);
+  const id = tokenId(request);
+  const tokens = id === undefined ? [] : await refreshTokensToDelete(deps, viewer, [id]);
   if (tokens.length === 0) return notFound(request, reply, "refresh token");
   return renderPage(request, reply, "refresh-tokens/delete.html", {
     title: "Are you sure?",
@@ -119,7 +121,8 @@ async function confirmDelete(deps: Deps, request: FastifyRequest, reply: Fastify
 async function deleteOne(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
-  const [token] = await refreshTokensToDelete(deps, viewer, [tokenId(request)]);
+  const id = tokenId(request);
+  const [token] = id === undefined ? [] : await refreshTokensToDelete(deps, viewer, [id]);
   if (token === undefined || (await deleteSelectedRefreshTokens(deps, viewer, [token.id])) === 0) {
     return notFound(request, reply, "refresh token");
   }
@@ -131,6 +134,7 @@ async function showHistory(deps: Deps, request: FastifyRequest, reply: FastifyRe
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
   const id = tokenId(request);
+  if (id === undefined) return notFound(request, reply, "refresh token");
   const history = await refreshTokenHistory(deps, viewer, id);
   // A deleted token keeps its history: the log is what says who deleted it.
   if (history.token === undefined && history.entries.length === 0)
@@ -149,32 +153,43 @@ async function runBulkAction(deps: Deps, request: FastifyRequest, reply: Fastify
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
   const body = formBody(request);
-  const state: QueryValues = {};
-  for (const name of LIST_PARAMS)
-    if (formText(body, name) !== "") state[name] = formText(body, name);
-  const back = listHref(BASE, state);
-  const ids = formList(body, "_selected_action")
-    .filter((raw) => /^\d{1,15}$/.test(raw))
-    .map(Number);
+  const selection: Selection = {
+    viewer,
+    ids: formList(body, "_selected_action").flatMap((raw) => parseId(raw, TOKEN_ID_MAX) ?? []),
+    state: pickParams(body, LIST_PARAMS),
+  };
+  const back = listHref(BASE, selection.state);
   const action = formText(body, "action");
-  if (action === "revoke_selected") {
-    const revoked = await revokeSelectedRefreshTokens(deps, viewer, ids);
-    flash(
-      reply,
-      ids.length === 0 ? NOTHING_SELECTED : `Successfully revoked ${tokensNoun(revoked)}.`,
-    );
-    return reply.redirect(back);
-  }
-  if (action !== "delete_selected") {
+  if (action === "delete_selected")
+    return deleteSelected(deps, request, reply, selection, formText(body, "post") === "yes");
+  if (action !== "revoke_selected") {
     flash(reply, "No action selected.");
     return reply.redirect(back);
   }
+  const revoked = await revokeSelectedRefreshTokens(deps, viewer, selection.ids);
+  flash(
+    reply,
+    selection.ids.length === 0 ? NOTHING_SELECTED : `Successfully revoked ${tokensNoun(revoked)}.`,
+  );
+  return reply.redirect(back);
+}
+
+type Selection = { viewer: AdminViewer; ids: number[]; state: QueryValues };
+
+/** Deleting the selected tokens: a confirmation page first, whose form posts `post=yes`. */
+async function deleteSelected(
+  deps: Deps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  { viewer, ids, state }: Selection,
+  isConfirmed: boolean,
+) {
   const tokens = await refreshTokensToDelete(deps, viewer, ids);
   if (tokens.length === 0) {
     flash(reply, NOTHING_SELECTED);
-    return reply.redirect(back);
+    return reply.redirect(listHref(BASE, state));
   }
-  if (formText(body, "post") !== "yes") {
+  if (!isConfirmed)
     return renderPage(request, reply, "refresh-tokens/delete.html", {
       title: "Are you sure?",
       section: "refreshToken",
@@ -182,12 +197,11 @@ async function runBulkAction(deps: Deps, request: FastifyRequest, reply: Fastify
       isBulk: true,
       listState: hiddenFields(state, LIST_PARAMS),
     });
-  }
   const deleted = await deleteSelectedRefreshTokens(
     deps,
     viewer,
     tokens.map((token) => token.id),
   );
   flash(reply, `Successfully deleted ${tokensNoun(deleted)}.`);
-  return reply.redirect(back);
+  return reply.redirect(listHref(BASE, state));
 }

@@ -21,7 +21,7 @@ const NAVIGATION: { model: AdminModel; label: string; path: string }[] = [
 // Status rows are created with their user and refresh tokens by signing in: no add page.
 const WITHOUT_ADD_PAGE: ReadonlySet<AdminModel> = new Set(["userStatus", "refreshToken"]);
 
-export function navigationFor(viewer: AdminViewer | undefined) {
+function navigationFor(viewer: AdminViewer | undefined) {
   if (viewer === undefined) return [];
   return NAVIGATION.filter((item) => canAdmin(viewer, "view", item.model)).map((item) => ({
     ...item,

@@ -8,21 +8,13 @@ import {
   listUserStatuses,
   userStatusHistory,
 } from "../accounts/staff/user-statuses.js";
-import { AccountsError } from "../accounts/errors.js";
+import type { ErrorMap } from "../accounts/errors.js";
 import type { Deps } from "../deps.js";
-import {
-  formBody,
-  formText,
-  hiddenFields,
-  isChecked,
-  listQuery,
-  notFound,
-  pagination,
-  pathId,
-  yesNo,
-  yesNoFilter,
-} from "./list-page.js";
-import { csrfCheck, requireViewer } from "./plugin.js";
+import { notFound } from "./error-pages.js";
+import { attempt, formBody, formText, isChecked } from "./forms.js";
+import { csrfCheck, requireViewer } from "./guards.js";
+import { pathId } from "./ids.js";
+import { hiddenFields, listQuery, pagination, yesNo, yesNoFilter } from "./list-page.js";
 import { flash, renderPage } from "./render.js";
 
 const BASE = "/admin/user-status/";
@@ -66,7 +58,8 @@ async function showList(deps: Deps, request: FastifyRequest, reply: FastifyReply
 async function showChangeForm(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
-  const status = await getUserStatus(deps, viewer, pathId(request, "userId"));
+  const userId = pathId(request, "userId");
+  const status = userId === undefined ? undefined : await getUserStatus(deps, viewer, userId);
   if (status === undefined) return notFound(request, reply, "user status");
   return renderChangeForm(request, reply, viewer, status);
 }
@@ -75,32 +68,29 @@ async function saveChangeForm(deps: Deps, request: FastifyRequest, reply: Fastif
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
   const userId = pathId(request, "userId");
+  if (userId === undefined) return notFound(request, reply, "user status");
   const body = formBody(request);
   const input = {
     verified: isChecked(body, "verified"),
     archived: isChecked(body, "archived"),
     secondaryEmail: formText(body, "secondary_email"),
   };
-  try {
-    const status = await changeUserStatus(deps, viewer, userId, input);
-    if (status === undefined) return await notFound(request, reply, "user status");
-    flash(reply, `The user status “${status.name}” was changed successfully.`);
-    return await reply.redirect(
-      body._continue === undefined ? BASE : `${BASE}${String(userId)}/change/`,
-    );
-  } catch (error) {
-    // Field errors show the form again; a refusal goes on to the 403 page.
-    if (!(error instanceof AccountsError) || error.hasCode("permission_denied")) throw error;
+  const outcome = await attempt(() => changeUserStatus(deps, viewer, userId, input));
+  if ("errors" in outcome) {
     const status = await getUserStatus(deps, viewer, userId);
     if (status === undefined) return notFound(request, reply, "user status");
-    return renderChangeForm(request, reply, viewer, { ...status, ...input }, error.errors);
+    return renderChangeForm(request, reply, viewer, { ...status, ...input }, outcome.errors);
   }
+  if (outcome.value === undefined) return notFound(request, reply, "user status");
+  flash(reply, `The user status “${outcome.value.name}” was changed successfully.`);
+  return reply.redirect(isChecked(body, "_continue") ? `${BASE}${String(userId)}/change/` : BASE);
 }
 
 async function showHistory(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
-  const history = await userStatusHistory(deps, viewer, pathId(request, "userId"));
+  const userId = pathId(request, "userId");
+  const history = userId === undefined ? undefined : await userStatusHistory(deps, viewer, userId);
   if (history === undefined) return notFound(request, reply, "user status");
   return renderPage(request, reply, "user-status/history.html", {
     title: `Change history: ${history.status.name}`,
@@ -121,7 +111,7 @@ function renderChangeForm(
     archived: boolean;
     secondaryEmail: string | null;
   },
-  errors?: Record<string, unknown>,
+  errors?: ErrorMap,
 ) {
   return renderPage(request, reply, "user-status/change.html", {
     title: canAdmin(viewer, "change", "userStatus") ? "Change user status" : "View user status",

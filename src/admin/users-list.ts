@@ -1,5 +1,6 @@
-// The user list page's view: query-string parsing, filter and sort links, pagination, and the
-// bulk actions the viewer may use. Links keep the other parameters, as Django's change list does.
+// The user list page (Django's change list): search, filters, sorting and pagination, with links
+// that keep the other parameters, and the bulk actions the viewer may use.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { canAdmin, type AdminViewer } from "../accounts/staff/access.js";
 import {
   adminUserChoices,
@@ -9,31 +10,35 @@ import {
   type GroupChoice,
 } from "../accounts/staff/users.js";
 import type { Deps } from "../deps.js";
-import { yesNo } from "./list-page.js";
-
-export type QueryParams = Record<string, unknown>;
+import { requireViewer } from "./guards.js";
+import { parseId } from "./ids.js";
+import {
+  choiceFilter,
+  hiddenFields,
+  listHref,
+  listQuery,
+  pageLinks,
+  pickParams,
+  queryString,
+  yesNo,
+  yesNoFilter,
+  type QueryValues,
+} from "./list-page.js";
+import { renderPage } from "./render.js";
 
 const LIST_PATH = "/admin/users/";
-const LIST_KEYS = [
-  "q",
-  "is_staff",
-  "is_superuser",
-  "is_active",
-  "verified",
-  "archived",
-  "group",
-  "o",
-  "p",
-] as const;
-type ListKey = (typeof LIST_KEYS)[number];
+const FLAGS = ["is_staff", "is_superuser", "is_active", "verified", "archived"] as const;
+const LIST_PARAMS = ["q", ...FLAGS, "group", "o", "p"] as const;
+// The search form resubmits the filters and the sort, not the old search or page.
+const SEARCH_KEEPS = LIST_PARAMS.filter((name) => name !== "q" && name !== "p");
 
-const FLAG_FILTERS = [
-  ["is_staff", "By staff status", "isStaff"],
-  ["is_superuser", "By superuser status", "isSuperuser"],
-  ["is_active", "By active", "isActive"],
-  ["verified", "By verified", "verified"],
-  ["archived", "By archived", "archived"],
-] as const;
+const FLAG_TITLES: Record<(typeof FLAGS)[number], string> = {
+  is_staff: "By staff status",
+  is_superuser: "By superuser status",
+  is_active: "By active",
+  verified: "By verified",
+  archived: "By archived",
+};
 
 const COLUMNS = [
   ["username", "Username"],
@@ -62,91 +67,65 @@ const ACTIONS = [
   ["log_out_everywhere", "Log selected users out everywhere (revoke refresh tokens)", "change"],
 ] as const;
 
-function param(params: QueryParams, name: string): string {
-  const value = params[name];
-  const first: unknown = Array.isArray(value) ? value[0] : value;
-  return typeof first === "string" ? first : "";
+export function registerUserListPage(scope: FastifyInstance, deps: Deps): void {
+  scope.get("/users/", (request, reply) => showList(deps, request, reply));
 }
 
-function flag(params: QueryParams, name: string): boolean | undefined {
-  return yesNo(param(params, name));
+async function showList(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
+  const viewer = requireViewer(request, reply);
+  if (viewer === undefined) return reply;
+  const data = await listPageData(deps, viewer, listQuery(request, LIST_PARAMS));
+  return renderPage(request, reply, "users/list.html", {
+    section: "user",
+    title: "Select user to change",
+    ...data,
+  });
 }
 
-export function parseListQuery(params: QueryParams): AdminUserListQuery {
-  const group = param(params, "group");
-  const page = param(params, "p");
+function parseListQuery(query: QueryValues): AdminUserListQuery {
   return {
-    search: param(params, "q").slice(0, 200),
-    isStaff: flag(params, "is_staff"),
-    isSuperuser: flag(params, "is_superuser"),
-    isActive: flag(params, "is_active"),
-    verified: flag(params, "verified"),
-    archived: flag(params, "archived"),
-    groupId: /^\d{1,9}$/.test(group) ? Number(group) : undefined,
-    order: param(params, "o"),
-    page: /^\d{1,9}$/.test(page) ? Number(page) : 1,
+    search: (query.q ?? "").slice(0, 200),
+    isStaff: yesNo(query.is_staff),
+    isSuperuser: yesNo(query.is_superuser),
+    isActive: yesNo(query.is_active),
+    verified: yesNo(query.verified),
+    archived: yesNo(query.archived),
+    groupId: parseId(query.group),
+    order: query.o ?? "",
+    page: parseId(query.p) ?? 1,
   };
 }
 
-/** The list's parameters that are set, in a fixed order. */
-function knownParams(params: QueryParams): Map<ListKey, string> {
-  const known = new Map<ListKey, string>();
-  for (const key of LIST_KEYS) {
-    const value = param(params, key);
-    if (value !== "") known.set(key, value);
-  }
-  return known;
-}
-
-function hrefOf(known: ReadonlyMap<ListKey, string>): string {
-  const query = new URLSearchParams([...known]).toString();
-  return query === "" ? LIST_PATH : `${LIST_PATH}?${query}`;
-}
-
-/** The current list with some parameters changed; any change but the page's goes back to page 1. */
-function hrefWith(
-  params: QueryParams,
-  changes: Partial<Record<ListKey, string | undefined>>,
-): string {
-  const known = knownParams(params);
-  if (!("p" in changes)) known.delete("p");
-  for (const [key, value] of Object.entries(changes) as [ListKey, string | undefined][]) {
-    if (value === undefined) known.delete(key);
-    else known.set(key, value);
-  }
-  return hrefOf(known);
-}
-
 /** Back to the list a form came from; only the list's own parameters survive, so it stays local. */
-export function listUrl(queryString: string): string {
-  return hrefOf(knownParams(Object.fromEntries(new URLSearchParams(queryString))));
+export function listUrl(filtersQuery: string): string {
+  const params = Object.fromEntries(new URLSearchParams(filtersQuery));
+  return listHref(LIST_PATH, pickParams(params, LIST_PARAMS));
 }
 
-function filtersOf(params: QueryParams, groups: GroupChoice[]) {
-  const choice = (key: ListKey, label: string, value: string | undefined) => ({
-    label,
-    href: hrefWith(params, { [key]: value }),
-    isSelected: (param(params, key) || undefined) === value,
-  });
-  const filters = FLAG_FILTERS.map(([key, title]) => ({
-    title,
-    choices: [choice(key, "All", undefined), choice(key, "Yes", "1"), choice(key, "No", "0")],
-  }));
-  const groupChoices = groups.map((group) => choice("group", group.name, String(group.id)));
-  return [
-    ...filters,
-    { title: "By group", choices: [choice("group", "All", undefined), ...groupChoices] },
-  ];
+function filtersOf(query: QueryValues, groups: GroupChoice[]) {
+  const flags = FLAGS.map((flag) => yesNoFilter(LIST_PATH, query, flag, FLAG_TITLES[flag]));
+  const groupId = parseId(query.group);
+  const byGroup = choiceFilter(
+    LIST_PATH,
+    query,
+    {
+      param: "group",
+      title: "By group",
+      current: groupId === undefined ? undefined : String(groupId),
+    },
+    groups.map((group) => [group.name, String(group.id)] as const),
+  );
+  return [...flags, byGroup];
 }
 
-function columnsOf(params: QueryParams, order: AdminUserPage["order"]) {
+function columnsOf(query: QueryValues, order: AdminUserPage["order"]) {
   return COLUMNS.map(([key, label]) => {
     if (!SORTABLE.has(key)) return { label };
     const isCurrent = order.column === key;
     const isAscending = isCurrent && !order.isDescending;
     return {
       label,
-      href: hrefWith(params, { o: isAscending ? `-${key}` : key }),
+      href: listHref(LIST_PATH, { ...query, o: isAscending ? `-${key}` : key, p: undefined }),
       indicator: isCurrent ? (order.isDescending ? " ▼" : " ▲") : "",
       ariaSort: isCurrent ? (order.isDescending ? "descending" : "ascending") : undefined,
     };
@@ -166,43 +145,33 @@ function pageCountText(page: AdminUserPage): string | undefined {
 }
 
 /** Everything the list template shows. */
-export async function listPageData(
-  deps: Deps,
-  viewer: AdminViewer,
-  params: QueryParams,
-  query: AdminUserListQuery,
-) {
+async function listPageData(deps: Deps, viewer: AdminViewer, query: QueryValues) {
+  const listed = parseListQuery(query);
   const [page, choices] = await Promise.all([
-    listUsersForAdmin(deps, viewer, query),
+    listUsersForAdmin(deps, viewer, listed),
     adminUserChoices(deps, viewer),
   ]);
-  const current = knownParams(params);
-  current.delete("p");
   return {
-    q: query.search,
+    q: listed.search,
     users: page.users.map((user) => ({
       ...user,
       dateJoined: user.dateJoined.toISOString().slice(0, 10),
     })),
-    columns: columnsOf(params, page.order),
-    filters: filtersOf(params, choices.groups),
-    // The search form resubmits the filters and the sort, not the old search or page.
-    searchHidden: [...current]
-      .filter(([key]) => key !== "q")
-      .map(([name, value]) => ({ name, value })),
-    filtersQuery: new URLSearchParams([...knownParams(params)]).toString(),
+    columns: columnsOf(query, page.order),
+    filters: filtersOf(query, choices.groups),
+    searchHidden: hiddenFields(query, SEARCH_KEEPS),
+    filtersQuery: queryString(query),
     actions: ACTIONS.filter(([, , needs]) => canAdmin(viewer, needs, "user")).map(
       ([value, label]) => ({ value, label }),
     ),
     canAdd: canAdmin(viewer, "add", "user"),
     countText: countText(page),
     // Sorting is not a filter: "Clear all filters" appears for a search or a filter.
-    isFiltered: [...current.keys()].some((key) => key !== "o"),
+    isFiltered: Object.keys(query).some((key) => key !== "o" && key !== "p"),
     pagination: {
       page: page.page,
       pageCount: pageCountText(page),
-      previousHref: page.page > 1 ? hrefWith(params, { p: String(page.page - 1) }) : undefined,
-      nextHref: page.hasNextPage ? hrefWith(params, { p: String(page.page + 1) }) : undefined,
+      ...pageLinks(LIST_PATH, query, page.page, page.hasNextPage),
     },
     clearHref: LIST_PATH,
   };

@@ -1,7 +1,6 @@
 // The CLI commands of SPEC §1: serve, migrate, createsuperuser, changepassword, cleartokens,
 // plus print-schema. Bad input gets a clear message and a non-zero exit code.
 import { writeFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { pino } from "pino";
 import { AccountsError } from "../accounts/errors.js";
@@ -10,6 +9,8 @@ import { createSuperuser } from "../accounts/users.js";
 import { loadConfig, type Config } from "../config/config.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { createDeps, type Deps } from "../deps.js";
+import { fail } from "./fail.js";
+import { askAll } from "./prompter.js";
 
 async function withDeps<T>(run: (deps: Deps, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env);
@@ -26,62 +27,6 @@ function describeErrors(error: AccountsError): string {
   return Object.entries(error.errors)
     .map(([field, details]) => details.map((detail) => `${field}: ${detail.message}`).join("\n"))
     .join("\n");
-}
-
-interface Prompter {
-  ask(question: string, options?: { hidden?: boolean }): Promise<string>;
-  close(): void;
-}
-
-/**
- * Reads answers line by line from one interface: its iterator buffers lines, so answers piped in
- * at once (`printf 'pw\npw\n' | gatehouse changepassword bob`) are not lost between questions,
- * and running out of input fails instead of leaving the command hanging.
- */
-function createPrompter(): Prompter {
-  const isTerminal = process.stdin.isTTY;
-  const rl = createInterface({
-    input: process.stdin,
-    output: process.stdout,
-    terminal: isTerminal,
-  });
-  const lines = rl[Symbol.asyncIterator]();
-  let isMuted = false;
-  // Echo nothing while a password is typed (the legacy interface routes all echo through here).
-  const output = rl as unknown as { _writeToOutput: (text: string) => void };
-  const write = output._writeToOutput.bind(rl);
-  output._writeToOutput = (text) => {
-    if (!isMuted) write(text);
-  };
-  return {
-    async ask(question, options = {}) {
-      rl.setPrompt(question);
-      rl.prompt();
-      isMuted = options.hidden === true && isTerminal;
-      const next = await lines.next();
-      if (isMuted) process.stdout.write("\n");
-      isMuted = false;
-      if (next.done === true) fail("\nError: input ended before every answer was given.");
-      return next.value;
-    },
-    close: () => {
-      rl.close();
-    },
-  };
-}
-
-async function askAll<T>(run: (prompter: Prompter) => Promise<T>): Promise<T> {
-  const prompter = createPrompter();
-  try {
-    return await run(prompter);
-  } finally {
-    prompter.close();
-  }
-}
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
 }
 
 async function superuserInput(noInput: boolean) {
@@ -109,6 +54,15 @@ async function superuserInput(noInput: boolean) {
 }
 
 export function registerCommands(program: Command): void {
+  registerServe(program);
+  registerMigrate(program);
+  registerCreateSuperuser(program);
+  registerChangePassword(program);
+  registerClearTokens(program);
+  registerPrintSchema(program);
+}
+
+function registerServe(program: Command): void {
   program
     .command("serve")
     .description("start the HTTP server (applies pending migrations unless --no-migrate)")
@@ -123,7 +77,9 @@ export function registerCommands(program: Command): void {
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
+}
 
+function registerMigrate(program: Command): void {
   program
     .command("migrate")
     .description("apply pending database migrations")
@@ -139,7 +95,9 @@ export function registerCommands(program: Command): void {
         await deps.close();
       }
     });
+}
 
+function registerCreateSuperuser(program: Command): void {
   program
     .command("createsuperuser")
     .description("create an active staff superuser")
@@ -159,7 +117,9 @@ export function registerCommands(program: Command): void {
         }
       });
     });
+}
 
+function registerChangePassword(program: Command): void {
   program
     .command("changepassword <username>")
     .description("set a user's password (ends their sessions)")
@@ -179,7 +139,9 @@ export function registerCommands(program: Command): void {
         }
       });
     });
+}
 
+function registerClearTokens(program: Command): void {
   program
     .command("cleartokens")
     .description("delete revoked refresh tokens (and expired ones with --expired)")
@@ -192,7 +154,9 @@ export function registerCommands(program: Command): void {
         );
       });
     });
+}
 
+function registerPrintSchema(program: Command): void {
   program
     .command("print-schema")
     .description("print the GraphQL schema of the current configuration")

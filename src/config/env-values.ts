@@ -59,7 +59,7 @@ export const stringList = z.string().transform((text, ctx): string[] => {
     .filter((item) => item !== "");
 });
 
-export const scalarName = z.enum(["String", "Int", "Float", "Boolean", "ID"]);
+const scalarName = z.enum(["String", "Int", "Float", "Boolean", "ID"]);
 
 /** SPEC §11.1: a field list (each a String) or a map field → scalar name. */
 export const fieldMap = z.string().transform((text, ctx): Record<string, ScalarName> => {

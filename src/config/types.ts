@@ -1,8 +1,8 @@
 // The shape of Gatehouse's configuration: what loadConfig (config.ts) builds from the environment.
 export type ScalarName = "String" | "Int" | "Float" | "Boolean" | "ID";
-export type UserQueryAccess = "staff" | "authenticated" | "public";
-export type ApiStyle = "graphql" | "relay";
-export type JwtAlgorithm =
+type UserQueryAccess = "staff" | "authenticated" | "public";
+type ApiStyle = "graphql" | "relay";
+type JwtAlgorithm =
   "HS256" | "HS384" | "HS512" | "RS256" | "RS384" | "RS512" | "ES256" | "ES384" | "ES512";
 
 export interface PasswordValidatorSetting {

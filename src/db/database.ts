@@ -12,10 +12,13 @@ import {
   type PostgresPoolClient,
   type SqliteDatabase,
 } from "kysely";
+import { LRUCache } from "lru-cache";
 import pg from "pg";
 import type { Config } from "../config/config.js";
 import { SqliteValuesPlugin } from "./sqlite-values-plugin.js";
 import type { Database } from "./tables.js";
+
+export type Db = Kysely<Database>;
 
 export type DatabaseKind = "sqlite" | "postgres";
 
@@ -25,7 +28,7 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function sqlitePathFromUrl(url: string): string {
+function sqlitePathFromUrl(url: string): string {
   const path = url.replace(/^sqlite:(\/\/)?/i, "");
   return path === ":memory:" ? path : resolve(path);
 }
@@ -43,17 +46,13 @@ const STATEMENT_CACHE_SIZE = 500;
  * so one is never in use twice (Kysely's streaming, which would hold one open, is not used).
  */
 function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
-  const statements = new Map<string, SQLite.Statement>();
+  const statements = new LRUCache<string, SQLite.Statement>({ max: STATEMENT_CACHE_SIZE });
   return {
     close: () => sqlite.close(),
     prepare(text) {
       let statement = statements.get(text);
       if (statement === undefined) {
         statement = sqlite.prepare(text);
-        if (statements.size >= STATEMENT_CACHE_SIZE) {
-          const oldest = statements.keys().next().value;
-          if (oldest !== undefined) statements.delete(oldest);
-        }
         statements.set(text, statement);
       }
       return statement;

@@ -24,7 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "202611260200_create-rate-limit-counters": createRateLimitCounters,
 };
 
-export class MigrationFailedError extends Error {
+class MigrationFailedError extends Error {
   constructor(
     readonly migrationName: string | undefined,
     options: { cause: unknown },
@@ -54,13 +54,4 @@ function checked(result: MigrationResultSet): string[] {
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   return checked(await (await migrator(db)).migrateToLatest());
-}
-
-export async function migrateDown(db: Kysely<any>): Promise<string[]> {
-  return checked(await (await migrator(db)).migrateDown());
-}
-
-export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
-  const all = await (await migrator(db)).getMigrations();
-  return all.filter((item) => item.executedAt === undefined).map((item) => item.name);
 }

@@ -4,7 +4,6 @@ import cors from "@fastify/cors";
 import csrf from "@fastify/csrf-protection";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { registerAdmin } from "../admin/plugin.js";
-import { pingDatabase } from "../db/database.js";
 import type { Deps } from "../deps.js";
 import { registerGraphQL } from "../graphql/http.js";
 import { clientErrorHandler } from "./client-errors.js";
@@ -67,7 +66,7 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
     return reply.code(500).send({ errors: [{ message: "Internal server error" }] });
   });
   app.get("/healthz", async () => {
-    await pingDatabase(deps.db);
+    await deps.pingDatabase();
     return { status: "ok" };
   });
   registerGraphQL(app, deps);

@@ -2,7 +2,8 @@
 // causes it, so no change commits without its mail and no mail leaves for a rolled-back change.
 import type { Selectable } from "kysely";
 import type { MailOutboxTable } from "../../db/tables.js";
-import { toDate, type Db } from "../users-store.js";
+import { toDate } from "../../db/values.js";
+import type { Db } from "../../db/database.js";
 
 export interface OutboxMessage {
   id: number;

@@ -3,14 +3,10 @@
 // shares them. Rows of finished windows are deleted now and then by the processes that count.
 import type { Clock } from "../types.js";
 import type { RateLimitStore } from "./limiter.js";
-import type { Db } from "../users-store.js";
+import type { Db } from "../../db/database.js";
 
 /** Adds one hit to the bucket (creating it) and returns its count; one statement, so atomic. */
-export async function incrementRateLimitCounter(
-  db: Db,
-  bucket: string,
-  expiresAt: Date,
-): Promise<number> {
+async function incrementRateLimitCounter(db: Db, bucket: string, expiresAt: Date): Promise<number> {
   const row = await db
     .insertInto("rate_limit_counters")
     .values({ bucket, hits: 1, expires_at: expiresAt })
@@ -24,7 +20,7 @@ export async function incrementRateLimitCounter(
   return row.hits;
 }
 
-export async function deleteExpiredRateLimitCounters(db: Db, now: Date): Promise<number> {
+async function deleteExpiredRateLimitCounters(db: Db, now: Date): Promise<number> {
   const result = await db
     .deleteFrom("rate_limit_counters")
     .where("expires_at", "<=", now)

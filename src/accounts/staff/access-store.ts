@@ -1,7 +1,8 @@
 // SQL for the admin site's sessions, permissions and change log.
 import type { Selectable } from "kysely";
 import type { AdminLogTable } from "../../db/tables.js";
-import { toDate, type Db } from "../users-store.js";
+import { toDate } from "../../db/values.js";
+import type { Db } from "../../db/database.js";
 
 export async function insertAdminSession(
   db: Db,

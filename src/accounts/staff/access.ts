@@ -1,7 +1,7 @@
 // Who may use the admin site and what they may do there (SPEC §12): active staff sign in with
 // the same password checks as tokenAuth; superusers may do everything, other staff what their
 // groups and direct permissions allow. Sessions live in the database so they can be ended.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Deps } from "../../deps.js";
 import {
   deleteAdminSession,
@@ -13,10 +13,12 @@ import {
   listAdminLogEntries,
   type AdminLogEntry,
 } from "./access-store.js";
+import { digestSecret } from "../tokens/secrets.js";
 import { AccountsError } from "../errors.js";
 import { isSignInAllowed } from "../rate-limits/limiter.js";
 import type { RequestOrigin, User } from "../types.js";
-import { findUserById, findUserByUsername, updateUser, type Db } from "../users-store.js";
+import { findUserById, findUserByUsername, updateUser } from "../users-store.js";
+import type { Db } from "../../db/database.js";
 
 export type { AdminLogEntry } from "./access-store.js";
 
@@ -44,10 +46,6 @@ export const STAFF_LOGIN_ERROR = {
 export interface AdminViewer {
   user: User;
   permissions: ReadonlySet<string>;
-}
-
-function digest(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
 }
 
 /**
@@ -80,7 +78,7 @@ export async function signInToAdmin(
     await deleteExpiredAdminSessions(tx, now);
     await insertAdminSession(tx, {
       userId: user.id,
-      digest: digest(sessionToken),
+      digest: digestSecret(sessionToken),
       createdAt: now,
       expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
     });
@@ -98,7 +96,7 @@ export async function adminViewerForSession(
   sessionToken: string | undefined,
 ): Promise<AdminViewer | undefined> {
   if (sessionToken === undefined || sessionToken === "") return undefined;
-  const session = await findAdminSession(deps.db, digest(sessionToken));
+  const session = await findAdminSession(deps.db, digestSecret(sessionToken));
   if (session === undefined || session.expiresAt < deps.clock.now()) return undefined;
   const user = await findUserById(deps.db, session.userId);
   if (user === undefined || !user.isActive || !user.isStaff) return undefined;
@@ -109,7 +107,7 @@ export async function adminViewerForSession(
 }
 
 export async function signOutOfAdmin(deps: Pick<Deps, "db">, sessionToken: string): Promise<void> {
-  await deleteAdminSession(deps.db, digest(sessionToken));
+  await deleteAdminSession(deps.db, digestSecret(sessionToken));
 }
 
 /** Django's rule: superusers may do everything; `change` also grants `view`. */
@@ -134,7 +132,7 @@ export function requireAdmin(viewer: AdminViewer, action: AdminAction, model: Ad
   }
 }
 
-export const ADMIN_ACTION_FLAGS = { add: 1, change: 2, delete: 3 } as const;
+const ADMIN_ACTION_FLAGS = { add: 1, change: 2, delete: 3 } as const;
 
 /** Records one admin change inside the transaction that makes it. */
 export async function recordAdminChange(

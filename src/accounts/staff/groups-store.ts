@@ -1,6 +1,7 @@
 // SQL for groups and their permissions (SPEC §2.5): Django's auth.Group, used by the admin only.
 import { sql } from "kysely";
-import { escapeLike, type Db } from "../users-store.js";
+import { escapeLike } from "../../db/values.js";
+import type { Db } from "../../db/database.js";
 
 export interface GroupSummary {
   id: number;

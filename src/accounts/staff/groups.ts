@@ -25,12 +25,12 @@ import {
   type GroupSummary,
   type PermissionRecord,
 } from "./groups-store.js";
-import type { Db } from "../users-store.js";
+import type { Db } from "../../db/database.js";
 import { charCount } from "../validation.js";
 
 export type { GroupRecord, GroupSummary, PermissionRecord } from "./groups-store.js";
 
-export const GROUP_NAME_MAX_LENGTH = 150;
+const GROUP_NAME_MAX_LENGTH = 150;
 
 /** Permissions of one model, as the group form shows them together. */
 export interface PermissionSection {

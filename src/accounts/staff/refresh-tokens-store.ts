@@ -2,7 +2,9 @@
 // and delete by id. Only digests and 8-character prefixes are stored (SPEC §2.4 [FIX]).
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
 import type { Database } from "../../db/tables.js";
-import { escapeLike, foldCase, toDate, type Db } from "../users-store.js";
+import { escapeLike, toDate } from "../../db/values.js";
+import { foldCase } from "../validation.js";
+import type { Db } from "../../db/database.js";
 
 export interface AdminRefreshTokenRow {
   id: number;
@@ -15,6 +17,7 @@ export interface AdminRefreshTokenRow {
 
 export interface AdminRefreshTokenFilter {
   /** Matches the username (ignoring case), the token prefix, or the digest of a whole token. */
+  /** With `tokenDigest`, the text is a whole token: matched by its digest, not its prefix. */
   search?: { text: string; tokenDigest?: string };
   isRevoked?: boolean;
   /** Tokens created before `cutoff` are expired (SPEC §2.4: expiry = created + delta). */
@@ -27,11 +30,15 @@ function searchExpression(eb: Scope, search: NonNullable<AdminRefreshTokenFilter
   const text = foldCase(search.text);
   const matches: Expression<SqlBool>[] = [
     sql<boolean>`${sql.ref("users.username_key")} like ${`%${escapeLike(text)}%`} escape '\\'`,
-    // Only 8 characters are stored: a longer fragment is matched on its first 8.
-    sql<boolean>`${sql.ref("refresh_tokens.token_prefix")} like ${`${escapeLike(text.slice(0, 8))}%`} escape '\\'`,
   ];
-  if (search.tokenDigest !== undefined)
+  if (search.tokenDigest !== undefined) {
     matches.push(eb("refresh_tokens.token_digest", "=", search.tokenDigest));
+  } else {
+    // Only 8 characters are stored: a longer fragment is matched on its first 8.
+    matches.push(
+      sql<boolean>`${sql.ref("refresh_tokens.token_prefix")} like ${`${escapeLike(text.slice(0, 8))}%`} escape '\\'`,
+    );
+  }
   return eb.or(matches);
 }
 

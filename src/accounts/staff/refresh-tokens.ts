@@ -1,6 +1,5 @@
 // The admin's Refresh tokens section (SPEC §2.4, §7.2, §12): list, filter, revoke and delete.
 // Only a digest and an 8-character prefix are stored, so no page can ever show a whole token.
-import { createHash } from "node:crypto";
 import type { Deps } from "../../deps.js";
 import {
   objectHistory,
@@ -19,6 +18,7 @@ import {
   type AdminRefreshTokenFilter,
   type AdminRefreshTokenRow,
 } from "./refresh-tokens-store.js";
+import { digestSecret } from "../tokens/secrets.js";
 
 export interface AdminRefreshToken extends AdminRefreshTokenRow {
   /** The display string: the token is never known, only its first characters (SPEC §2.4). */
@@ -51,16 +51,17 @@ function toAdminToken(deps: TokenDeps, row: AdminRefreshTokenRow): AdminRefreshT
   };
 }
 
-// A whole token is 40 hex characters (SPEC §2.4); pasting one finds its row through the digest,
-// which is how sessions.ts looks tokens up.
-const WHOLE_TOKEN = /^[0-9a-f]{40}$/i;
+// A whole token is hex of JWT_REFRESH_TOKEN_N_BYTES (16–64) bytes, a setting that may have changed
+// since the token was issued. Pasting one finds exactly its row through the digest, as a refresh
+// does, not every token that happens to share its first 8 characters.
+const WHOLE_TOKEN = /^[0-9a-f]{32,128}$/i;
 
 function toFilter(deps: TokenDeps, query: RefreshTokenQuery): AdminRefreshTokenFilter {
   const filter: AdminRefreshTokenFilter = {};
   const text = query.search.trim();
   if (text !== "") {
     filter.search = WHOLE_TOKEN.test(text)
-      ? { text, tokenDigest: createHash("sha256").update(text.toLowerCase()).digest("hex") }
+      ? { text, tokenDigest: digestSecret(text.toLowerCase()) }
       : { text };
   }
   if (query.isRevoked !== undefined) filter.isRevoked = query.isRevoked;

@@ -12,8 +12,7 @@ import {
 import {
   cleanUserChange,
   describeUserChange,
-  isUniqueViolation,
-  uniqueViolationError,
+  takenFieldError,
   type AdminUserChange,
 } from "./user-form.js";
 import { AccountsError, FieldErrors, MESSAGES } from "../errors.js";
@@ -28,8 +27,9 @@ import {
   lockEmailAddress,
   updateUser,
   updateUserStatus,
+  takenUserField,
 } from "../users-store.js";
-import { emailErrors, normalizeEmail, normalizeUsername, usernameErrors } from "../validation.js";
+import { cleanEmail, cleanUsername } from "../validation.js";
 
 export type { AdminUserChange } from "./user-form.js";
 
@@ -64,7 +64,7 @@ export async function changeOwnPassword(
 }
 
 /** "Log out everywhere": refresh tokens revoked, access tokens refused, admin sessions ended. */
-export async function logOutEverywhere(
+async function logOutEverywhere(
   deps: Pick<Deps, "db" | "clock">,
   tx: Deps["db"],
   user: User,
@@ -84,12 +84,10 @@ export async function addUserFromAdmin(
 ): Promise<User> {
   requireAdmin(viewer, "add", "user");
   const errors = new FieldErrors();
-  const username = normalizeUsername(input.username);
-  for (const detail of usernameErrors(username)) errors.add("username", detail);
+  const username = cleanUsername(input.username, errors, "username");
   if (!errors.has("username") && (await findUsernameOwnerIds(deps.db, username)).length > 0)
     errors.add("username", MESSAGES.usernameTaken());
-  const email = normalizeEmail(input.email);
-  for (const detail of emailErrors(email)) errors.add("email", detail);
+  const email = cleanEmail(input.email, errors, "email");
   if (!errors.has("email") && (await findEmailOwnerIds(deps.db, email)).length > 0)
     errors.add("email", MESSAGES.primaryEmailTaken());
   const attributes = {
@@ -127,8 +125,8 @@ export async function addUserFromAdmin(
       return created;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw uniqueViolationError(error);
-    throw error;
+    const taken = takenUserField(error);
+    throw taken === undefined ? error : takenFieldError(taken);
   }
 }
 
@@ -175,8 +173,8 @@ export async function changeUserFromAdmin(
       });
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw uniqueViolationError(error);
-    throw error;
+    const taken = takenUserField(error);
+    throw taken === undefined ? error : takenFieldError(taken);
   }
   const changed = await findUserById(deps.db, id);
   if (changed !== undefined && !current.status.verified && changed.status.verified)

@@ -12,14 +12,19 @@ import {
 import { AccountsError, CATALOGUE, FieldErrors, MESSAGES, type ErrorDetail } from "../errors.js";
 import { findAllGroups, listPermissions } from "./groups-store.js";
 import type { User } from "../types.js";
-import { lockEmailAddress, updateUser, updateUserStatus, type Db } from "../users-store.js";
 import {
+  lockEmailAddress,
+  updateUser,
+  updateUserStatus,
+  type UniqueUserField,
+} from "../users-store.js";
+import type { Db } from "../../db/database.js";
+import {
+  cleanEmail,
+  cleanUsername,
   EMAIL_ARGUMENT_MAX_LENGTH,
-  emailErrors,
   nameErrors,
   normalizeEmail,
-  normalizeUsername,
-  usernameErrors,
 } from "../validation.js";
 
 export interface AdminUserChange {
@@ -66,15 +71,17 @@ async function cleanAddresses(
   userId: number,
   input: AdminUserChange,
 ) {
-  const email = normalizeEmail(input.email);
-  for (const detail of emailErrors(email)) errors.add("email", detail);
+  const email = cleanEmail(input.email, errors, "email");
   if (!errors.has("email") && isOwnedByOther(await findEmailOwnerIds(deps.db, email), userId)) {
     errors.add("email", MESSAGES.primaryEmailTaken());
   }
-  const secondary = normalizeEmail(input.secondaryEmail);
-  if (secondary === "") return { email, secondaryEmail: null };
-  for (const detail of emailErrors(secondary, EMAIL_ARGUMENT_MAX_LENGTH))
-    errors.add("secondary_email", detail);
+  if (normalizeEmail(input.secondaryEmail) === "") return { email, secondaryEmail: null };
+  const secondary = cleanEmail(
+    input.secondaryEmail,
+    errors,
+    "secondary_email",
+    EMAIL_ARGUMENT_MAX_LENGTH,
+  );
   if (errors.has("secondary_email")) return { email, secondaryEmail: secondary };
   if (secondary.toLowerCase() === email.toLowerCase()) {
     errors.add("secondary_email", {
@@ -126,8 +133,7 @@ async function cleanValues(
 ): Promise<CleanValues> {
   const errors = new FieldErrors();
   const userId = current.user.id;
-  const username = normalizeUsername(input.username);
-  for (const detail of usernameErrors(username)) errors.add("username", detail);
+  const username = cleanUsername(input.username, errors, "username");
   if (
     !errors.has("username") &&
     isOwnedByOther(await findUsernameOwnerIds(deps.db, username), userId)
@@ -270,25 +276,16 @@ export function describeUserChange(
   return parts.length === 0 ? "No fields changed." : parts.join(" ");
 }
 
-interface DriverError {
-  code?: string;
-  detail?: string;
-  message?: string;
-}
-
-/** A concurrent write won the race for a unique key (PostgreSQL 23505, SQLite UNIQUE). */
-export function isUniqueViolation(error: unknown): boolean {
-  const { code } = error as DriverError;
-  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE";
-}
-
-export function uniqueViolationError(error: unknown): AccountsError {
-  const { detail, message } = error as DriverError;
-  const text = detail ?? message ?? "";
-  if (/secondary_email/.test(text))
-    return new AccountsError({ secondary_email: [{ ...CATALOGUE.EMAIL_IN_USE }] });
-  if (/email/.test(text)) return new AccountsError({ email: [MESSAGES.primaryEmailTaken()] });
-  return new AccountsError({ username: [MESSAGES.usernameTaken()] });
+/** The form error for a value a concurrent write took after the form was checked. */
+export function takenFieldError(field: UniqueUserField): AccountsError {
+  switch (field) {
+    case "secondary_email":
+      return new AccountsError({ secondary_email: [{ ...CATALOGUE.EMAIL_IN_USE }] });
+    case "email":
+      return new AccountsError({ email: [MESSAGES.primaryEmailTaken()] });
+    case "username":
+      return new AccountsError({ username: [MESSAGES.usernameTaken()] });
+  }
 }
 
 export interface PasswordSummary {

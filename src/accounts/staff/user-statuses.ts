@@ -10,20 +10,18 @@ import {
 } from "./access.js";
 import { AccountsError } from "../errors.js";
 import type { User } from "../types.js";
+import { countUsers, listUsers, type UserFilter } from "../user-list-store.js";
 import {
-  countUsers,
   findUserById,
-  foldCase,
   isEmailTaken,
-  listUsers,
   lockEmailAddress,
   updateUserStatus,
   type StatusChanges,
-  type UserFilter,
 } from "../users-store.js";
+import { foldCase } from "../validation.js";
 import { EMAIL_ARGUMENT_MAX_LENGTH, emailErrors, normalizeEmail } from "../validation.js";
 
-export const ADMIN_PAGE_SIZE = 100;
+const ADMIN_PAGE_SIZE = 100;
 
 export interface AdminListPage<T> {
   items: T[];

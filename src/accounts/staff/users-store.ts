@@ -1,7 +1,9 @@
 // SQL behind the admin's user pages: the searchable, sortable list, group and permission
 // memberships, and what a deletion takes with it.
 import { PostgresAdapter, sql, type Expression, type SqlBool } from "kysely";
-import { escapeLike, foldCase, toBool, toDate, type Db } from "../users-store.js";
+import { escapeLike, toBool, toDate } from "../../db/values.js";
+import { foldCase } from "../validation.js";
+import type { Db } from "../../db/database.js";
 
 export const ADMIN_USER_SORT_COLUMNS = [
   "username",

@@ -35,7 +35,7 @@ type AdminDeps = Pick<Deps, "db" | "clock">;
 
 // --- the list ---
 
-export const USERS_PER_PAGE = 100;
+const USERS_PER_PAGE = 100;
 // Counting beyond this reads rows for a number nobody needs exactly; below it counts are exact.
 const COUNT_LIMIT = 10_000;
 

@@ -1,6 +1,7 @@
 // Access tokens: compact JWS with the claims of django-graphql-jwt (SPEC §7.1), so clients and
 // tokens of the reference keep working. The caller passes the clock, so expiry tests need no sleeps.
 import { createPublicKey } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import { createSigner, createVerifier } from "fast-jwt";
 import type { Config } from "../../config/config.js";
 
@@ -73,16 +74,12 @@ const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 function createSignatureVerifier(settings: JwtSettings, key: string): (token: string) => unknown {
   const verifySignature = createUncachedVerifier(settings, key);
-  const verified = new Map<string, unknown>();
+  const verified = new LRUCache<string, object>({ max: VERIFIED_TOKEN_CACHE_SIZE });
   return (token) => {
     const known = verified.get(token);
     if (known !== undefined) return known;
     const payload = verifySignature(token);
-    if (verified.size >= VERIFIED_TOKEN_CACHE_SIZE) {
-      const oldest = verified.keys().next().value;
-      if (oldest !== undefined) verified.delete(oldest);
-    }
-    verified.set(token, payload);
+    if (typeof payload === "object" && payload !== null) verified.set(token, payload);
     return payload;
   };
 }

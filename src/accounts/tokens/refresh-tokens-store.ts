@@ -1,7 +1,8 @@
 // SQL for refresh tokens. Only digests are stored (SPEC §2.4 [FIX]).
 import type { Selectable } from "kysely";
 import type { RefreshTokensTable } from "../../db/tables.js";
-import { toDate, type Db } from "../users-store.js";
+import { toDate } from "../../db/values.js";
+import type { Db } from "../../db/database.js";
 
 export interface RefreshTokenRecord {
   id: number;

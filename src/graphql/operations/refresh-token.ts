@@ -1,6 +1,6 @@
 import type { Config } from "../../config/config.js";
 import { AccountsError } from "../../accounts/errors.js";
-import { refreshAccessToken, refreshTokens } from "../../accounts/sessions.js";
+import { refreshAccessToken, refreshTokens } from "../../accounts/tokens/refresh-tokens.js";
 import type { MutationSpec } from "../mutation.js";
 import { tokenCookies } from "./token-cookies.js";
 

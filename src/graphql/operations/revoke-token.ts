@@ -1,6 +1,6 @@
 import type { Config } from "../../config/config.js";
 import { AccountsError } from "../../accounts/errors.js";
-import { revokeRefreshToken } from "../../accounts/sessions.js";
+import { revokeRefreshToken } from "../../accounts/tokens/refresh-tokens.js";
 import type { MutationSpec } from "../mutation.js";
 
 export function revokeTokenMutation(config: Config): MutationSpec {

@@ -1,4 +1,4 @@
-import { verifyAccessToken } from "../../accounts/sessions.js";
+import { verifyAccessToken } from "../../accounts/tokens/access-tokens.js";
 import type { MutationSpec } from "../mutation.js";
 
 export function verifyTokenMutation(): MutationSpec {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGroup } from "../../../src/accounts/staff/groups.js";
 import type { User } from "../../../src/accounts/types.js";
 import { createSuperuser } from "../../../src/accounts/users.js";
+import { insertRefreshToken } from "../../../src/accounts/tokens/refresh-tokens-store.js";
 import { findUserByUsername, updateUser } from "../../../src/accounts/users-store.js";
 import { AdminClient } from "../../support/admin-client.js";
 import { aRegisteredUser, STRONG_PASSWORD, type RegisteredUser } from "../../support/builders.js";
@@ -443,3 +444,48 @@ describe.each(testDatabases())("admin user status, refresh tokens and groups (%s
     });
   });
 });
+
+describe.each(testDatabases())(
+  "admin refresh-token search with 32-byte tokens (%s)",
+  (database) => {
+    let app: TestApp;
+    let admin: AdminClient;
+
+    beforeAll(async () => {
+      app = await startTestApp(database, { JWT_REFRESH_TOKEN_N_BYTES: "32" });
+      const name = unique("admin");
+      await createSuperuser(app.deps, {
+        username: name,
+        email: `${name}@example.com`,
+        password: STRONG_PASSWORD,
+      });
+      admin = new AdminClient(app.url.replace(/\/graphql$/, ""));
+      await admin.logIn(name, STRONG_PASSWORD);
+    });
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it("finds exactly the pasted whole token, not another that shares its first 8 characters", async () => {
+      const [owner, other] = [await aRegisteredUser(app), await aRegisteredUser(app)];
+      expect(owner.refreshToken).toMatch(/^[0-9a-f]{64}$/);
+      const otherId = (await findUserByUsername(app.deps.db, other.username))?.id ?? 0;
+      // A second token with the same visible prefix: only the digest tells the two apart.
+      await insertRefreshToken(app.deps.db, {
+        userId: otherId,
+        digest: "0".repeat(64),
+        prefix: owner.refreshToken.slice(0, 8),
+        created: new Date(),
+      });
+      const byPrefix = await admin.get(
+        `/admin/refresh-tokens/?q=${owner.refreshToken.slice(0, 8)}`,
+      );
+      expect(selectableIds(byPrefix.html)).toHaveLength(2);
+
+      const page = await admin.get(`/admin/refresh-tokens/?q=${owner.refreshToken.toUpperCase()}`);
+      expect(selectableIds(page.html)).toHaveLength(1);
+      expect(page.html).toContain(owner.username);
+      expect(page.html).not.toContain(other.username);
+    });
+  },
+);

@@ -88,6 +88,18 @@ describe.each(testDatabases())("account settings on %s", (database) => {
       expect(await me(app, user.token)).toMatchObject({ firstName: "Grace", lastName: "Lovelace" });
     });
 
+    it("keeps a field whose variable the request leaves out", async () => {
+      // Regression: django-graphql-auth #68, #69. The reference blanks every updatable field the
+      // request leaves out (the fix, PR #129, was never released) (SPEC §5.8).
+      const user = await aVerifiedUser(app);
+      await updateAccount(user.token, { firstName: "Ada", lastName: "Lovelace" });
+      expect(await updateAccount(user.token, { lastName: "King" })).toEqual({
+        success: true,
+        errors: null,
+      });
+      expect(await me(app, user.token)).toMatchObject({ firstName: "Ada", lastName: "King" });
+    });
+
     it("keeps a field that is sent as null", async () => {
       const user = await aVerifiedUser(app);
       await updateAccount(user.token, { firstName: "Ada", lastName: "Lovelace" });

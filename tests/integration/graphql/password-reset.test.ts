@@ -140,6 +140,20 @@ describe.each(testDatabases())("sendPasswordResetEmail and passwordReset on %s",
     expect(await outboxMessagesTo(app, user.email)).toBe(1);
   });
 
+  it("gives the same answer for an unknown, a verified and an unverified address", async () => {
+    // Regression: django-graphql-auth #112. The reference answers resendActivationEmail with
+    // ALREADY_VERIFIED for verified accounts, revealing that they exist (SPEC §5.3, §5.4).
+    const verified = await aVerifiedUser(app);
+    const unverified = await aRegisteredUser(app);
+    const answers = [];
+    for (const email of [`${unique("nobody")}@example.com`, verified.email, unverified.email]) {
+      const response = await app.gql(SEND_PASSWORD_RESET_EMAIL, { email });
+      answers.push(response.body);
+    }
+    const expected = { data: { sendPasswordResetEmail: { success: true, errors: null } } };
+    expect(answers).toEqual([expected, expected, expected]);
+  });
+
   it("refuses an invalid address under email", async () => {
     expect(await sendReset(app, "not-an-email")).toEqual({
       success: false,
@@ -147,8 +161,9 @@ describe.each(testDatabases())("sendPasswordResetEmail and passwordReset on %s",
     });
   });
 
-  // Regression: django-graphql-auth #148 (reset tokens worked for their whole hour).
   it("answers INVALID_TOKEN when a used reset token is presented again", async () => {
+    // Regression: django-graphql-auth #148. The reference accepts the same reset link for its
+    // whole hour, so a leaked link resets the password again (SPEC §5.5, §7.3).
     const user = await aVerifiedUser(app);
     const token = await resetTokenFor(app, user.email);
     expect(await resetPassword(app, token)).toEqual({ success: true, errors: null });

@@ -202,6 +202,8 @@ describe.each(testDatabases())("register on %s", (database) => {
   });
 
   it("refuses an email that differs from an existing one only in case", async () => {
+    // Regression: django-graphql-jwt #327. The reference compares emails exactly, so
+    // Alice@example.com and alice@example.com become two accounts (SPEC §2.2).
     const local = unique("Case.Sensitive");
     expect(await register(app, { email: `${local}@example.com` })).toMatchObject({ success: true });
     const answer = await register(app, { email: `${local.toLowerCase()}@EXAMPLE.COM` });

@@ -260,7 +260,8 @@ describe.each(testDatabases())("tokenAuth on %s", (database) => {
   });
 
   it("sets lastLogin on login but not on registration", async () => {
-    // SPEC §2.1 [FIX]: the reference never updates last_login.
+    // Regression: django-graphql-auth #51, django-graphql-jwt #211. The reference never updates
+    // last_login (SPEC §2.1, §5.14).
     const user = await aVerifiedUser(app);
     const afterRegister = await app.gql(ME, {}, { token: user.token });
     expect(afterRegister.body.data?.me).toMatchObject({ username: user.username, lastLogin: null });
@@ -290,7 +291,9 @@ describe.each(testDatabases())("tokenAuth on %s", (database) => {
     }
 
     it("keeps the account archived and answers unarchiving false when the password is wrong", async () => {
-      // SPEC §13.1 [FIX]: the reference un-archives before checking the password.
+      // SPEC §13.1 [FIX]: the reference un-archives before checking the password, so anyone who
+      // knows a username can un-archive that account, and it answers unarchiving: false on
+      // failure (SPEC §5.14).
       const user = await anArchivedUser();
       const answer = tokenAuthOf(
         await app.gql(TOKEN_AUTH_USERNAME, {
@@ -306,6 +309,11 @@ describe.each(testDatabases())("tokenAuth on %s", (database) => {
         .where("users.username", "=", user.username)
         .executeTakeFirstOrThrow();
       expect(Boolean(status.archived)).toBe(true);
+      const right = tokenAuthOf(
+        await app.gql(TOKEN_AUTH_USERNAME, { username: user.username, password: user.password }),
+      );
+      // Still archived after the failed attempt, so the right password reports the un-archiving.
+      expect(right).toMatchObject({ success: true, unarchiving: true, user: { archived: false } });
     });
 
     it("un-archives the account and answers unarchiving true when the password is right", async () => {

@@ -193,21 +193,39 @@ describe.each(testDatabases())("user queries on %s", (database) => {
   });
 
   describe("users access", () => {
-    it("refuses a non-staff caller with the permission error", async () => {
-      const response = await app.gql(USERS, {}, { token: member.token });
-      expect(response.status).toBe(200);
-      expect(response.body.data).toEqual({ users: null });
-      expect(response.body.errors?.map((error) => error.message)).toEqual([
-        "You do not have permission to perform this action",
-      ]);
+    // Regression: django-graphql-auth #131. The reference lets anyone list every account's
+    // email, secondary email and staff flag (SPEC §4.3).
+    it("refuses a non-staff caller with the permission error, with or without a filter", async () => {
+      for (const variables of [{}, { username: member.username }]) {
+        const response = await app.gql(USERS, variables, { token: member.token });
+        expect(response.status).toBe(200);
+        expect(response.body.data).toEqual({ users: null });
+        expect(response.body.errors?.map((error) => error.message)).toEqual([
+          "You do not have permission to perform this action",
+        ]);
+      }
     });
 
-    it("refuses an anonymous caller with the permission error", async () => {
-      const response = await app.gql(USERS, {});
-      expect(response.body.data).toEqual({ users: null });
-      expect(response.body.errors?.[0]?.message).toBe(
-        "You do not have permission to perform this action",
-      );
+    it("refuses an anonymous caller with the permission error, with or without a filter", async () => {
+      for (const variables of [{}, { username: member.username }]) {
+        const response = await app.gql(USERS, variables);
+        expect(response.body.data).toEqual({ users: null });
+        expect(response.body.errors?.[0]?.message).toBe(
+          "You do not have permission to perform this action",
+        );
+      }
+    });
+
+    it("lists the matching users with their email to a staff caller", async () => {
+      const listed = await aVerifiedUser(app);
+      const response = await listUsers({ username: listed.username });
+      expect(response.body.errors).toBeUndefined();
+      const edges = (
+        response.body.data?.users as { edges: { node: { username: string; email: string } }[] }
+      ).edges;
+      expect(edges.map((edge) => edge.node)).toEqual([
+        expect.objectContaining({ username: listed.username, email: listed.email }),
+      ]);
     });
   });
 

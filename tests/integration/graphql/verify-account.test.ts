@@ -189,6 +189,20 @@ describe.each(testDatabases())("resendActivationEmail on %s", (database) => {
     expect(app.mailsTo(user.email)).toHaveLength(1);
   });
 
+  it("gives the same answer for an unknown, a verified and an unverified address", async () => {
+    // Regression: django-graphql-auth #112. The reference answers resendActivationEmail with
+    // ALREADY_VERIFIED for verified accounts, revealing that they exist (SPEC §5.3, §5.4).
+    const verified = await aVerifiedUser(app);
+    const unverified = await aRegisteredUser(app);
+    const answers = [];
+    for (const email of [`${unique("nobody")}@example.com`, verified.email, unverified.email]) {
+      const response = await app.gql(RESEND_ACTIVATION_EMAIL, { email });
+      answers.push(response.body);
+    }
+    const expected = { data: { resendActivationEmail: { success: true, errors: null } } };
+    expect(answers).toEqual([expected, expected, expected]);
+  });
+
   it("answers success and mails an unverified user a new activation link that verifies", async () => {
     const user = await aRegisteredUser(app);
     expect(await resend(app, user.email)).toEqual({ success: true, errors: null });

@@ -3,7 +3,7 @@
 // workers share the database. The app's own worker is stopped so each pass is driven by the test.
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOutboxWorker } from "../../../../src/accounts/mail/outbox.js";
+import { createOutboxWorker } from "../../../../src/accounts/mail/outbox-worker.js";
 import {
   claimOutboxMessage,
   countOutboxMessages,

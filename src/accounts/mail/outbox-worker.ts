@@ -1,0 +1,106 @@
+// Delivers queued outbox messages (EMAIL_ASYNC_TASK, and retries of failed ones) with backoff.
+// Each message is claimed under a lease first, so several server processes sharing one database
+// deliver it once.
+import {
+  claimOutboxMessage,
+  findDueOutboxIds,
+  markOutboxAttemptFailed,
+  markOutboxMessageSent,
+} from "./outbox-store.js";
+import { deliverOutboxMessage, OUTBOX_LEASE_MS, type OutboxDeps } from "./outbox.js";
+
+const POLL_INTERVAL_MS = 1_000;
+const BATCH_SIZE = 20;
+
+export interface OutboxWorker {
+  start(): void;
+  /** Asks the worker to look for due messages now (after a commit that queued one). */
+  nudge(): void;
+  /** Delivers every due message once; returns how many were sent. */
+  deliverDue(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+function backoffMs(attempts: number): number {
+  return Math.min(3_600_000, 5_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+export function createOutboxWorker(deps: OutboxDeps): OutboxWorker {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let isStopped = true;
+  let wantsAnotherPass = false;
+
+  async function deliverOne(id: number): Promise<boolean> {
+    const now = deps.clock.now();
+    const message = await claimOutboxMessage(
+      deps.db,
+      id,
+      now,
+      new Date(now.getTime() + OUTBOX_LEASE_MS),
+    );
+    if (message === undefined) return false;
+    try {
+      await deliverOutboxMessage(deps, message);
+    } catch (error) {
+      const attempts = message.attempts + 1;
+      const isFinal = attempts >= deps.config.mail.maxDeliveryAttempts;
+      const nextAttemptAt = new Date(deps.clock.now().getTime() + backoffMs(attempts));
+      await markOutboxAttemptFailed(deps.db, id, { error: String(error), nextAttemptAt, isFinal });
+      deps.log.warn(
+        { err: error, outboxId: id, attempts, isFinal },
+        "queued email delivery failed",
+      );
+      return false;
+    }
+    await markOutboxMessageSent(deps.db, id, deps.clock.now());
+    return true;
+  }
+
+  async function deliverDue(): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      const ids = await findDueOutboxIds(deps.db, deps.clock.now(), BATCH_SIZE);
+      for (const id of ids) if (await deliverOne(id)) sent++;
+      if (ids.length < BATCH_SIZE) return sent;
+    }
+  }
+
+  function runPass(): void {
+    if (running !== undefined) {
+      wantsAnotherPass = true;
+      return;
+    }
+    running = deliverDue()
+      .catch((error: unknown) => {
+        deps.log.error({ err: error }, "outbox pass failed");
+        return 0;
+      })
+      .finally(() => {
+        running = undefined;
+        if (wantsAnotherPass && !isStopped) {
+          wantsAnotherPass = false;
+          runPass();
+        }
+      });
+  }
+
+  return {
+    start() {
+      if (!isStopped) return;
+      isStopped = false;
+      timer = setInterval(runPass, POLL_INTERVAL_MS);
+      timer.unref();
+      runPass();
+    },
+    nudge() {
+      if (!isStopped) runPass();
+    },
+    deliverDue,
+    async stop() {
+      isStopped = true;
+      if (timer !== undefined) clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,169 @@
+// Refresh tokens (SPEC §5.16–§5.17, §7.2): minted on demand at sign-in, rotated on every use with
+// reuse detection (a token that rotation already replaced revokes its user's every token), and
+// revoked on request. Also the keep-alive refresh of an access token when rotation is off.
+import type { Deps } from "../../deps.js";
+import { randomBytes } from "node:crypto";
+import { AccountsError } from "../errors.js";
+import { limitTokenRequest } from "../rate-limits/limiter.js";
+import type { IssuedAccessToken, RefreshTokenMinter, RequestOrigin } from "../types.js";
+import { findUserById } from "../users-store.js";
+import { authenticateAccessToken, issueAccessToken, unixSeconds } from "./access-tokens.js";
+import {
+  findRefreshTokenByDigest,
+  insertRefreshToken,
+  replaceRefreshTokenValue,
+  revokeRefreshToken as revokeTokenRow,
+  revokeUserRefreshTokens,
+} from "./refresh-tokens-store.js";
+import { digestSecret } from "./secrets.js";
+
+type RefreshDeps = Pick<
+  Deps,
+  "config" | "db" | "clock" | "accessTokens" | "events" | "rateLimiter"
+>;
+
+/** Where a request came from; the rate limits count per client (SPEC §11.4). */
+type Client = Pick<RequestOrigin, "ip">;
+
+function newRefreshTokenValue(deps: Pick<Deps, "config">): {
+  token: string;
+  digest: string;
+  prefix: string;
+} {
+  const token = randomBytes(deps.config.jwt.refreshTokenBytes).toString("hex");
+  return { token, digest: digestSecret(token), prefix: token.slice(0, 8) };
+}
+
+function refreshExpiry(deps: Pick<Deps, "config">, created: Date): Date {
+  return new Date(created.getTime() + deps.config.jwt.refreshExpirationDeltaSeconds * 1000);
+}
+
+/** Mints a refresh token row on first call only (SPEC §7.2: created only when asked for). */
+export function refreshTokenMinter(
+  deps: Pick<Deps, "config" | "db" | "clock">,
+  userId: number,
+): RefreshTokenMinter {
+  let minted: ReturnType<RefreshTokenMinter> | undefined;
+  return () => {
+    minted ??= (async () => {
+      const value = newRefreshTokenValue(deps);
+      const created = deps.clock.now();
+      await insertRefreshToken(deps.db, {
+        userId,
+        digest: value.digest,
+        prefix: value.prefix,
+        created,
+      });
+      return { token: value.token, expiresAt: refreshExpiry(deps, created) };
+    })();
+    return minted;
+  };
+}
+
+/**
+ * refreshToken in long-running mode (SPEC §5.16): rotates the presented token. Presenting a
+ * token that rotation already replaced revokes every token of its user (reuse detection).
+ */
+export async function refreshTokens(deps: RefreshDeps, presented: string, client: Client) {
+  await limitTokenRequest(deps, client);
+  const now = deps.clock.now();
+  const outcome = await deps.db.transaction().execute(async (tx) => {
+    const record = await findRefreshTokenByDigest(tx, digestSecret(presented));
+    if (record === undefined) return { kind: "invalid" as const };
+    if (record.revoked !== null) {
+      if (record.replacedById === null) return { kind: "invalid" as const };
+      await revokeUserRefreshTokens(tx, record.userId, now);
+      return { kind: "reused" as const, userId: record.userId };
+    }
+    const user = await findUserById(tx, record.userId);
+    if (user === undefined || !user.isActive || now > refreshExpiry(deps, record.created)) {
+      return { kind: "invalid" as const };
+    }
+    const value = newRefreshTokenValue(deps);
+    if (deps.config.jwt.reuseRefreshTokens) {
+      await replaceRefreshTokenValue(tx, record.id, {
+        digest: value.digest,
+        prefix: value.prefix,
+        created: now,
+      });
+      return {
+        kind: "rotated" as const,
+        user,
+        token: value.token,
+        oldId: record.id,
+        newId: record.id,
+      };
+    }
+    const newId = await insertRefreshToken(tx, {
+      userId: user.id,
+      digest: value.digest,
+      prefix: value.prefix,
+      created: now,
+    });
+    if (!(await revokeTokenRow(tx, record.id, now, newId))) {
+      // A concurrent refresh rotated it first: this presentation is a replay.
+      await revokeUserRefreshTokens(tx, user.id, now);
+      return { kind: "reused" as const, userId: user.id };
+    }
+    return { kind: "rotated" as const, user, token: value.token, oldId: record.id, newId };
+  });
+  if (outcome.kind !== "rotated") {
+    if (outcome.kind === "reused")
+      deps.events.emit("refresh_token_revoked", { userId: outcome.userId, tokenId: null });
+    throw AccountsError.of("INVALID_TOKEN");
+  }
+  deps.events.emit("refresh_token_rotated", {
+    userId: outcome.user.id,
+    oldTokenId: outcome.oldId,
+    newTokenId: outcome.newId,
+  });
+  return {
+    access: issueAccessToken(deps, outcome.user),
+    refreshToken: outcome.token,
+    refreshExpiresAt: refreshExpiry(deps, now),
+  };
+}
+
+/**
+ * refreshToken in keep-alive mode (JWT_LONG_RUNNING_REFRESH_TOKEN=false): a new token with the
+ * same origIat while the refresh window lasts.
+ */
+export async function refreshAccessToken(deps: RefreshDeps, token: string, client: Client) {
+  await limitTokenRequest(deps, client);
+  const checked = deps.accessTokens.check(token, unixSeconds(deps.clock.now()));
+  if (!checked.ok)
+    throw AccountsError.of(checked.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
+  const origIat = checked.claims.origIat;
+  const user = await authenticateAccessToken(deps, token);
+  const now = unixSeconds(deps.clock.now());
+  if (
+    origIat === undefined ||
+    user === undefined ||
+    now > origIat + deps.config.jwt.refreshExpirationDeltaSeconds
+  ) {
+    throw AccountsError.of("INVALID_TOKEN");
+  }
+  const issued = deps.accessTokens.issue(user.username, origIat, now);
+  deps.events.emit("token_refreshed", { user });
+  return { access: { token: issued.token, payload: issued.claims } satisfies IssuedAccessToken };
+}
+
+/** revokeToken (SPEC §5.17): returns the revocation time. */
+export async function revokeRefreshToken(
+  deps: RefreshDeps,
+  presented: string,
+  client: Client,
+): Promise<Date> {
+  await limitTokenRequest(deps, client);
+  const now = deps.clock.now();
+  const record = await findRefreshTokenByDigest(deps.db, digestSecret(presented));
+  if (
+    record === undefined ||
+    record.revoked !== null ||
+    !(await revokeTokenRow(deps.db, record.id, now))
+  ) {
+    throw AccountsError.of("INVALID_TOKEN");
+  }
+  deps.events.emit("refresh_token_revoked", { userId: record.userId, tokenId: record.id });
+  return now;
+}

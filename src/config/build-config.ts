@@ -1,0 +1,187 @@
+// Turns the parsed environment into the nested Config, one builder per section. Settings that
+// depend on others (NODE_ENV, COMPAT_MODE, SECRET_KEY, the CPU count) get their defaults here.
+import { DEVELOPMENT_SECRET, type ParsedEnvironment } from "./environment-schema.js";
+import { hardeningConfig } from "./hardening.js";
+import type { Config, EmailKind } from "./types.js";
+
+export function buildConfig(e: ParsedEnvironment, cpuCount: number): Config {
+  const isDevelopment = e.NODE_ENV !== "production";
+  const secretKey = e.SECRET_KEY ?? (isDevelopment ? DEVELOPMENT_SECRET : "");
+  return {
+    environment: e.NODE_ENV,
+    debug: e.DEBUG,
+    compatMode: e.COMPAT_MODE,
+    http: httpConfig(e),
+    ...hardeningConfig(e),
+    database: databaseConfig(e),
+    secretKey,
+    site: { domain: e.SITE_DOMAIN, name: e.SITE_NAME },
+    accounts: accountsConfig(e),
+    actionTokens: actionTokensConfig(e),
+    jwt: jwtConfig(e, secretKey),
+    mail: mailConfig(e),
+    passwordHashing: passwordHashingConfig(e, cpuCount),
+    rateLimits: rateLimitsConfig(e),
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function httpConfig(e: ParsedEnvironment): Config["http"] {
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    allowedHosts: e.ALLOWED_HOSTS,
+    corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
+    graphiql: e.GRAPHIQL,
+    trustProxy: e.TRUST_PROXY,
+  };
+}
+
+function databaseConfig(e: ParsedEnvironment): Config["database"] {
+  return {
+    url: e.DATABASE_URL,
+    kind: /^postgres(ql)?:/i.test(e.DATABASE_URL) ? "postgres" : "sqlite",
+    migrateOnStart: e.MIGRATE_ON_START,
+  };
+}
+
+function accountsConfig(e: ParsedEnvironment): Config["accounts"] {
+  return {
+    loginAllowedFields: e.LOGIN_ALLOWED_FIELDS,
+    allowLoginNotVerified: e.ALLOW_LOGIN_NOT_VERIFIED,
+    allowLoginWithSecondaryEmail: e.ALLOW_LOGIN_WITH_SECONDARY_EMAIL,
+    allowDeleteAccount: e.ALLOW_DELETE_ACCOUNT,
+    allowPasswordlessRegistration: e.ALLOW_PASSWORDLESS_REGISTRATION,
+    sendActivationEmail: e.SEND_ACTIVATION_EMAIL,
+    sendPasswordSetEmail: e.SEND_PASSWORD_SET_EMAIL,
+    registerMutationFields: e.REGISTER_MUTATION_FIELDS,
+    registerMutationFieldsOptional: e.REGISTER_MUTATION_FIELDS_OPTIONAL,
+    updateMutationFields: e.UPDATE_MUTATION_FIELDS,
+    userNodeExcludeFields: [...new Set(["password", ...e.USER_NODE_EXCLUDE_FIELDS])],
+    userNodeFilterFields: e.USER_NODE_FILTER_FIELDS,
+    // SPEC §11.4: COMPAT_MODE restores the reference's answers where a client may rely on them.
+    preventUserEnumeration: e.PREVENT_USER_ENUMERATION ?? !e.COMPAT_MODE,
+    userQueryAccess: e.USER_QUERY_ACCESS ?? (e.COMPAT_MODE ? "public" : "staff"),
+    apiStyle: e.GRAPHQL_API_STYLE,
+    relayConnectionMaxLimit: e.RELAY_CONNECTION_MAX_LIMIT,
+    passwordValidators: e.PASSWORD_VALIDATORS,
+  };
+}
+
+function actionTokensConfig(e: ParsedEnvironment): Config["actionTokens"] {
+  return {
+    activationTtlSeconds: e.EXPIRATION_ACTIVATION_TOKEN,
+    passwordResetTtlSeconds: e.EXPIRATION_PASSWORD_RESET_TOKEN,
+    secondaryEmailTtlSeconds: e.EXPIRATION_SECONDARY_EMAIL_ACTIVATION_TOKEN,
+    passwordSetTtlSeconds: e.EXPIRATION_PASSWORD_SET_TOKEN,
+    acceptUnboundTokens: e.COMPAT_MODE,
+  };
+}
+
+function jwtConfig(e: ParsedEnvironment, secretKey: string): Config["jwt"] {
+  return {
+    algorithm: e.JWT_ALGORITHM,
+    secretKey: e.JWT_SECRET_KEY ?? secretKey,
+    privateKey: e.JWT_PRIVATE_KEY,
+    publicKey: e.JWT_PUBLIC_KEY,
+    verifyExpiration: e.JWT_VERIFY_EXPIRATION,
+    leewaySeconds: e.JWT_LEEWAY,
+    audience: e.JWT_AUDIENCE,
+    issuer: e.JWT_ISSUER,
+    expirationDeltaSeconds: e.JWT_EXPIRATION_DELTA,
+    allowRefresh: e.JWT_ALLOW_REFRESH,
+    refreshExpirationDeltaSeconds: e.JWT_REFRESH_EXPIRATION_DELTA,
+    longRunningRefreshToken: e.JWT_LONG_RUNNING_REFRESH_TOKEN,
+    refreshTokenBytes: e.JWT_REFRESH_TOKEN_N_BYTES,
+    reuseRefreshTokens: e.JWT_REUSE_REFRESH_TOKENS,
+    authHeaderPrefix: e.JWT_AUTH_HEADER_PREFIX,
+    cookieAuth: e.JWT_COOKIE_AUTH,
+    cookieName: e.JWT_COOKIE_NAME,
+    refreshTokenCookieName: e.JWT_REFRESH_TOKEN_COOKIE_NAME,
+    cookieSecure: e.JWT_COOKIE_SECURE ?? e.NODE_ENV === "production",
+    cookiePath: e.JWT_COOKIE_PATH,
+    cookieDomain: e.JWT_COOKIE_DOMAIN,
+    cookieSameSite: e.JWT_COOKIE_SAMESITE,
+  };
+}
+
+function mailConfig(e: ParsedEnvironment): Config["mail"] {
+  return {
+    from: e.EMAIL_FROM ?? e.DEFAULT_FROM_EMAIL,
+    transport: mailTransportConfig(e),
+    asyncTask: e.EMAIL_ASYNC_TASK,
+    templateDir: e.EMAIL_TEMPLATE_DIR,
+    subjectTemplates: emailKinds([
+      e.EMAIL_SUBJECT_ACTIVATION,
+      e.EMAIL_SUBJECT_ACTIVATION_RESEND,
+      e.EMAIL_SUBJECT_SECONDARY_EMAIL_ACTIVATION,
+      e.EMAIL_SUBJECT_PASSWORD_RESET,
+      e.EMAIL_SUBJECT_PASSWORD_SET,
+    ]),
+    bodyTemplates: emailKinds([
+      e.EMAIL_TEMPLATE_ACTIVATION,
+      e.EMAIL_TEMPLATE_ACTIVATION_RESEND,
+      e.EMAIL_TEMPLATE_SECONDARY_EMAIL_ACTIVATION,
+      e.EMAIL_TEMPLATE_PASSWORD_RESET,
+      e.EMAIL_TEMPLATE_PASSWORD_SET,
+    ]),
+    paths: emailKinds([
+      e.ACTIVATION_PATH_ON_EMAIL,
+      e.ACTIVATION_PATH_ON_EMAIL,
+      e.ACTIVATION_SECONDARY_EMAIL_PATH_ON_EMAIL,
+      e.PASSWORD_RESET_PATH_ON_EMAIL,
+      e.PASSWORD_SET_PATH_ON_EMAIL,
+    ]),
+    templateVariables: e.EMAIL_TEMPLATE_VARIABLES,
+    maxDeliveryAttempts: e.EMAIL_MAX_DELIVERY_ATTEMPTS,
+  };
+}
+
+function mailTransportConfig(e: ParsedEnvironment): Config["mail"]["transport"] {
+  if (e.EMAIL_HOST === undefined) return { kind: "console" };
+  return {
+    kind: "smtp",
+    host: e.EMAIL_HOST,
+    port: e.EMAIL_PORT,
+    user: e.EMAIL_HOST_USER,
+    password: e.EMAIL_HOST_PASSWORD,
+    useTls: e.EMAIL_USE_TLS,
+    useSsl: e.EMAIL_USE_SSL,
+  };
+}
+
+function emailKinds(values: [string, string, string, string, string]): Record<EmailKind, string> {
+  return {
+    activation: values[0],
+    activationResend: values[1],
+    secondaryEmailActivation: values[2],
+    passwordReset: values[3],
+    passwordSet: values[4],
+  };
+}
+
+function passwordHashingConfig(e: ParsedEnvironment, cpuCount: number): Config["passwordHashing"] {
+  return {
+    memoryCostKiB: e.PASSWORD_HASH_MEMORY_KIB,
+    timeCost: e.PASSWORD_HASH_TIME_COST,
+    parallelism: e.PASSWORD_HASH_PARALLELISM,
+    // Hashing shares libuv's pool with file and DNS work; keep it to the cores (STACK.md).
+    maxConcurrentHashes: e.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, cpuCount),
+  };
+}
+
+function rateLimitsConfig(e: ParsedEnvironment): Config["rateLimits"] {
+  return {
+    enabled: e.RATE_LIMITS,
+    rules: {
+      signInPerIdentifier: e.RATE_LIMIT_LOGIN_PER_IDENTIFIER,
+      signInPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
+      emailPerAddress: e.RATE_LIMIT_EMAIL_PER_ADDRESS,
+      emailPerIp: e.RATE_LIMIT_EMAIL_PER_IP,
+      tokenPerIp: e.RATE_LIMIT_TOKEN_MUTATIONS_PER_IP,
+    },
+  };
+}
