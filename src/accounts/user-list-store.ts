@@ -5,7 +5,7 @@ import type { Db } from "../db/database.js";
 import type { Database, UsersTable, UserStatusTable } from "../db/tables.js";
 import { escapeLike } from "../db/values.js";
 import type { User } from "./types.js";
-import { hasNul, toUser } from "./users-store.js";
+import { hasNul, toUser, USER_STATUS_COLUMNS } from "./users-store.js";
 import { foldCase } from "./validation.js";
 
 export type FilterLookup =
@@ -121,12 +121,7 @@ export async function listUsers(
   if (page.limit <= 0) return [];
   const rows = await filteredUsers(db, filters)
     .selectAll("users")
-    .select([
-      "user_status.verified",
-      "user_status.archived",
-      "user_status.secondary_email",
-      "user_status.secondary_email_key",
-    ])
+    .select(USER_STATUS_COLUMNS)
     .orderBy("users.id")
     .limit(page.limit)
     .offset(page.offset)

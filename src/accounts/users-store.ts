@@ -35,17 +35,20 @@ export function toUser(row: UserRow): User {
   };
 }
 
+/** The status columns a domain User carries besides the users row. */
+export const USER_STATUS_COLUMNS = [
+  "user_status.verified",
+  "user_status.archived",
+  "user_status.secondary_email",
+  "user_status.secondary_email_key",
+] as const;
+
 function selectUsers(db: Db) {
   return db
     .selectFrom("users")
     .innerJoin("user_status", "user_status.user_id", "users.id")
     .selectAll("users")
-    .select([
-      "user_status.verified",
-      "user_status.archived",
-      "user_status.secondary_email",
-      "user_status.secondary_email_key",
-    ]);
+    .select(USER_STATUS_COLUMNS);
 }
 
 // Lookups by id and username run on every authenticated request. Building and compiling the
