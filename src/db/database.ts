@@ -4,10 +4,15 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
 import {
+  CompiledQuery,
   Kysely,
   PostgresDialect,
   SqliteDialect,
+  SqliteDriver,
   sql,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
   type PostgresPool,
   type PostgresPoolClient,
   type SqliteDatabase,
@@ -60,6 +65,67 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
+/** How long a write transaction waits for another process's write lock before it fails. */
+const SQLITE_LOCK_WAIT_MS = 5_000;
+const SQLITE_LOCK_RETRY_MS = [1, 2, 5, 10, 20, 50];
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
+/**
+ * Kysely opens SQLite transactions with a deferred BEGIN: the first write then has to upgrade a
+ * read snapshot, which fails at once with SQLITE_BUSY when another process wrote since (the busy
+ * timeout does not apply to that upgrade), and a request answered "database is locked". Taking
+ * the write lock up front (BEGIN IMMEDIATE) makes a second writer wait its turn instead. The wait
+ * is a retry on the event loop, not SQLite's busy timeout, which would block every request of
+ * this process while another process holds the lock.
+ */
+class ImmediateTransactionDriver extends SqliteDriver {
+  readonly #sqlite: SQLite.Database;
+
+  constructor(config: SqliteDialectConfig, sqlite: SQLite.Database) {
+    super(config);
+    this.#sqlite = sqlite;
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const deadline = Date.now() + SQLITE_LOCK_WAIT_MS;
+    const busyTimeout = this.#sqlite.pragma("busy_timeout", { simple: true }) as number;
+    this.#sqlite.pragma("busy_timeout = 0");
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+          return;
+        } catch (error) {
+          if (!isBusy(error) || Date.now() >= deadline) throw error;
+        }
+        const pause = SQLITE_LOCK_RETRY_MS[Math.min(attempt, SQLITE_LOCK_RETRY_MS.length - 1)];
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    } finally {
+      this.#sqlite.pragma(`busy_timeout = ${String(busyTimeout)}`);
+    }
+  }
+}
+
+class ImmediateTransactionDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  readonly #sqlite: SQLite.Database;
+
+  constructor(config: SqliteDialectConfig, sqlite: SQLite.Database) {
+    super(config);
+    this.#config = config;
+    this.#sqlite = sqlite;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver(this.#config, this.#sqlite);
+  }
+}
+
 function openSqlite(path: string): DatabaseHandle {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
@@ -72,7 +138,7 @@ function openSqlite(path: string): DatabaseHandle {
   // LIKE compares case-sensitively, as on PostgreSQL; case-insensitive lookups use folded columns.
   sqlite.pragma("case_sensitive_like = ON");
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new ImmediateTransactionDialect({ database: withStatementCache(sqlite) }, sqlite),
     plugins: [new SqliteValuesPlugin()],
   });
   return { db, kind: "sqlite", close: () => db.destroy() };
