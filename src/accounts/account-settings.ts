@@ -3,12 +3,19 @@ import type { Deps } from "../deps.js";
 import { actionToken } from "./tokens/action-links.js";
 import { AccountsError, FieldErrors, MESSAGES } from "./errors.js";
 import { guardAccount } from "./guards.js";
-import { emailDelivery, sendAccountEmail, type AccountMailDeps } from "./mail/outbox.js";
+import type { PasswordCheckOrigin } from "./passwords/checks.js";
+import {
+  deliverWrittenEmails,
+  emailDelivery,
+  writeAccountEmail,
+  type AccountMailDeps,
+} from "./mail/outbox.js";
 import { limitEmailRequest } from "./rate-limits/limiter.js";
-import { endAllSessions } from "./sessions.js";
+import { endAllSessions } from "./tokens/revocation.js";
 import type { RequestOrigin, User } from "./types.js";
 import {
   deleteUser,
+  findLookAlikeUserIds,
   findUserById,
   isEmailTaken,
   isUsernameTaken,
@@ -17,7 +24,7 @@ import {
   updateUserStatus,
   type UserChanges,
 } from "./users-store.js";
-import { cleanEmail, cleanUsername, nameErrors } from "./validation.js";
+import { cleanEmail, cleanUsername, nameErrors, usernameSkeleton } from "./validation.js";
 
 export const UPDATABLE_FIELDS = ["first_name", "last_name", "username", "email"] as const;
 export type UpdatableField = (typeof UPDATABLE_FIELDS)[number];
@@ -56,6 +63,13 @@ async function cleanUpdate(
       (await isUsernameTaken(deps.db, username))
     ) {
       errors.add(names.username, MESSAGES.usernameTaken());
+    } else if (
+      !errors.has(names.username) &&
+      // Respelling one's own name (a case variant) brings it no closer to anyone else's.
+      usernameSkeleton(username) !== usernameSkeleton(user.username) &&
+      (await findLookAlikeUserIds(deps.db, username)).some((id) => id !== user.id)
+    ) {
+      errors.add(names.username, MESSAGES.usernameSimilar());
     }
     changes.username = username;
   }
@@ -90,7 +104,7 @@ export async function updateAccount(
   if (isEmailChanged && deps.config.accounts.sendActivationEmail) {
     await limitEmailRequest(deps, { address: changes.email, origin });
   }
-  await deps.db.transaction().execute(async (tx) => {
+  const emails = await deps.db.transaction().execute(async (tx) => {
     if (isEmailChanged && changes.email !== undefined) {
       await lockEmailAddress(tx, changes.email);
       if (
@@ -101,19 +115,29 @@ export async function updateAccount(
       }
     }
     await updateUser(tx, user.id, changes);
-    if (!isEmailChanged) return;
+    if (!isEmailChanged) return [];
     await updateUserStatus(tx, user.id, { verified: false });
     const updated = await findUserById(tx, user.id);
-    if (updated === undefined || !deps.config.accounts.sendActivationEmail) return;
+    if (updated === undefined || !deps.config.accounts.sendActivationEmail) return [];
     const token = actionToken(deps, "activation", updated);
-    await sendAccountEmail(
+    const activation = await writeAccountEmail(
       deps,
       tx,
       { kind: "activation", to: updated.email, user: updated, token, origin },
       emailDelivery(deps.config),
     );
+    return [activation];
   });
-  deps.outbox.nudge();
+  // A failed send puts the account back as it was, as the reference's rollback did.
+  await deliverWrittenEmails(deps, emails, async (tx) => {
+    await updateUser(tx, user.id, {
+      username: user.username,
+      email: user.email,
+      firstName: user.firstName,
+      lastName: user.lastName,
+    });
+    await updateUserStatus(tx, user.id, { verified: user.status.verified });
+  });
 }
 
 /** Throws the guard errors (with `password`). Revokes every session; login un-archives. */
@@ -121,9 +145,10 @@ export async function archiveAccount(
   deps: SettingsDeps,
   viewer: User | undefined,
   password: string,
+  origin: PasswordCheckOrigin,
 ) {
   const user = await guardAccount(deps, viewer, {
-    password: { value: password, argument: "password" },
+    password: { value: password, argument: "password", origin },
   });
   await deps.db.transaction().execute(async (tx) => {
     await updateUserStatus(tx, user.id, { archived: true });
@@ -136,9 +161,10 @@ export async function deleteAccount(
   deps: SettingsDeps,
   viewer: User | undefined,
   password: string,
+  origin: PasswordCheckOrigin,
 ) {
   const user = await guardAccount(deps, viewer, {
-    password: { value: password, argument: "password" },
+    password: { value: password, argument: "password", origin },
   });
   await deps.db.transaction().execute(async (tx) => {
     await endAllSessions(deps, tx, user);

@@ -51,18 +51,21 @@ export async function resendActivationEmail(
   const email = cleanEmailArgument(rawEmail);
   const user = await findUserByAnyEmail(deps, email);
   const isHidden = deps.config.accounts.preventUserEnumeration;
-  if (user === undefined) return;
+  const delivery = isHidden ? "queued" : emailDelivery(deps.config);
+  // An address that gets its mail waits for the send; one that does not must not answer faster.
+  const answerLikeASend = async () => {
+    if (delivery === "now") await deps.outbox.delayLikeDelivery();
+  };
+  if (user === undefined) return answerLikeASend();
   if (user.status.verified) {
     if (isHidden) return;
     throw AccountsError.of("ALREADY_VERIFIED", "email");
   }
   if (!user.isActive && isHidden) return;
   const token = actionToken(deps, "activation", user);
-  const delivery = isHidden ? "queued" : emailDelivery(deps.config);
   await mailAccount(
     deps,
     { kind: "activationResend", to: user.email, user, token, origin },
     delivery,
   );
-  deps.outbox.nudge();
 }

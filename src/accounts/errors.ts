@@ -31,6 +31,11 @@ export const CATALOGUE = {
     code: "password_already_set",
   },
   RATE_LIMITED: { message: "Too many attempts. Try again later.", code: "rate_limited" },
+  /** Ours: a request may have one password checked (aliases would otherwise batch guesses). */
+  PASSWORD_CHECK_LIMIT: {
+    message: "Only one password can be checked per request.",
+    code: "password_check_limit",
+  },
 } as const satisfies Record<string, ErrorDetail>;
 
 export type AccountsErrorCode = keyof typeof CATALOGUE;
@@ -51,6 +56,11 @@ export const MESSAGES = {
   usernameTaken: (): ErrorDetail => ({
     message: "A user with that username already exists.",
     code: "unique",
+  }),
+  /** Ours, not Django's: a name confusable with another user's (validation.ts, UTS #39). */
+  usernameSimilar: (): ErrorDetail => ({
+    message: "A user with a similar username already exists.",
+    code: "similar_username",
   }),
   primaryEmailTaken: (): ErrorDetail => ({
     message: "User with this Email already exists.",

@@ -2,16 +2,21 @@
 // failure: login, verified, secondary email, password confirmation.
 import type { Deps } from "../deps.js";
 import { AccountsError } from "./errors.js";
+import { checkUserPassword, type PasswordCheckOrigin } from "./passwords/checks.js";
 import type { User } from "./types.js";
 
 export interface GuardOptions {
   requireSecondaryEmail?: boolean;
-  /** The password argument to confirm, and the argument name its error is reported under. */
-  password?: { value: string; argument: string };
+  /**
+   * The password argument to confirm, the argument name its error is reported under, and the
+   * request it came with (the check is rate-limited like sign-in).
+   */
+  password?: { value: string; argument: string; origin: PasswordCheckOrigin };
 }
 
+/** Throws the first failing guard's error; RATE_LIMITED or PASSWORD_CHECK_LIMIT before hashing. */
 export async function guardAccount(
-  deps: Pick<Deps, "passwords">,
+  deps: Pick<Deps, "passwords" | "rateLimiter">,
   viewer: User | undefined,
   options: GuardOptions = {},
 ): Promise<User> {
@@ -21,7 +26,8 @@ export async function guardAccount(
     throw AccountsError.of("SECONDARY_EMAIL_REQUIRED");
   }
   if (options.password !== undefined) {
-    const isRight = await deps.passwords.verify(options.password.value, viewer.passwordHash);
+    const { value, origin } = options.password;
+    const isRight = await checkUserPassword(deps, viewer, value, origin);
     if (!isRight) throw AccountsError.of("INVALID_PASSWORD", options.password.argument);
   }
   return viewer;

@@ -2,7 +2,8 @@
 import type { Deps } from "../deps.js";
 import { AccountsError, FieldErrors } from "./errors.js";
 import { cleanNewPasswords } from "./registration.js";
-import { endAllSessions } from "./sessions.js";
+import { endAllSessions } from "./tokens/revocation.js";
+import { deleteExpiredSpentActionTokens } from "./tokens/spent-action-tokens-store.js";
 import {
   deleteRefreshTokensCreatedBefore,
   deleteRevokedRefreshTokens,
@@ -42,11 +43,15 @@ export async function changeUserPassword(
   });
 }
 
-/** cleartokens: revoked tokens always, expired ones with includeExpired (SPEC §7.2). */
+/**
+ * cleartokens: revoked tokens always, expired ones with includeExpired (SPEC §7.2); the records of
+ * spent Django links go once those links would have expired anyway.
+ */
 export async function clearRefreshTokens(
   deps: Pick<Deps, "db" | "clock" | "config">,
   options: { includeExpired: boolean },
 ): Promise<{ revoked: number; expired: number }> {
+  await deleteExpiredSpentActionTokens(deps.db, deps.clock.now());
   const revoked = await deleteRevokedRefreshTokens(deps.db);
   if (!options.includeExpired) return { revoked, expired: 0 };
   const cutoff = new Date(

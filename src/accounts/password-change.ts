@@ -2,8 +2,9 @@
 // again with a fresh access token and refresh token.
 import type { Deps } from "../deps.js";
 import { guardAccount } from "./guards.js";
+import type { PasswordCheckOrigin } from "./passwords/checks.js";
 import { cleanPasswordPair } from "./password-reset.js";
-import { endAllSessions } from "./sessions.js";
+import { endAllSessions } from "./tokens/revocation.js";
 import { issueAccessToken } from "./tokens/access-tokens.js";
 import { refreshTokenMinter } from "./tokens/refresh-tokens.js";
 import type { User } from "./types.js";
@@ -19,22 +20,30 @@ export interface PasswordChangeInput {
 export async function changePassword(
   deps: Pick<
     Deps,
-    "config" | "db" | "clock" | "passwords" | "passwordPolicy" | "accessTokens" | "events"
+    | "config"
+    | "db"
+    | "clock"
+    | "passwords"
+    | "passwordPolicy"
+    | "accessTokens"
+    | "events"
+    | "rateLimiter"
   >,
   viewer: User | undefined,
   input: PasswordChangeInput,
+  origin: PasswordCheckOrigin,
 ) {
   const user = await guardAccount(deps, viewer, {
-    password: { value: input.oldPassword, argument: "oldPassword" },
+    password: { value: input.oldPassword, argument: "oldPassword", origin },
   });
   const password = cleanPasswordPair(deps, user, input);
-  const passwordHash = await deps.passwords.hash(password);
-  const tokensValidAfter = await deps.db.transaction().execute(async (tx) => {
-    const validAfter = await endAllSessions(deps, tx, user);
+  const passwordHash = await deps.passwords.hash(password, { caller: origin.ip });
+  const revoked = await deps.db.transaction().execute(async (tx) => {
+    const ended = await endAllSessions(deps, tx, user);
     await updateUser(tx, user.id, { passwordHash });
-    return validAfter;
+    return ended;
   });
-  const changed: User = { ...user, passwordHash, tokensValidAfter };
+  const changed: User = { ...user, passwordHash, ...revoked };
   deps.events.emit("token_issued", { user: changed });
   return {
     access: issueAccessToken(deps, changed),

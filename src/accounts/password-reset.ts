@@ -1,13 +1,18 @@
 // sendPasswordResetEmail, passwordReset and passwordSet (SPEC §5.4–§5.6).
 import type { Deps } from "../deps.js";
-import { actionToken, readActionLink, type TokenAction } from "./tokens/action-links.js";
+import {
+  actionToken,
+  readActionLink,
+  spendActionLink,
+  type TokenAction,
+} from "./tokens/action-links.js";
 import { cleanEmailArgument, findUserByAnyEmail } from "./email-verification.js";
 import { AccountsError, FieldErrors } from "./errors.js";
 import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail/outbox.js";
 import { isUsablePassword } from "./passwords/hasher.js";
 import { limitEmailRequest } from "./rate-limits/limiter.js";
 import { cleanNewPasswords } from "./registration.js";
-import { endAllSessions } from "./sessions.js";
+import { endAllSessions } from "./tokens/revocation.js";
 import type { RequestOrigin, User } from "./types.js";
 import { updateUser, updateUserStatus } from "./users-store.js";
 
@@ -26,13 +31,16 @@ export async function requestPasswordReset(
   await limitEmailRequest(deps, { address: rawEmail, origin });
   const email = cleanEmailArgument(rawEmail);
   const user = await findUserByAnyEmail(deps, email);
-  if (user === undefined || !user.isActive) return;
-  const token = actionToken(deps, "password_reset", user);
   const delivery = deps.config.accounts.preventUserEnumeration
     ? "queued"
     : emailDelivery(deps.config);
+  if (user === undefined || !user.isActive) {
+    // A known address waits for its mail to be sent; an unknown one must not answer faster.
+    if (delivery === "now") await deps.outbox.delayLikeDelivery();
+    return;
+  }
+  const token = actionToken(deps, "password_reset", user);
   await mailAccount(deps, { kind: "passwordReset", to: email, user, token, origin }, delivery);
-  deps.outbox.nudge();
 }
 
 export interface NewPasswordInput {
@@ -75,13 +83,15 @@ export function cleanPasswordPair(
  * PASSWORD_ALREADY_SET for passwordSet.
  */
 async function setPasswordFromToken(deps: ResetDeps, input: NewPasswordInput, action: TokenAction) {
-  const { user } = await readActionLink(deps, input.token, action);
+  const link = await readActionLink(deps, input.token, action);
+  const { user } = link;
   const password = cleanPasswordPair(deps, user, input);
   if (action === "password_set" && isUsablePassword(user.passwordHash)) {
     throw AccountsError.of("PASSWORD_ALREADY_SET");
   }
   const passwordHash = await deps.passwords.hash(password);
   await deps.db.transaction().execute(async (tx) => {
+    await spendActionLink(tx, link);
     await endAllSessions(deps, tx, user);
     await updateUser(tx, user.id, { passwordHash });
     if (!user.status.verified) await updateUserStatus(tx, user.id, { verified: true });

@@ -4,9 +4,11 @@ import type { Deps } from "../deps.js";
 import { AccountsError, CATALOGUE, FieldErrors, MESSAGES } from "./errors.js";
 import {
   emailDelivery,
-  sendAccountEmail,
   type AccountEmail,
   type AccountMailDeps,
+  deliverWrittenEmails,
+  writeAccountEmail,
+  type WrittenEmail,
 } from "./mail/outbox.js";
 import { makeUnusablePassword } from "./passwords/hasher.js";
 import type { PasswordUserAttributes } from "./passwords/validators.js";
@@ -16,12 +18,15 @@ import { actionToken } from "./tokens/action-links.js";
 import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
 import {
+  deleteUser,
+  findLookAlikeUserIds,
   findUserByEmail,
   findUserById,
   insertUser,
   isEmailTaken,
   isUsernameTaken,
   lockEmailAddress,
+  lockUsernameSkeleton,
   type NewUser,
   takenUserField,
   type UniqueUserField,
@@ -67,6 +72,8 @@ async function cleanRegistration(
   const isUsernameWellFormed = isCleanField("username");
   if (isUsernameWellFormed && (await isUsernameTaken(deps.db, username))) {
     errors.add(name("username"), MESSAGES.usernameTaken());
+  } else if (isUsernameWellFormed && (await findLookAlikeUserIds(deps.db, username)).length > 0) {
+    errors.add(name("username"), MESSAGES.usernameSimilar());
   }
 
   const email = normalizeEmail(raw("email"));
@@ -140,7 +147,8 @@ function takenFieldError(field: UniqueUserField, input: RegistrationInput): Acco
 
 /**
  * Creates the account. Throws AccountsError with RATE_LIMITED, field errors, EMAIL_IN_USE or
- * EMAIL_FAIL; sends the activation (or password-set) email before committing.
+ * EMAIL_FAIL; sends the activation (or password-set) email once the account is committed, and
+ * deletes it again when that send fails.
  */
 export async function registerUser(
   deps: RegisterDeps,
@@ -154,7 +162,7 @@ export async function registerUser(
   const passwordHash =
     cleaned.password === undefined
       ? makeUnusablePassword()
-      : await deps.passwords.hash(cleaned.password);
+      : await deps.passwords.hash(cleaned.password, { caller: origin.ip });
   const newUser: NewUser = {
     username: cleaned.username,
     email: cleaned.email ?? "",
@@ -163,9 +171,9 @@ export async function registerUser(
     lastName: cleaned.lastName,
     dateJoined: deps.clock.now(),
   };
-  let user: User;
+  let created: { user: User; emails: WrittenEmail[] };
   try {
-    user = await deps.db.transaction().execute(async (tx) => {
+    created = await deps.db.transaction().execute(async (tx) => {
       if (cleaned.email !== undefined) {
         await lockEmailAddress(tx, cleaned.email);
         // A concurrent registration that committed the same primary address since step 1 gets
@@ -177,17 +185,23 @@ export async function registerUser(
           throw new AccountsError({ [input.argumentNames.email]: [{ ...CATALOGUE.EMAIL_IN_USE }] });
         }
       }
+      // No unique key covers look-alikes: the lock makes this check and the insert one step.
+      await lockUsernameSkeleton(tx, cleaned.username);
+      if ((await findLookAlikeUserIds(tx, cleaned.username)).length > 0) {
+        throw new AccountsError({ [input.argumentNames.username]: [MESSAGES.usernameSimilar()] });
+      }
       const id = await insertUser(tx, newUser);
-      const created = await findUserById(tx, id);
-      if (created === undefined) throw new Error("inserted user not found");
-      await sendRegistrationEmail(deps, tx, created, origin);
-      return created;
+      const inserted = await findUserById(tx, id);
+      if (inserted === undefined) throw new Error("inserted user not found");
+      return { user: inserted, emails: await writeRegistrationEmails(deps, tx, inserted, origin) };
     });
   } catch (error) {
     const taken = takenUserField(error);
     throw taken === undefined ? error : takenFieldError(taken, input);
   }
-  deps.outbox.nudge();
+  const { user } = created;
+  // A failed send deletes the account again: no user, no tokens (SPEC §5.1 step 5).
+  await deliverWrittenEmails(deps, created.emails, (tx) => deleteUser(tx, user.id));
   deps.events.emit("user_registered", { user });
   const canSignIn = deps.config.accounts.allowLoginNotVerified && cleaned.password !== undefined;
   return {
@@ -200,16 +214,16 @@ export async function registerUser(
 
 /**
  * SPEC §5.1 step 5. When two emails go out (passwordless registration), only the first is sent
- * before the commit; the second is queued in the same transaction, so nothing that can fail
- * runs after a successful send and no mail is lost.
+ * by the request; the second is queued, so nothing that can fail runs after a successful send
+ * and no mail is lost.
  */
-async function sendRegistrationEmail(
+async function writeRegistrationEmails(
   deps: RegisterDeps,
   tx: Deps["db"],
   user: User,
   origin: RequestOrigin,
-) {
-  if (user.email === "") return;
+): Promise<WrittenEmail[]> {
+  if (user.email === "") return [];
   const accounts = deps.config.accounts;
   const emails: AccountEmail[] = [];
   if (accounts.sendActivationEmail) {
@@ -230,7 +244,10 @@ async function sendRegistrationEmail(
       origin,
     });
   }
+  const written: WrittenEmail[] = [];
   for (const [index, email] of emails.entries()) {
-    await sendAccountEmail(deps, tx, email, index === 0 ? emailDelivery(deps.config) : "queued");
+    const delivery = index === 0 ? emailDelivery(deps.config) : "queued";
+    written.push(await writeAccountEmail(deps, tx, email, delivery));
   }
+  return written;
 }

@@ -1,10 +1,11 @@
 // sendSecondaryEmailActivation, verifySecondaryEmail, swapEmails, removeSecondaryEmail
 // (SPEC §5.11–§5.13).
 import type { Deps } from "../deps.js";
-import { actionToken, readActionLink } from "./tokens/action-links.js";
+import { actionToken, readActionLink, spendActionLink } from "./tokens/action-links.js";
 import { cleanEmailArgument } from "./email-verification.js";
 import { AccountsError } from "./errors.js";
 import { guardAccount } from "./guards.js";
+import type { PasswordCheckOrigin } from "./passwords/checks.js";
 import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail/outbox.js";
 import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
@@ -24,7 +25,7 @@ export async function requestSecondaryEmail(
 ) {
   await limitEmailRequest(deps, { address: input.email, origin });
   const user = await guardAccount(deps, viewer, {
-    password: { value: input.password, argument: "password" },
+    password: { value: input.password, argument: "password", origin },
   });
   const email = cleanEmailArgument(input.email);
   if (await isEmailTaken(deps.db, email)) throw AccountsError.of("EMAIL_IN_USE", "email");
@@ -34,25 +35,31 @@ export async function requestSecondaryEmail(
     { kind: "secondaryEmailActivation", to: email, user, token, origin },
     emailDelivery(deps.config),
   );
-  deps.outbox.nudge();
 }
 
 /** Throws EXPIRED_TOKEN, INVALID_TOKEN, or EMAIL_IN_USE (as a non-field error). */
 export async function verifySecondaryEmail(deps: SecondaryDeps, token: string) {
-  const { user, payload } = await readActionLink(deps, token, "activation_secondary_email");
+  const link = await readActionLink(deps, token, "activation_secondary_email");
+  const { user, payload } = link;
   const email = payload.secondary_email;
   if (typeof email !== "string") throw AccountsError.of("INVALID_TOKEN");
   await deps.db.transaction().execute(async (tx) => {
     await lockEmailAddress(tx, email);
     if (await isEmailTaken(tx, email)) throw AccountsError.of("EMAIL_IN_USE");
+    await spendActionLink(tx, link);
     await updateUserStatus(tx, user.id, { secondaryEmail: email });
   });
 }
 
-export async function swapEmails(deps: SecondaryDeps, viewer: User | undefined, password: string) {
+export async function swapEmails(
+  deps: SecondaryDeps,
+  viewer: User | undefined,
+  password: string,
+  origin: PasswordCheckOrigin,
+) {
   const user = await guardAccount(deps, viewer, {
     requireSecondaryEmail: true,
-    password: { value: password, argument: "password" },
+    password: { value: password, argument: "password", origin },
   });
   await deps.db.transaction().execute((tx) => swapUserEmails(tx, user));
 }
@@ -61,10 +68,11 @@ export async function removeSecondaryEmail(
   deps: SecondaryDeps,
   viewer: User | undefined,
   password: string,
+  origin: PasswordCheckOrigin,
 ) {
   const user = await guardAccount(deps, viewer, {
     requireSecondaryEmail: true,
-    password: { value: password, argument: "password" },
+    password: { value: password, argument: "password", origin },
   });
   await updateUserStatus(deps.db, user.id, { secondaryEmail: null });
 }

@@ -1,12 +1,11 @@
-// Signing in and out: tokenAuth's checks (SPEC §5.14), and ending every session of a user when a
-// password changes or an account is archived (SPEC §3.2 step 5). The tokens a sign-in hands out
-// are made in tokens/.
+// Signing in: tokenAuth's checks (SPEC §5.14). The tokens a sign-in hands out are made in tokens/,
+// and ended there too (tokens/revocation.ts).
 import type { Deps } from "../deps.js";
 import { AccountsError } from "./errors.js";
+import { spendPasswordCheck } from "./passwords/checks.js";
 import { limitSignIn } from "./rate-limits/limiter.js";
-import { issueAccessToken, unixSeconds } from "./tokens/access-tokens.js";
+import { issueAccessToken } from "./tokens/access-tokens.js";
 import { refreshTokenMinter } from "./tokens/refresh-tokens.js";
-import { revokeUserRefreshTokens } from "./tokens/refresh-tokens-store.js";
 import type { RequestOrigin, User } from "./types.js";
 import {
   findUserByEmail,
@@ -22,7 +21,7 @@ type SessionDeps = Pick<
 >;
 
 /** Where a request came from; the rate limits count per client (SPEC §11.4). */
-type Client = Pick<RequestOrigin, "ip">;
+type Client = Pick<RequestOrigin, "ip" | "passwordChecks">;
 
 export interface Credentials {
   /** The login field used (`username`, `email`, or another model field). */
@@ -45,17 +44,19 @@ async function findLoginUser(
 }
 
 /**
- * tokenAuth (SPEC §5.14). Throws RATE_LIMITED, INVALID_CREDENTIALS or NOT_VERIFIED; un-archives
- * only after the password matched. Unknown identifiers still spend one hash, so timing reveals
- * nothing. The attempt is counted before anything is looked up or hashed.
+ * tokenAuth (SPEC §5.14). Throws PASSWORD_CHECK_LIMIT, RATE_LIMITED, INVALID_CREDENTIALS or
+ * NOT_VERIFIED; un-archives only after the password matched. Unknown identifiers still spend one
+ * hash, so timing reveals nothing. The attempt is counted before anything is looked up or hashed.
  */
 export async function signIn(deps: SessionDeps, credentials: Credentials, client: Client) {
+  spendPasswordCheck(client);
   await limitSignIn(deps, { identifier: credentials.value, origin: client });
   const user = await findLoginUser(deps, credentials);
+  const caller = { caller: client.ip };
   const isPasswordRight =
     user === undefined
-      ? await deps.passwords.verifyAgainstDummy(credentials.password).then(() => false)
-      : await deps.passwords.verify(credentials.password, user.passwordHash);
+      ? await deps.passwords.verifyAgainstDummy(credentials.password, caller).then(() => false)
+      : await deps.passwords.verify(credentials.password, user.passwordHash, caller);
   if (user === undefined || !isPasswordRight || !user.isActive) {
     deps.events.emit("user_login_failed", { identifier: credentials.value });
     throw AccountsError.of("INVALID_CREDENTIALS");
@@ -65,7 +66,7 @@ export async function signIn(deps: SessionDeps, credentials: Credentials, client
   }
   const now = deps.clock.now();
   const rehashed = deps.passwords.needsRehash(user.passwordHash)
-    ? await deps.passwords.hash(credentials.password)
+    ? await deps.passwords.hash(credentials.password, caller)
     : undefined;
   const unarchiving = user.status.archived;
   await deps.db.transaction().execute(async (tx) => {
@@ -87,20 +88,4 @@ export async function signIn(deps: SessionDeps, credentials: Credentials, client
     refreshToken: refreshTokenMinter(deps, user.id),
     unarchiving,
   };
-}
-
-/**
- * Ends every session of a user: refresh tokens revoked, and access tokens issued up to now
- * refused from the next whole second on (SPEC §3.2 step 5). Runs inside the caller's transaction.
- */
-export async function endAllSessions(
-  deps: Pick<Deps, "clock">,
-  tx: Deps["db"],
-  user: User,
-): Promise<number> {
-  const now = deps.clock.now();
-  await revokeUserRefreshTokens(tx, user.id, now);
-  const tokensValidAfter = unixSeconds(now) + 1;
-  await updateUser(tx, user.id, { tokensValidAfter });
-  return tokensValidAfter;
 }

@@ -21,6 +21,8 @@ export interface User {
   passwordHash: string;
   /** Unix seconds; see SPEC §3.2 step 5. */
   tokensValidAfter: number;
+  /** Named by every access token issued since the last revocation (accounts/tokens/). */
+  tokenVersion: number;
   status: UserStatus;
 }
 
@@ -44,4 +46,6 @@ export interface RequestOrigin {
   host: string | undefined;
   isSecure: boolean;
   ip: string | undefined;
+  /** Set per request: how many passwords it may still have checked (passwords/checks.ts). */
+  passwordChecks?: { remaining: number };
 }

@@ -5,7 +5,7 @@ import { PREPARE_ONCE, type Db } from "../db/database.js";
 import type { UsersTable, UserStatusTable } from "../db/tables.js";
 import { toBool, toDate, uniqueViolationDetail } from "../db/values.js";
 import type { User } from "./types.js";
-import { foldCase } from "./validation.js";
+import { areLookAlikeUsernames, emailKeys, foldCase, usernameSkeleton } from "./validation.js";
 
 function emailKey(email: string): string | null {
   return email === "" ? null : foldCase(email);
@@ -27,6 +27,7 @@ export function toUser(row: UserRow): User {
     lastLogin: row.last_login === null ? null : toDate(row.last_login),
     passwordHash: row.password,
     tokensValidAfter: row.tokens_valid_after,
+    tokenVersion: row.token_version,
     status: {
       verified: toBool(row.verified),
       archived: toBool(row.archived),
@@ -85,10 +86,14 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
   return findUserBy(db, "username", username);
 }
 
+/**
+ * Any spelling of an address (a sign-in's, a reset request's) finds the user by its canonical
+ * form, including rows stored before addresses were canonical (validation.ts emailKeys).
+ */
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
   if (hasNul(email)) return undefined;
   const row = await selectUsers(db)
-    .where("users.email_key", "=", foldCase(email))
+    .where("users.email_key", "in", emailKeys(email))
     .executeTakeFirst();
   return row === undefined ? undefined : toUser(row);
 }
@@ -96,7 +101,7 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | und
 export async function findUserBySecondaryEmail(db: Db, email: string): Promise<User | undefined> {
   if (hasNul(email)) return undefined;
   const row = await selectUsers(db)
-    .where("user_status.secondary_email_key", "=", foldCase(email))
+    .where("user_status.secondary_email_key", "in", emailKeys(email))
     .executeTakeFirst();
   return row === undefined ? undefined : toUser(row);
 }
@@ -114,17 +119,17 @@ export async function isUsernameTaken(db: Db, username: string): Promise<boolean
 
 /** Whether any user has this address as primary or secondary email, ignoring case. */
 export async function isEmailTaken(db: Db, email: string): Promise<boolean> {
-  const key = foldCase(email);
+  const keys = emailKeys(email);
   const primary = await db
     .selectFrom("users")
     .select("id")
-    .where("email_key", "=", key)
+    .where("email_key", "in", keys)
     .executeTakeFirst();
   if (primary !== undefined) return true;
   const secondary = await db
     .selectFrom("user_status")
     .select("user_id")
-    .where("secondary_email_key", "=", key)
+    .where("secondary_email_key", "in", keys)
     .executeTakeFirst();
   return secondary !== undefined;
 }
@@ -135,7 +140,32 @@ export async function isEmailTaken(db: Db, email: string): Promise<boolean> {
  */
 export async function lockEmailAddress(db: Db, email: string): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
-  await sql`select pg_advisory_xact_lock(hashtext(${"email:" + foldCase(email)}))`.execute(db);
+  const [key = ""] = emailKeys(email);
+  await sql`select pg_advisory_xact_lock(hashtext(${"email:" + key}))`.execute(db);
+}
+
+/**
+ * Ids of the users whose names are look-alikes of `username` (validation.ts
+ * areLookAlikeUsernames), found by the indexed skeleton; the caller leaves out the user's own id.
+ */
+export async function findLookAlikeUserIds(db: Db, username: string): Promise<number[]> {
+  if (hasNul(username)) return [];
+  const rows = await db
+    .selectFrom("users")
+    .select(["id", "username"])
+    .where("username_skeleton", "=", usernameSkeleton(username))
+    .execute();
+  return rows.filter((row) => areLookAlikeUsernames(username, row.username)).map((row) => row.id);
+}
+
+/**
+ * Serialises look-alike checks and writes on one skeleton (PostgreSQL): the skeleton column is not
+ * unique (older rows may already share one), so no constraint stops two look-alikes racing in.
+ */
+export async function lockUsernameSkeleton(db: Db, username: string): Promise<void> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+  const key = "username:" + usernameSkeleton(username);
+  await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(db);
 }
 
 export interface NewUser {
@@ -158,6 +188,7 @@ export async function insertUser(db: Db, user: NewUser): Promise<number> {
     .values({
       username: user.username,
       username_key: foldCase(user.username),
+      username_skeleton: usernameSkeleton(user.username),
       email: user.email,
       email_key: emailKey(user.email),
       password: user.passwordHash,
@@ -197,7 +228,6 @@ export interface UserChanges {
   isActive?: boolean;
   lastLogin?: Date;
   passwordHash?: string;
-  tokensValidAfter?: number;
 }
 
 export async function updateUser(db: Db, id: number, changes: UserChanges): Promise<void> {
@@ -205,6 +235,9 @@ export async function updateUser(db: Db, id: number, changes: UserChanges): Prom
   if (changes.username !== undefined) {
     values.username = changes.username;
     values.username_key = foldCase(changes.username);
+    values.username_skeleton = usernameSkeleton(changes.username);
+    // Access tokens name the username: a rename ends them, so none resolves to a later namesake.
+    values.token_version = sql`case when username = ${changes.username} then token_version else token_version + 1 end`;
   }
   if (changes.email !== undefined) {
     values.email = changes.email;
@@ -217,13 +250,33 @@ export async function updateUser(db: Db, id: number, changes: UserChanges): Prom
   if (changes.isActive !== undefined) values.is_active = changes.isActive;
   if (changes.lastLogin !== undefined) values.last_login = changes.lastLogin;
   if (changes.passwordHash !== undefined) values.password = changes.passwordHash;
-  if (changes.tokensValidAfter !== undefined) values.tokens_valid_after = changes.tokensValidAfter;
   if (Object.keys(values).length === 0) return;
   await db
     .updateTable("users")
     .set(values as never)
     .where("id", "=", id)
     .execute();
+}
+
+/**
+ * Ends the user's access tokens: the version they name moves on, and legacy tokens (no version)
+ * issued before `validAfter` (unix seconds) are refused. Returns the new version.
+ */
+export async function revokeUserAccessTokens(
+  db: Db,
+  userId: number,
+  validAfter: number,
+): Promise<number> {
+  const row = await db
+    .updateTable("users")
+    .set((eb) => ({
+      token_version: eb("token_version", "+", 1),
+      tokens_valid_after: validAfter,
+    }))
+    .where("id", "=", userId)
+    .returning("token_version")
+    .executeTakeFirst();
+  return row?.token_version ?? 0;
 }
 
 export interface StatusChanges {

@@ -1,10 +1,16 @@
 // Reading users (SPEC §4.2–§4.3) with the USER_QUERY_ACCESS rule, and creating superusers.
 import type { Deps } from "../deps.js";
-import { AccountsError, FieldErrors } from "./errors.js";
+import { AccountsError, FieldErrors, MESSAGES } from "./errors.js";
 import { cleanNewPasswords } from "./registration.js";
 import type { User } from "./types.js";
 import { countUsers, listUsers, type UserFilter } from "./user-list-store.js";
-import { findUserById, insertUser, isEmailTaken, isUsernameTaken } from "./users-store.js";
+import {
+  findLookAlikeUserIds,
+  findUserById,
+  insertUser,
+  isEmailTaken,
+  isUsernameTaken,
+} from "./users-store.js";
 import { cleanEmail, cleanUsername, normalizeEmail } from "./validation.js";
 
 export type { FilterLookup, UserFilter } from "./user-list-store.js";
@@ -69,6 +75,11 @@ export async function createSuperuser(
       message: "A user with that username already exists.",
       code: "unique",
     });
+  } else if (
+    !errors.has("username") &&
+    (await findLookAlikeUserIds(deps.db, username)).length > 0
+  ) {
+    errors.add("username", MESSAGES.usernameSimilar());
   }
   const email = normalizeEmail(input.email);
   if (email !== "") {

@@ -31,11 +31,23 @@ function navigationFor(viewer: AdminViewer | undefined) {
 
 /** Queues a message shown once on the next page (Django's messages). */
 export function flash(reply: FastifyReply, message: string): void {
-  void reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), {
+  // A lone surrogate (a name stored by other means than a form) would make encoding throw.
+  const text = message.replace(/\p{Cs}/gu, "\uFFFD");
+  void reply.setCookie(FLASH_COOKIE, encodeURIComponent(text), {
     path: "/admin/",
     httpOnly: true,
     sameSite: "lax",
   });
+}
+
+/** The queued message; none when the cookie is not one `flash` wrote (the client owns it). */
+function flashedMessages(cookie: string | undefined): string[] {
+  if (cookie === undefined) return [];
+  try {
+    return [decodeURIComponent(cookie)];
+  } catch {
+    return [];
+  }
 }
 
 export async function renderPage(
@@ -51,7 +63,7 @@ export async function renderPage(
     viewer: request.adminViewer?.user,
     navigation: navigationFor(request.adminViewer),
     csrfToken: reply.generateCsrf(),
-    messages: flashed === undefined ? [] : [decodeURIComponent(flashed)],
+    messages: flashedMessages(flashed),
     ...data,
   });
   return reply.code(status).type("text/html; charset=utf-8").send(html);

@@ -2,6 +2,7 @@
 // page: a status row is created with its user.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { canAdmin, type AdminViewer } from "../accounts/staff/access.js";
+import { canChangeAccount } from "../accounts/staff/privileges.js";
 import {
   changeUserStatus,
   getUserStatus,
@@ -110,14 +111,17 @@ function renderChangeForm(
     verified: boolean;
     archived: boolean;
     secondaryEmail: string | null;
+    isSuperuser: boolean;
   },
   errors?: ErrorMap,
 ) {
+  // A superuser's status is shown read-only to staff who are not: saving would be refused.
+  const canChange = canAdmin(viewer, "change", "userStatus") && canChangeAccount(viewer, status);
   return renderPage(request, reply, "user-status/change.html", {
-    title: canAdmin(viewer, "change", "userStatus") ? "Change user status" : "View user status",
+    title: canChange ? "Change user status" : "View user status",
     section: "userStatus",
     status,
-    canChange: canAdmin(viewer, "change", "userStatus"),
+    canChange,
     errors,
   });
 }

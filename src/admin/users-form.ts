@@ -2,6 +2,7 @@
 // shows them with the group and permission choices.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { canAdmin, type AdminViewer } from "../accounts/staff/access.js";
+import { canChangeAccount } from "../accounts/staff/privileges.js";
 import type { AdminUserChange } from "../accounts/staff/user-changes.js";
 import { adminUserChoices, type getUserForAdmin } from "../accounts/staff/users.js";
 import type { ErrorMap } from "../accounts/errors.js";
@@ -83,8 +84,9 @@ export async function renderChangePage(
       isChecked: form.permissionIds.includes(permission.id),
     })),
     password: loaded.password,
-    canChange: canAdmin(viewer, "change", "user"),
-    canDelete: canAdmin(viewer, "delete", "user"),
+    // A superuser is shown read-only to staff who are not: saving would be refused.
+    canChange: canAdmin(viewer, "change", "user") && canChangeAccount(viewer, loaded.user),
+    canDelete: canAdmin(viewer, "delete", "user") && canChangeAccount(viewer, loaded.user),
     canEditSuperuser: viewer.user.isSuperuser,
     errors: page.errors,
   });

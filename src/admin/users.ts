@@ -3,6 +3,7 @@
 // checks permissions, validates and records every change.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { canAdmin, requireAdmin, type AdminViewer } from "../accounts/staff/access.js";
+import { requireMayChangeAccount } from "../accounts/staff/privileges.js";
 import {
   addUserFromAdmin,
   changeUserFromAdmin,
@@ -124,6 +125,7 @@ async function showPasswordForm(
   requireAdmin(viewer, "change", "user");
   const loaded = await userOf(deps, request, viewer);
   if (loaded === undefined) return notFound(request, reply, "user");
+  requireMayChangeAccount(viewer, loaded.user);
   const { id, username } = loaded.user;
   return renderPage(request, reply, "users/password.html", {
     section: "user",

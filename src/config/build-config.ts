@@ -35,7 +35,8 @@ function httpConfig(e: ParsedEnvironment): Config["http"] {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     allowedHosts: e.ALLOWED_HOSTS,
     corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
-    graphiql: e.GRAPHIQL,
+    // A browser IDE carrying the admin's CSRF token is a development tool: production opts in.
+    graphiql: e.GRAPHIQL ?? e.NODE_ENV !== "production",
     trustProxy: e.TRUST_PROXY,
   };
 }

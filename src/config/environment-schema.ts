@@ -28,7 +28,7 @@ export const environmentSchema = z.object({
   BODY_LIMIT_BYTES: integer.min(1024).default(102_400),
   ALLOWED_HOSTS: stringList.default([]),
   CORS_ALLOWED_ORIGINS: stringList.default([]),
-  GRAPHIQL: bool.default(true),
+  GRAPHIQL: bool.optional(),
   TRUST_PROXY: bool.default(false),
   // --- HTTP and GraphQL hardening (defaults explained in .env.example) ---
   GRAPHQL_MAX_DEPTH: integer.min(1).default(16),

@@ -42,5 +42,10 @@ export function hardeningProductionProblems(e: ParsedEnvironment): string[] {
   if (e.JWT_SECRET_KEY === DEVELOPMENT_SECRET) {
     problems.push("JWT_SECRET_KEY must not be the development default");
   }
+  // One leaked key must not give away both: SECRET_KEY also signs action links and keys the rate
+  // limit HMACs, and a JWT key may have to be shared with a service that verifies tokens.
+  if (e.JWT_SECRET_KEY !== undefined && e.JWT_SECRET_KEY === e.SECRET_KEY) {
+    problems.push("JWT_SECRET_KEY must differ from SECRET_KEY");
+  }
   return problems;
 }

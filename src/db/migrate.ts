@@ -14,6 +14,9 @@ import * as createAdmin from "./migrations/202611260120_create-admin.js";
 import * as addUserSearchIndexes from "./migrations/202611260130_add-user-search-indexes.js";
 import * as addUserFilterIndexes from "./migrations/202611260140_add-user-filter-indexes.js";
 import * as createRateLimitCounters from "./migrations/202611260200_create-rate-limit-counters.js";
+import * as addUserTokenVersion from "./migrations/202612061000_add-user-token-version.js";
+import * as createUsedActionTokens from "./migrations/202612061005_create-used-action-tokens.js";
+import * as addUsernameSkeleton from "./migrations/202612061010_add-username-skeleton.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "202611260100_create-accounts": createAccounts,
@@ -22,6 +25,9 @@ const MIGRATIONS: Record<string, Migration> = {
   "202611260130_add-user-search-indexes": addUserSearchIndexes,
   "202611260140_add-user-filter-indexes": addUserFilterIndexes,
   "202611260200_create-rate-limit-counters": createRateLimitCounters,
+  "202612061000_add-user-token-version": addUserTokenVersion,
+  "202612061005_create-used-action-tokens": createUsedActionTokens,
+  "202612061010_add-username-skeleton": addUsernameSkeleton,
 };
 
 class MigrationFailedError extends Error {

@@ -13,6 +13,8 @@ export interface UsersTable {
   username: string;
   /** Case-folded username: makes "Alice" and "alice" one name for registration (SPEC §2.2). */
   username_key: string;
+  /** UTS #39 skeleton of the folded name: look-alikes share it (accounts/validation.ts). */
+  username_skeleton: string;
   first_name: string;
   last_name: string;
   email: string;
@@ -23,6 +25,8 @@ export interface UsersTable {
   date_joined: Timestamp;
   /** Unix seconds; access tokens with an earlier origIat are refused (SPEC §3.2 step 5). */
   tokens_valid_after: number;
+  /** Access tokens name it in their header; a revocation increments it (accounts/tokens/). */
+  token_version: Generated<number>;
 }
 
 export interface UserStatusTable {
@@ -116,6 +120,12 @@ export interface RateLimitCountersTable {
   expires_at: Timestamp;
 }
 
+export interface UsedActionTokensTable {
+  /** SHA-256 of a spent action token that carries no state binding of its own. */
+  token_digest: string;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   user_status: UserStatusTable;
@@ -129,4 +139,5 @@ export interface Database {
   admin_sessions: AdminSessionsTable;
   admin_log: AdminLogTable;
   rate_limit_counters: RateLimitCountersTable;
+  used_action_tokens: UsedActionTokensTable;
 }

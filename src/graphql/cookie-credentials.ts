@@ -9,6 +9,16 @@
 //     cannot set a header, and a cross-site script needs a CORS preflight we refuse.
 // Otherwise the cookie is ignored and the caller is anonymous, as with any invalid credential.
 // The admin session keeps the stricter rule of SPEC §3.2 step 3: the CSRF token only.
+//
+// The same rule decides whether an answer may set the token cookies (tokenAuth, refreshToken:
+// graphql/http.ts is the one place that sets them). Otherwise a cross-site form posting tokenAuth
+// with the attacker's password would sign the victim's browser in as the attacker (login CSRF),
+// and what the victim then types lands in the attacker's account. Such a request still runs, but
+// no cookie is set: it is no more than the attacker could send from anywhere, its answer (the
+// tokens) is one a cross-site page cannot read, and withholding at the one place cookies are set
+// holds for every operation that sets them, present or future, where refusing up front would
+// need a list of them to keep up to date. A request without Origin or Referer (curl, a mobile
+// app) gets the tokens in the answer, as it would without cookie mode.
 import CSRF from "@fastify/csrf";
 import type { FastifyRequest } from "fastify";
 
@@ -46,7 +56,10 @@ export function comesFromTrustedOrigin(
   return origin.toLowerCase() === ownOrigin || allowedOrigins.has(origin);
 }
 
-/** Whether the JWT cookies may authenticate this request (the rule at the top of this file). */
+/**
+ * Whether the JWT cookies may authenticate this request, and whether its answer may set them (the
+ * rule at the top of this file).
+ */
 export function mayUseTokenCookies(
   request: FastifyRequest,
   allowedOrigins: ReadonlySet<string>,

@@ -7,7 +7,13 @@ import mercurius from "mercurius";
 import { GraphQLError, type GraphQLFormattedError, type ParseOptions } from "graphql";
 import type { Deps } from "../deps.js";
 import type { GraphQLContext } from "./builder.js";
+import { mayUseTokenCookies } from "./cookie-credentials.js";
 import { INTERNAL_ERROR_MESSAGE, isPublicError } from "./errors.js";
+import {
+  loadGraphiqlAssets,
+  registerGraphiqlAssets,
+  type GraphiqlAssets,
+} from "./graphiql-assets.js";
 import { graphiqlContentSecurityPolicy, graphiqlPage } from "./graphiql-page.js";
 import { errorBody, HttpError, readOperation, wantsGraphiql } from "./http-request.js";
 import { graphqlParseOptions, graphqlValidationRules, withoutSuggestions } from "./limits.js";
@@ -18,8 +24,10 @@ import { buildSchema } from "./schema.js";
 export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
   const parseOptions = graphqlParseOptions(deps.config);
   registerMercurius(app, deps, parseOptions);
-  const handler = graphqlHandler(app, deps, parseOptions);
+  const graphiqlAssets = deps.config.http.graphiql ? loadGraphiqlAssets() : undefined;
+  const handler = graphqlHandler(app, deps, parseOptions, graphiqlAssets);
   void app.register((scope, _options, done) => {
+    if (graphiqlAssets !== undefined) registerGraphiqlAssets(scope, graphiqlAssets);
     acceptTextBodies(scope);
     scope.setErrorHandler(answerError);
     for (const url of ["/graphql", "/graphql/"]) {
@@ -53,7 +61,12 @@ function registerMercurius(app: FastifyInstance, deps: Deps, parseOptions: Parse
   });
 }
 
-function graphqlHandler(app: FastifyInstance, deps: Deps, parseOptions: ParseOptions) {
+function graphqlHandler(
+  app: FastifyInstance,
+  deps: Deps,
+  parseOptions: ParseOptions,
+  graphiqlAssets: GraphiqlAssets | undefined,
+) {
   const allowedOrigins: ReadonlySet<string> = new Set(deps.config.http.corsAllowedOrigins);
   const hideSuggestions = !deps.config.graphqlLimits.introspection;
   return async (request: FastifyRequest, reply: FastifyReply) => {
@@ -63,7 +76,9 @@ function graphqlHandler(app: FastifyInstance, deps: Deps, parseOptions: ParseOpt
         .header("allow", "GET, POST")
         .send(errorBody("GraphQL only supports GET and POST requests."));
     }
-    if (deps.config.http.graphiql && wantsGraphiql(request)) return sendGraphiql(reply);
+    if (graphiqlAssets !== undefined && wantsGraphiql(request)) {
+      return sendGraphiql(reply, graphiqlAssets);
+    }
     const operation = readOperation(request, parseOptions);
     if ("syntaxError" in operation) {
       return reply.code(400).send({ errors: [operation.syntaxError] });
@@ -76,7 +91,14 @@ function graphqlHandler(app: FastifyInstance, deps: Deps, parseOptions: ParseOpt
         operation.variables,
         operation.operationName,
       );
-      setTokenCookies(reply, deps, context.cookies);
+      if (context.cookies.length > 0) {
+        // Login CSRF: the rule, and why the operation still runs, are in cookie-credentials.ts.
+        if (mayUseTokenCookies(request, allowedOrigins)) {
+          setTokenCookies(reply, deps, context.cookies);
+        } else {
+          request.log.info("token cookies withheld: the request came from no trusted page");
+        }
+      }
       return await reply.send(result);
     } catch (error) {
       return answerMercuriusError(reply, error, hideSuggestions);
@@ -84,12 +106,12 @@ function graphqlHandler(app: FastifyInstance, deps: Deps, parseOptions: ParseOpt
   };
 }
 
-function sendGraphiql(reply: FastifyReply): FastifyReply {
+function sendGraphiql(reply: FastifyReply, assets: GraphiqlAssets): FastifyReply {
   const nonce = randomBytes(16).toString("base64");
   return reply
     .type("text/html; charset=utf-8")
     .header("content-security-policy", graphiqlContentSecurityPolicy(nonce))
-    .send(graphiqlPage(reply.generateCsrf(), nonce));
+    .send(graphiqlPage(reply.generateCsrf(), nonce, assets));
 }
 
 /** Sets the cookies the operation's mutations asked for, with the JWT_COOKIE_* flags. */

@@ -5,7 +5,12 @@
 //     the cost of its selection, where n is the smaller literal `first`/`last`, capped at
 //     RELAY_CONNECTION_MAX_LIMIT; a variable or an absent argument counts as that cap, since a
 //     cached verdict must hold for any variables;
-//   - a fragment costs what its fields cost wherever it is spread (computed once per fragment).
+//   - a field of an introspection type that returns objects (`types`, `fields`, `args`, `ofType`…)
+//     costs 1 plus the estimated number of those objects times the cost of its selection, the
+//     estimates being the schema's own numbers (introspection-cost.ts);
+//   - a fragment costs what its fields cost wherever it is spread (computed once per fragment and
+//     place in an introspection selection).
+// Estimates may be fractional (an average); the total is rounded up.
 // See OWASP's GraphQL Cheat Sheet, "Query Cost Analysis".
 import {
   GraphQLError,
@@ -15,6 +20,7 @@ import {
   TypeNameMetaFieldDef,
   getNamedType,
   isCompositeType,
+  isIntrospectionType,
   isObjectType,
   isInterfaceType,
   type FieldNode,
@@ -25,6 +31,11 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from "graphql";
+import {
+  introspectionFieldSize,
+  OUTSIDE_LISTS,
+  type IntrospectionPlace,
+} from "./introspection-cost.js";
 
 export interface QueryCostOptions {
   maxCost: number;
@@ -74,43 +85,61 @@ function operationCostCalculator(context: ValidationContext, options: QueryCostO
     return isCompositeType(type) ? type : undefined;
   };
 
-  const fragmentCost = (name: string): number => {
-    const known = fragmentCosts.get(name);
+  const fragmentCost = (name: string, place: IntrospectionPlace): number => {
+    const key = `${name} ${String(place.inList)} ${place.ofTypeDepth}`;
+    const known = fragmentCosts.get(key);
     if (known !== undefined) return known;
     const fragment = context.getFragment(name);
     // Unknown fragments and cycles are reported by graphql's own rules; they add nothing here.
     if (fragment === null || fragment === undefined || visiting.has(name)) return 0;
     visiting.add(name);
-    const cost = selectionCost(fragment.selectionSet, typeNamed(fragment.typeCondition.name.value));
+    const type = typeNamed(fragment.typeCondition.name.value);
+    const cost = selectionCost(fragment.selectionSet, type, place);
     visiting.delete(name);
-    fragmentCosts.set(name, cost);
+    fragmentCosts.set(key, cost);
     return cost;
+  };
+
+  /** How many items the field returns, and where its selection is, for an introspection type. */
+  const fieldSize = (
+    field: FieldNode,
+    definition: GraphQLField<unknown, unknown> | undefined,
+    parentType: GraphQLCompositeType | undefined,
+    place: IntrospectionPlace,
+  ): { count: number; below: IntrospectionPlace } => {
+    if (parentType !== undefined && isIntrospectionType(parentType)) {
+      return introspectionFieldSize(schema, parentType.name, field.name.value, place);
+    }
+    return { count: pageSize(field, definition, options.pageSizeLimit), below: OUTSIDE_LISTS };
   };
 
   const selectionCost = (
     selectionSet: SelectionSetNode,
     parentType: GraphQLCompositeType | undefined,
+    place: IntrospectionPlace,
   ): number => {
     let total = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        total += fragmentCost(selection.name.value);
+        total += fragmentCost(selection.name.value, place);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition
           ? typeNamed(selection.typeCondition.name.value)
           : parentType;
-        total += selectionCost(selection.selectionSet, type);
+        total += selectionCost(selection.selectionSet, type, place);
       } else {
         const definition = fieldDefinition(schema, parentType, selection.name.value);
         const childType = definition === undefined ? undefined : getNamedType(definition.type);
+        const size = fieldSize(selection, definition, parentType, place);
         const children =
           selection.selectionSet === undefined
             ? 0
             : selectionCost(
                 selection.selectionSet,
                 isCompositeType(childType) ? childType : undefined,
+                size.below,
               );
-        total += 1 + pageSize(selection, definition, options.pageSizeLimit) * children;
+        total += 1 + size.count * children;
       }
     }
     return total;
@@ -126,7 +155,7 @@ export function queryCostRule(options: QueryCostOptions): ValidationRule {
     return {
       OperationDefinition(operation) {
         const rootType = schema.getRootType(operation.operation) ?? undefined;
-        const cost = selectionCost(operation.selectionSet, rootType);
+        const cost = Math.ceil(selectionCost(operation.selectionSet, rootType, OUTSIDE_LISTS));
         if (cost > options.maxCost) {
           context.reportError(
             new GraphQLError(`Query cost limit of ${options.maxCost} exceeded, found ${cost}.`, {

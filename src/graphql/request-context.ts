@@ -1,6 +1,7 @@
 // The context one GraphQL request runs with: who is asking (SPEC §3.2), from where, and the
 // refresh-token cookie, which counts only when cookie-credentials.ts says the cookies may.
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { onePasswordCheck } from "../accounts/passwords/checks.js";
 import { ADMIN_SESSION_COOKIE, adminViewerForSession } from "../accounts/staff/access.js";
 import { authenticateAccessToken } from "../accounts/tokens/access-tokens.js";
 import type { User } from "../accounts/types.js";
@@ -22,6 +23,7 @@ export async function requestContext(
       host: request.headers.host,
       isSecure: request.protocol === "https",
       ip: request.ip,
+      passwordChecks: onePasswordCheck(),
     },
     cookies: [],
     presentedRefreshTokenCookie: useCookie

@@ -1,8 +1,8 @@
 // Security headers on every response (OWASP Secure Headers Project). A few fixed headers rather
-// than @fastify/helmet: helmet's one global CSP would block GraphiQL's CDN scripts, and each kind
-// of page needs its own policy anyway. The strictest policy is the default (JSON answers load
-// nothing); the HTML pages replace it with theirs: the admin in admin/plugin.ts, GraphiQL in
-// graphql/graphiql-page.ts.
+// than @fastify/helmet: helmet sets one global CSP, and each kind of page needs its own policy
+// (GraphiQL a nonce per page, the admin no script at all). The strictest policy is the default
+// (JSON answers load nothing); the HTML pages replace it with theirs: the admin in
+// admin/plugin.ts, GraphiQL in graphql/graphiql-page.ts.
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config/config.js";
 

@@ -7,6 +7,7 @@ import { registerAdmin } from "../admin/plugin.js";
 import type { Deps } from "../deps.js";
 import { registerGraphQL } from "../graphql/http.js";
 import { clientErrorHandler } from "./client-errors.js";
+import { registerOversizedBodyClose } from "./oversized-bodies.js";
 import { registerSecurityHeaders } from "./security-headers.js";
 
 export async function buildServer(deps: Deps): Promise<FastifyInstance> {
@@ -31,6 +32,7 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
     clientErrorHandler: clientErrorHandler(deps.log),
   });
   registerSecurityHeaders(app, deps.config);
+  registerOversizedBodyClose(app);
   await app.register(cookie);
   // SPEC §3.1 [FIX]: cross-origin callers only from an explicit allow-list (empty: same origin).
   const allowedOrigins = new Set(deps.config.http.corsAllowedOrigins);

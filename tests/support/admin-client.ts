@@ -1,6 +1,10 @@
 // A browser without JavaScript for the admin site's HTTP tests: a cookie jar, the last CSRF field
 // seen, and urlencoded form posts (redirects are returned, not followed); and readers of pages.
 import { expect } from "vitest";
+import type { User } from "../../src/accounts/types.js";
+import { createSuperuser } from "../../src/accounts/users.js";
+import { STRONG_PASSWORD } from "./builders.js";
+import { unique, type TestApp } from "./test-app.js";
 
 export type Fields = Record<string, string | string[]>;
 
@@ -103,4 +107,24 @@ export function userChangeForm(html: string): Fields {
     ...checked("verified"),
     ...checked("archived"),
   };
+}
+
+/** An admin client for `app`, not logged in. */
+export function anAdminClient(app: TestApp): AdminClient {
+  return new AdminClient(app.url.replace(/\/graphql$/, ""));
+}
+
+/** A superuser made through the domain (as createsuperuser does) and a client logged in as them. */
+export async function aLoggedInSuperuser(
+  app: TestApp,
+): Promise<{ user: User; client: AdminClient }> {
+  const username = unique("root");
+  const user = await createSuperuser(app.deps, {
+    username,
+    email: `${username}@example.com`,
+    password: STRONG_PASSWORD,
+  });
+  const client = anAdminClient(app);
+  await client.logIn(username, STRONG_PASSWORD);
+  return { user, client };
 }

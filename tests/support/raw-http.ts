@@ -39,8 +39,32 @@ export function rawExchange(
   bytes: Uint8Array,
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<RawResponse> {
+  return exchange(port, [bytes], timeoutMs, { readAfterWriting: false });
+}
+
+/**
+ * Writes the chunks one after another without waiting for the server to take them, and reads the
+ * answer only once the last is written, as a client that uploads a whole body before reading
+ * does: a server that closes early makes its writes fail (EPIPE, ECONNRESET) before the answer is
+ * read, and that is a "closed" answer here.
+ */
+export function rawUpload(
+  port: number,
+  chunks: readonly Uint8Array[],
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<RawResponse> {
+  return exchange(port, chunks, timeoutMs, { readAfterWriting: true });
+}
+
+function exchange(
+  port: number,
+  bytes: readonly Uint8Array[],
+  timeoutMs: number,
+  options: { readAfterWriting: boolean },
+): Promise<RawResponse> {
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
+    if (options.readAfterWriting) socket.pause();
     const chunks: Buffer[] = [];
     let isSettled = false;
     const settle = (result: RawResponse) => {
@@ -55,8 +79,15 @@ export function rawExchange(
     }, timeoutMs);
     socket.on("connect", () => {
       // A server that answers early (413) may close before the whole body is written: the answer
-      // read so far still counts, so write errors are not failures by themselves.
-      socket.write(bytes);
+      // read so far still counts, so write errors are not failures by themselves (though with
+      // readAfterWriting nothing has been read by then).
+      for (const chunk of bytes) socket.write(chunk);
+      if (options.readAfterWriting) {
+        // Called once every chunk before it is written: only then does this client read.
+        socket.write(new Uint8Array(), (error) => {
+          if (error === undefined || error === null) socket.resume();
+        });
+      }
     });
     socket.on("data", (chunk: Buffer) => {
       chunks.push(chunk);
@@ -70,6 +101,46 @@ export function rawExchange(
     socket.on("close", () => {
       const parsed = parseResponse(Buffer.concat(chunks), { isComplete: true });
       settle(parsed ?? { kind: "closed", error: "connection closed without an answer" });
+    });
+  });
+}
+
+/**
+ * Writes `bytes`, then one more byte every `trickleMs` until the server closes the connection (a
+ * closed peer only shows when a write fails): the answer read by then, and how long after its
+ * first bytes arrived the connection was closed.
+ */
+export function rawTrickle(
+  port: number,
+  bytes: Uint8Array,
+  trickleMs: number,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<{ response: RawResponse; closedAfterAnswerMs: number }> {
+  return new Promise((resolve) => {
+    // Half-open: the server's FIN does not make this side end its own.
+    const socket = connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    let answeredAt: number | undefined;
+    const trickle = setInterval(() => {
+      if (socket.writable) socket.write("x");
+    }, trickleMs);
+    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    socket.on("connect", () => socket.write(bytes));
+    socket.on("data", (chunk: Buffer) => {
+      answeredAt ??= Date.now();
+      chunks.push(chunk);
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      clearInterval(trickle);
+      clearTimeout(timer);
+      resolve({
+        response: parseResponse(Buffer.concat(chunks), { isComplete: true }) ?? {
+          kind: "closed",
+          error: "connection closed without an answer",
+        },
+        closedAfterAnswerMs: Date.now() - (answeredAt ?? Date.now()),
+      });
     });
   });
 }

@@ -20,7 +20,17 @@ export interface SmtpSink {
   clear(): void;
   /** Answer 451 to the DATA of the next `count` messages, to test delivery failures. */
   failNext(count: number): void;
+  /**
+   * Holds the answer to the next message's DATA until released, as a slow mail server would:
+   * `arrived` resolves once the message is in and its sender is waiting.
+   */
+  holdNext(): HeldMail;
   close(): Promise<void>;
+}
+
+export interface HeldMail {
+  arrived: Promise<void>;
+  release(): void;
 }
 
 interface Waiter {
@@ -32,6 +42,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   const waiters = new Set<Waiter>();
   let failuresLeft = 0;
+  const holds: { arrive: () => void; released: Promise<void> }[] = [];
 
   const receive = async (stream: SMTPServerDataStream, session: SMTPServerSession) => {
     const parsed = await simpleParser(stream);
@@ -71,7 +82,12 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         stream.resume();
         return;
       }
-      receive(stream, session).then(() => {
+      const hold = holds.shift();
+      receive(stream, session).then(async () => {
+        if (hold !== undefined) {
+          hold.arrive();
+          await hold.released;
+        }
         callback();
       }, callback);
     },
@@ -87,6 +103,18 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     },
     failNext(count) {
       failuresLeft = count;
+    },
+    holdNext() {
+      let arrive: () => void = () => undefined;
+      let release: () => void = () => undefined;
+      const arrived = new Promise<void>((resolve) => {
+        arrive = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      holds.push({ arrive, released });
+      return { arrived, release };
     },
     close: () =>
       new Promise((resolve) => {

@@ -1,5 +1,6 @@
 // SQL for the mail outbox: every email is written here in the transaction of the change that
-// causes it, so no change commits without its mail and no mail leaves for a rolled-back change.
+// causes it, so no change commits without its mail; a change undone after a failed send takes
+// its mails with it.
 import type { Selectable } from "kysely";
 import type { MailOutboxTable } from "../../db/tables.js";
 import { toDate } from "../../db/values.js";
@@ -68,6 +69,25 @@ export async function markOutboxMessageSent(db: Db, id: number, sentAt: Date): P
       attempts: eb("attempts", "+", 1),
     }))
     .where("id", "=", id)
+    .execute();
+}
+
+/** Hands messages a request wrote (and leased) to the worker. */
+export async function releaseOutboxMessages(db: Db, ids: readonly number[]): Promise<void> {
+  await db
+    .updateTable("mail_outbox")
+    .set({ locked_until: null })
+    .where("id", "in", [...ids])
+    .where("status", "=", "pending")
+    .execute();
+}
+
+/** Deletes the mails of a change that was undone. */
+export async function deleteOutboxMessages(db: Db, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .deleteFrom("mail_outbox")
+    .where("id", "in", [...ids])
     .execute();
 }
 

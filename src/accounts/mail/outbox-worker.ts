@@ -10,6 +10,8 @@ import {
 import { deliverOutboxMessage, OUTBOX_LEASE_MS, type OutboxDeps } from "./outbox.js";
 
 const POLL_INTERVAL_MS = 1_000;
+// Weight of the newest delivery in the running average of delivery times.
+const DELIVERY_TIME_SMOOTHING = 0.2;
 const BATCH_SIZE = 20;
 
 export interface OutboxWorker {
@@ -18,6 +20,13 @@ export interface OutboxWorker {
   nudge(): void;
   /** Delivers every due message once; returns how many were sent. */
   deliverDue(): Promise<number>;
+  /** Notes how long a request's own delivery took (deliverWrittenEmails). */
+  recordDeliveryTime(milliseconds: number): void;
+  /**
+   * Waits about as long as a delivery takes, for answers that send nothing where another answer
+   * would have sent a mail: their timing must not tell the two apart (unknown vs known address).
+   */
+  delayLikeDelivery(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -30,6 +39,7 @@ export function createOutboxWorker(deps: OutboxDeps): OutboxWorker {
   let running: Promise<number> | undefined;
   let isStopped = true;
   let wantsAnotherPass = false;
+  let typicalDeliveryMs: number | undefined;
 
   async function deliverOne(id: number): Promise<boolean> {
     const now = deps.clock.now();
@@ -97,6 +107,19 @@ export function createOutboxWorker(deps: OutboxDeps): OutboxWorker {
       if (!isStopped) runPass();
     },
     deliverDue,
+    recordDeliveryTime(milliseconds) {
+      typicalDeliveryMs =
+        typicalDeliveryMs === undefined
+          ? milliseconds
+          : typicalDeliveryMs + DELIVERY_TIME_SMOOTHING * (milliseconds - typicalDeliveryMs);
+    },
+    async delayLikeDelivery() {
+      const milliseconds = typicalDeliveryMs ?? 0;
+      if (milliseconds <= 0) return;
+      // Jitter as wide as a real delivery's keeps the two distributions alike, not just their means.
+      const jittered = milliseconds * (0.75 + Math.random() * 0.5);
+      await new Promise((resolve) => setTimeout(resolve, jittered));
+    },
     async stop() {
       isStopped = true;
       if (timer !== undefined) clearInterval(timer);

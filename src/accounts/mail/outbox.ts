@@ -1,12 +1,20 @@
-// Account emails go through the outbox table (SPEC §5.0, §9). With synchronous delivery the
-// request sends before it commits and a failed send rolls the change back (EMAIL_FAIL); queued
-// messages are delivered by a worker with retries and backoff, so an SMTP outage loses no mail.
+// Account emails go through the outbox table (SPEC §5.0, §9): written in the transaction of the
+// change that causes them, delivered after it commits, so no transaction (and no SQLite write
+// lock) is held across the SMTP conversation. With synchronous delivery a failed send undoes the
+// change and answers EMAIL_FAIL, as the reference's rollback did; queued messages are delivered
+// by a worker with retries and backoff, so an SMTP outage loses no mail.
 import type { Deps } from "../../deps.js";
 import type { Config, EmailKind } from "../../config/config.js";
 import type { MailTransport } from "../../mail/mailer.js";
 import type { EmailRenderer } from "./rendering.js";
 import { AccountsError } from "../errors.js";
-import { insertOutboxMessage, markOutboxMessageSent, type OutboxMessage } from "./outbox-store.js";
+import {
+  deleteOutboxMessages,
+  insertOutboxMessage,
+  markOutboxMessageSent,
+  releaseOutboxMessages,
+  type OutboxMessage,
+} from "./outbox-store.js";
 import { linkDomain } from "./links.js";
 import type { Clock, RequestOrigin, User } from "../types.js";
 import type { Db } from "../../db/database.js";
@@ -51,21 +59,30 @@ export interface AccountEmail {
 
 export type Delivery = "now" | "queued";
 
-/** EMAIL_ASYNC_TASK hands delivery to the worker; otherwise the request sends before it commits. */
+/** EMAIL_ASYNC_TASK hands delivery to the worker; otherwise the request sends after it commits. */
 export function emailDelivery(config: Config): Delivery {
   return config.mail.asyncTask ? "queued" : "now";
 }
 
+/** A mail written with a change and leased to the request that wrote it. */
+export interface WrittenEmail {
+  id: number;
+  createdAt: Date;
+  delivery: Delivery;
+  message: { recipients: string[]; subject: string; text: string; html: string };
+}
+
 /**
- * Writes the email to the outbox inside `tx`. With delivery "now" it is sent before the caller
- * commits; a failed send throws EMAIL_FAIL so the caller's transaction rolls back.
+ * Writes the email to the outbox inside `tx`, leased to this request: the worker leaves it alone
+ * until deliverWrittenEmails has sent it (delivery "now") or handed it over (queued), or until
+ * the lease ends because this process died, when the worker delivers it. Sends nothing.
  */
-export async function sendAccountEmail(
+export async function writeAccountEmail(
   deps: OutboxDeps,
   tx: Db,
   email: AccountEmail,
   delivery: Delivery,
-): Promise<void> {
+): Promise<WrittenEmail> {
   const now = deps.clock.now();
   const domain = linkDomain(deps.config, email.origin);
   const rendered = await deps.emails.render(email.kind, {
@@ -88,25 +105,59 @@ export async function sendAccountEmail(
     },
   });
   const message = { recipients: [email.to], ...rendered };
-  const lockedUntil = delivery === "now" ? new Date(now.getTime() + OUTBOX_LEASE_MS) : null;
+  const lockedUntil = new Date(now.getTime() + OUTBOX_LEASE_MS);
   const id = await insertOutboxMessage(tx, { ...message, createdAt: now, lockedUntil });
-  if (delivery === "queued") return;
-  try {
-    await deliverOutboxMessage(deps, { id, createdAt: now, ...message });
-  } catch (error) {
-    deps.log.warn({ err: error, outboxId: id }, "email delivery failed");
-    throw AccountsError.of("EMAIL_FAIL");
-  }
-  await markOutboxMessageSent(tx, id, deps.clock.now());
+  return { id, createdAt: now, delivery, message };
 }
 
-/** An email that is the whole change: written to the outbox (and sent) in a transaction of its own. */
+/**
+ * Runs after the commit of the change that wrote `emails`: sends those due now, then hands the
+ * queued ones to the worker. If a send fails, `undo` reverses the change in a transaction of its
+ * own, the change's mails are deleted, and EMAIL_FAIL is thrown: the caller ends where a rolled
+ * back change would leave it (SPEC §5.0), and nothing that can fail follows a successful send.
+ */
+export async function deliverWrittenEmails(
+  deps: OutboxDeps & Pick<Deps, "outbox">,
+  emails: readonly WrittenEmail[],
+  undo: (tx: Db) => Promise<void> = () => Promise.resolve(),
+): Promise<void> {
+  for (const email of emails) {
+    if (email.delivery !== "now") continue;
+    const startedAt = performance.now();
+    try {
+      await deliverOutboxMessage(deps, {
+        id: email.id,
+        createdAt: email.createdAt,
+        ...email.message,
+      });
+    } catch (error) {
+      deps.log.warn({ err: error, outboxId: email.id }, "email delivery failed");
+      await deps.db.transaction().execute(async (tx) => {
+        await undo(tx);
+        await deleteOutboxMessages(
+          tx,
+          emails.map((written) => written.id),
+        );
+      });
+      throw AccountsError.of("EMAIL_FAIL");
+    }
+    deps.outbox.recordDeliveryTime(performance.now() - startedAt);
+    await markOutboxMessageSent(deps.db, email.id, deps.clock.now());
+  }
+  const queued = emails.filter((email) => email.delivery === "queued").map((email) => email.id);
+  if (queued.length === 0) return;
+  await releaseOutboxMessages(deps.db, queued);
+  deps.outbox.nudge();
+}
+
+/** An email that is the whole change (resend, reset, secondary address): written, then delivered. */
 export async function mailAccount(
-  deps: OutboxDeps,
+  deps: OutboxDeps & Pick<Deps, "outbox">,
   email: AccountEmail,
   delivery: Delivery,
 ): Promise<void> {
-  await deps.db.transaction().execute((tx) => sendAccountEmail(deps, tx, email, delivery));
+  const written = await writeAccountEmail(deps, deps.db, email, delivery);
+  await deliverWrittenEmails(deps, [written]);
 }
 
 /**

@@ -10,14 +10,20 @@ import { pbkdf2, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import type { Config } from "../../config/config.js";
 import { createArgon2Workers, type Argon2Workers } from "./argon2-workers.js";
+import { createFairLimiter } from "./fair-limiter.js";
+
+/** Who asked for the hash (the client's IP): waiting hashes take turns by caller (fair-limiter.ts). */
+export interface HashCaller {
+  caller?: string | undefined;
+}
 
 export interface PasswordHasher {
-  hash(password: string): Promise<string>;
+  hash(password: string, options?: HashCaller): Promise<string>;
   /** Never throws: an unusable, unknown or malformed `encoded` value is simply not a match. */
-  verify(password: string, encoded: string): Promise<boolean>;
+  verify(password: string, encoded: string, options?: HashCaller): Promise<boolean>;
   needsRehash(encoded: string): boolean;
   /** Spends one verification on a throw-away hash, so unknown accounts cost what wrong passwords do. */
-  verifyAgainstDummy(password: string): Promise<void>;
+  verifyAgainstDummy(password: string, options?: HashCaller): Promise<void>;
   /** Stops the hashing threads; hashing after this fails. */
   close(): Promise<void>;
 }
@@ -47,7 +53,11 @@ const ARGON2ID: Algorithm = 2;
 const CURRENT_ARGON2_PHC_PREFIX = "$argon2id$v=19$";
 
 export function createPasswordHasher(settings: HashingSettings): PasswordHasher {
-  const limit = createLimiter(settings.maxConcurrentHashes);
+  // Bounds argon2 (memory) and PBKDF2 (libuv's pool, which file and DNS work share) alike; the
+  // argon2 pool has as many threads, so its own queue stays empty.
+  const limiter = createFairLimiter(settings.maxConcurrentHashes);
+  const limit = <T>(task: () => Promise<T>, options: HashCaller = {}) =>
+    limiter.run(options.caller ?? "", task);
   const argon2 = createArgon2Workers(settings.maxConcurrentHashes);
   const options = {
     algorithm: ARGON2ID,
@@ -55,11 +65,11 @@ export function createPasswordHasher(settings: HashingSettings): PasswordHasher 
     timeCost: settings.timeCost,
     parallelism: settings.parallelism,
   };
-  const hash = async (password: string): Promise<string> =>
-    DJANGO_ARGON2_PREFIX + (await limit(() => argon2.hash(password, options)));
-  const verify = (password: string, encoded: string): Promise<boolean> => {
+  const hash = async (password: string, caller?: HashCaller): Promise<string> =>
+    DJANGO_ARGON2_PREFIX + (await limit(() => argon2.hash(password, options), caller));
+  const verify = (password: string, encoded: string, caller?: HashCaller): Promise<boolean> => {
     const check = parseEncoded(argon2, encoded);
-    return check === undefined ? Promise.resolve(false) : limit(() => check(password));
+    return check === undefined ? Promise.resolve(false) : limit(() => check(password), caller);
   };
   // Made on first use rather than at startup, so creating a hasher costs nothing.
   let dummyHash: Promise<string> | undefined;
@@ -67,12 +77,12 @@ export function createPasswordHasher(settings: HashingSettings): PasswordHasher 
     hash,
     verify,
     needsRehash: (encoded) => !hasCurrentParameters(encoded, settings),
-    verifyAgainstDummy: async (password) => {
+    verifyAgainstDummy: async (password, caller) => {
       dummyHash ??= hash(randomBytes(32).toString("base64")).catch((error: unknown) => {
         dummyHash = undefined;
         throw error;
       });
-      await verify(password, await dummyHash);
+      await verify(password, await dummyHash, caller);
     },
     close: () => argon2.close(),
   };
@@ -162,26 +172,4 @@ function hasCurrentParameters(encoded: string, settings: HashingSettings): boole
     // Undecodable means it cannot be current; re-hashing replaces it with one that is.
     return false;
   }
-}
-
-/**
- * Lets at most `max` tasks run at once; the others wait in arrival order. Each argon2 call holds
- * its memory cost in RAM, and PBKDF2 runs on libuv's thread pool, which file and DNS work share.
- */
-function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
-  const slots = Math.max(1, Math.floor(max));
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running < slots) running++;
-    // A finishing task hands its slot straight to the next waiter, so `running` stays counted.
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next === undefined) running--;
-      else next();
-    }
-  };
 }

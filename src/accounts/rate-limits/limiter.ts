@@ -15,6 +15,7 @@ import type { Logger } from "pino";
 import type { RateLimitRuleName } from "../../config/config.js";
 import type { Deps } from "../../deps.js";
 import { AccountsError } from "../errors.js";
+import { canonicalEmail, foldCase } from "../validation.js";
 import type { RequestOrigin } from "../types.js";
 
 /** A fixed window of a counter: the store may forget the counter once the window is over. */
@@ -97,9 +98,13 @@ export function clientSubject(ip: string | undefined): string {
   return `ip:${prefix.join(":")}::/64`;
 }
 
-/** Identifiers and addresses are matched case-insensitively (SPEC §2.2), so they count so. */
+/**
+ * Identifiers and addresses are matched case-insensitively (SPEC §2.2), so they count so, and in
+ * their canonical form: look-alike spellings of one mailbox (`alice@ｅxample.com`) reach the same
+ * account and the same inbox, so they share its counters. A name without "@" is only trimmed.
+ */
 function foldedSubject(kind: string, value: string): string {
-  return `${kind}:${value.trim().toLowerCase()}`;
+  return `${kind}:${foldCase(canonicalEmail(value))}`;
 }
 
 /**

@@ -61,10 +61,11 @@ export async function signInToAdmin(
     throw new AccountsError({ nonFieldErrors: [STAFF_LOGIN_ERROR] });
   }
   const user = await findUserByUsername(deps.db, credentials.username);
+  const caller = { caller: client.ip };
   const isPasswordRight =
     user === undefined
-      ? await deps.passwords.verifyAgainstDummy(credentials.password).then(() => false)
-      : await deps.passwords.verify(credentials.password, user.passwordHash);
+      ? await deps.passwords.verifyAgainstDummy(credentials.password, caller).then(() => false)
+      : await deps.passwords.verify(credentials.password, user.passwordHash, caller);
   if (user === undefined || !isPasswordRight || !user.isActive || !user.isStaff) {
     deps.events.emit("user_login_failed", { identifier: credentials.username });
     throw new AccountsError({ nonFieldErrors: [STAFF_LOGIN_ERROR] });
@@ -72,7 +73,7 @@ export async function signInToAdmin(
   const now = deps.clock.now();
   const sessionToken = randomBytes(32).toString("base64url");
   const rehashed = deps.passwords.needsRehash(user.passwordHash)
-    ? await deps.passwords.hash(credentials.password)
+    ? await deps.passwords.hash(credentials.password, caller)
     : undefined;
   await deps.db.transaction().execute(async (tx) => {
     await deleteExpiredAdminSessions(tx, now);
@@ -118,18 +119,21 @@ export function canAdmin(viewer: AdminViewer, action: AdminAction, model: AdminM
   return has(action) || (action === "view" && has("change"));
 }
 
+/** The refusal the admin answers with its 403 page. */
+export function permissionDenied(): AccountsError {
+  return new AccountsError({
+    nonFieldErrors: [
+      {
+        message: "You do not have permission to perform this action.",
+        code: "permission_denied",
+      },
+    ],
+  });
+}
+
 /** Throws FORBIDDEN-style AccountsError when the viewer lacks the permission. */
 export function requireAdmin(viewer: AdminViewer, action: AdminAction, model: AdminModel): void {
-  if (!canAdmin(viewer, action, model)) {
-    throw new AccountsError({
-      nonFieldErrors: [
-        {
-          message: "You do not have permission to perform this action.",
-          code: "permission_denied",
-        },
-      ],
-    });
-  }
+  if (!canAdmin(viewer, action, model)) throw permissionDenied();
 }
 
 const ADMIN_ACTION_FLAGS = { add: 1, change: 2, delete: 3 } as const;

@@ -106,6 +106,27 @@ export async function replaceGroupPermissions(
     .execute();
 }
 
+/** Each permission link of the groups, with the group's name. */
+export async function listGroupPermissionLinks(
+  db: Db,
+  groupIds: readonly number[],
+): Promise<{ groupId: number; groupName: string; permissionId: number }[]> {
+  if (groupIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("group_permissions")
+    .innerJoin("groups", "groups.id", "group_permissions.group_id")
+    .select(["groups.id", "groups.name", "group_permissions.permission_id"])
+    .where("group_permissions.group_id", "in", groupIds)
+    .orderBy("groups.name")
+    .orderBy("group_permissions.permission_id")
+    .execute();
+  return rows.map((row) => ({
+    groupId: row.id,
+    groupName: row.name,
+    permissionId: row.permission_id,
+  }));
+}
+
 export async function countGroupMembers(db: Db, groupId: number): Promise<number> {
   const row = await db
     .selectFrom("user_groups")

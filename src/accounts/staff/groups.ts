@@ -8,6 +8,7 @@ import {
   type AdminLogEntry,
   type AdminViewer,
 } from "./access.js";
+import { refuseUnheldPermissions } from "./privileges.js";
 import { changeMessage, pageWindow, type AdminListPage } from "./user-statuses.js";
 import { AccountsError, FieldErrors, MESSAGES } from "../errors.js";
 import {
@@ -97,11 +98,15 @@ function invalidChoice(value: string) {
   };
 }
 
-/** Django's ModelForm checks: name required, ≤ 150, unique; permissions among those that exist. */
+/**
+ * Django's ModelForm checks: name required, ≤ 150, unique; permissions among those that exist,
+ * and any the group does not have yet held by the viewer (privileges.ts, rule 2).
+ */
 async function cleanGroupInput(
   db: Db,
+  viewer: AdminViewer,
   input: GroupInput,
-  exceptId?: number,
+  current?: GroupRecord,
 ): Promise<{ name: string; permissionIds: number[] }> {
   const errors = new FieldErrors();
   const name = input.name.trim();
@@ -109,7 +114,7 @@ async function cleanGroupInput(
   if (name === "") errors.add("name", MESSAGES.required());
   else if (length > GROUP_NAME_MAX_LENGTH)
     errors.add("name", MESSAGES.maxLength(GROUP_NAME_MAX_LENGTH, length));
-  else if (await isGroupNameTaken(db, name, exceptId))
+  else if (await isGroupNameTaken(db, name, current?.id))
     errors.add("name", { message: "Group with this Name already exists.", code: "unique" });
   const known = new Set((await listPermissions(db)).map((permission) => permission.id));
   const permissionIds = new Set<number>();
@@ -118,8 +123,15 @@ async function cleanGroupInput(
     if (known.has(id)) permissionIds.add(id);
     else errors.add("permissions", invalidChoice(raw));
   }
+  const sorted = [...permissionIds].sort((a, b) => a - b);
+  if (!errors.has("permissions")) {
+    await refuseUnheldPermissions(db, viewer, errors, "permissions", {
+      before: current?.permissionIds ?? [],
+      after: sorted,
+    });
+  }
   errors.throwIfAny();
-  return { name, permissionIds: [...permissionIds].sort((a, b) => a - b) };
+  return { name, permissionIds: sorted };
 }
 
 function nameTaken(): AccountsError {
@@ -136,7 +148,7 @@ export async function createGroup(
 ): Promise<GroupRecord> {
   requireAdmin(viewer, "add", "group");
   return deps.db.transaction().execute(async (tx) => {
-    const clean = await cleanGroupInput(tx, input);
+    const clean = await cleanGroupInput(tx, viewer, input);
     const id = await insertGroup(tx, clean.name);
     // A concurrent request may take the name between the check and the insert.
     if (id === undefined) throw nameTaken();
@@ -171,7 +183,7 @@ export async function changeGroup(
   return deps.db.transaction().execute(async (tx) => {
     const group = await findGroupById(tx, id);
     if (group === undefined) return undefined;
-    const clean = await cleanGroupInput(tx, input, id);
+    const clean = await cleanGroupInput(tx, viewer, input, group);
     const changed: string[] = [];
     if (clean.name !== group.name) changed.push("name");
     if (!sameIds(clean.permissionIds, group.permissionIds)) changed.push("permissions");

@@ -3,6 +3,7 @@
 import type { Deps } from "../../deps.js";
 import { recordAdminChange, requireAdmin, type AdminViewer } from "./access.js";
 import { deleteUserAdminSessions } from "./access-store.js";
+import { accountsToChange, accountToChange, requireMayChangeAccount } from "./privileges.js";
 import {
   findDirectPermissionIds,
   findEmailOwnerIds,
@@ -16,12 +17,14 @@ import {
   type AdminUserChange,
 } from "./user-form.js";
 import { AccountsError, FieldErrors, MESSAGES } from "../errors.js";
+import { checkUserPassword, type PasswordCheckOrigin } from "../passwords/checks.js";
 import { cleanPasswordPair } from "../password-reset.js";
 import { cleanNewPasswords } from "../registration.js";
-import { endAllSessions } from "../sessions.js";
+import { endAllSessions } from "../tokens/revocation.js";
 import type { User } from "../types.js";
 import {
   deleteUser,
+  findLookAlikeUserIds,
   findUserById,
   insertUser,
   lockEmailAddress,
@@ -41,11 +44,12 @@ type PasswordDeps = Pick<Deps, "db" | "clock" | "passwords" | "passwordPolicy">;
  * the admin session that made the change stays. Throws field errors (old_password, new_password2).
  */
 export async function changeOwnPassword(
-  deps: Pick<Deps, "db" | "clock" | "passwords" | "passwordPolicy">,
+  deps: Pick<Deps, "db" | "clock" | "passwords" | "passwordPolicy" | "rateLimiter">,
   user: User,
   input: { oldPassword: string; newPassword1: string; newPassword2: string },
+  origin: PasswordCheckOrigin,
 ): Promise<void> {
-  if (!(await deps.passwords.verify(input.oldPassword, user.passwordHash))) {
+  if (!(await checkUserPassword(deps, user, input.oldPassword, origin))) {
     throw new AccountsError({
       old_password: [
         {
@@ -56,7 +60,7 @@ export async function changeOwnPassword(
     });
   }
   const password = cleanPasswordPair(deps, user, input);
-  const passwordHash = await deps.passwords.hash(password);
+  const passwordHash = await deps.passwords.hash(password, { caller: origin.ip });
   await deps.db.transaction().execute(async (tx) => {
     await endAllSessions(deps, tx, user);
     await updateUser(tx, user.id, { passwordHash });
@@ -87,6 +91,8 @@ export async function addUserFromAdmin(
   const username = cleanUsername(input.username, errors, "username");
   if (!errors.has("username") && (await findUsernameOwnerIds(deps.db, username)).length > 0)
     errors.add("username", MESSAGES.usernameTaken());
+  else if (!errors.has("username") && (await findLookAlikeUserIds(deps.db, username)).length > 0)
+    errors.add("username", MESSAGES.usernameSimilar());
   const email = cleanEmail(input.email, errors, "email");
   if (!errors.has("email") && (await findEmailOwnerIds(deps.db, email)).length > 0)
     errors.add("email", MESSAGES.primaryEmailTaken());
@@ -133,7 +139,8 @@ export async function addUserFromAdmin(
 /**
  * Saves the change form (user fields, status inline, groups, direct permissions). Deactivating
  * ends the user's sessions; changing the email sends no mail. Returns undefined when the user is
- * gone; throws field errors keyed by form field.
+ * gone; throws field errors keyed by form field (grants refused there), or permission_denied for
+ * a superuser when the viewer is none (privileges.ts).
  */
 export async function changeUserFromAdmin(
   deps: Pick<Deps, "db" | "clock" | "events">,
@@ -144,6 +151,7 @@ export async function changeUserFromAdmin(
   requireAdmin(viewer, "change", "user");
   const current = await findUserById(deps.db, id);
   if (current === undefined) return undefined;
+  requireMayChangeAccount(viewer, current);
   const [groupIds, permissionIds] = await Promise.all([
     findUserGroupIds(deps.db, id),
     findDirectPermissionIds(deps.db, id),
@@ -184,7 +192,8 @@ export async function changeUserFromAdmin(
 
 /**
  * The admin's set-password form for any user: validators apply, the user's sessions end (the
- * admin's own session stays when they set their own). Returns undefined when the user is gone.
+ * admin's own session stays when they set their own). Returns undefined when the user is gone;
+ * throws permission_denied for a superuser when the viewer is none (privileges.ts).
  */
 export async function setUserPasswordFromAdmin(
   deps: PasswordDeps,
@@ -195,6 +204,7 @@ export async function setUserPasswordFromAdmin(
   requireAdmin(viewer, "change", "user");
   const user = await findUserById(deps.db, id);
   if (user === undefined) return undefined;
+  requireMayChangeAccount(viewer, user);
   const errors = new FieldErrors();
   const attributes = {
     username: user.username,
@@ -210,6 +220,8 @@ export async function setUserPasswordFromAdmin(
   if (password === undefined) throw new Error("clean passwords expected");
   const passwordHash = await deps.passwords.hash(password);
   await deps.db.transaction().execute(async (tx) => {
+    // Hashing ran outside this transaction; the user may have been promoted since.
+    if ((await accountToChange(tx, viewer, id)) === undefined) return;
     await updateUser(tx, id, { passwordHash });
     await endAllSessions(deps, tx, user);
     if (user.id !== viewer.user.id) await deleteUserAdminSessions(tx, id);
@@ -225,7 +237,10 @@ export async function setUserPasswordFromAdmin(
   return user;
 }
 
-/** Deletes the users with their status rows and refresh tokens; returns the usernames deleted. */
+/**
+ * Deletes the users with their status rows and refresh tokens; returns the usernames deleted.
+ * Throws permission_denied, deleting none, when a non-superuser's selection holds a superuser.
+ */
 export async function deleteUsersFromAdmin(
   deps: AdminDeps,
   viewer: AdminViewer,
@@ -234,9 +249,8 @@ export async function deleteUsersFromAdmin(
   requireAdmin(viewer, "delete", "user");
   return deps.db.transaction().execute(async (tx) => {
     const deleted: string[] = [];
-    for (const id of ids) {
-      const user = await findUserById(tx, id);
-      if (user === undefined) continue;
+    for (const user of await accountsToChange(tx, viewer, ids)) {
+      const { id } = user;
       // Logged before the row goes, so deleting oneself leaves an entry too (its actor set null).
       await recordAdminChange(deps, tx, {
         actor: viewer.user,
@@ -289,7 +303,9 @@ async function applyToOne(
 
 /**
  * Applies a bulk action to the selected users, skipping those it would not change; returns the
- * users changed. Deactivating and logging out everywhere end every session of the user.
+ * users changed. Deactivating and logging out everywhere end every session of the user. As
+ * Django's delete_selected does, a selection with a user out of the viewer's reach (a superuser,
+ * for a non-superuser) is refused whole: permission_denied, nobody changed.
  */
 export async function applyBulkUserAction(
   deps: Pick<Deps, "db" | "clock" | "events">,
@@ -300,14 +316,13 @@ export async function applyBulkUserAction(
   requireAdmin(viewer, "change", "user");
   const changed = await deps.db.transaction().execute(async (tx) => {
     const users: User[] = [];
-    for (const id of ids) {
-      const user = await findUserById(tx, id);
-      const message = user === undefined ? undefined : await applyToOne(deps, tx, action, user);
-      if (user === undefined || message === undefined) continue;
+    for (const user of await accountsToChange(tx, viewer, ids)) {
+      const message = await applyToOne(deps, tx, action, user);
+      if (message === undefined) continue;
       await recordAdminChange(deps, tx, {
         actor: viewer.user,
         model: "user",
-        objectId: id,
+        objectId: user.id,
         objectRepr: user.username,
         kind: "change",
         message,

@@ -11,8 +11,10 @@ import {
 } from "./users-store.js";
 import { AccountsError, CATALOGUE, FieldErrors, MESSAGES, type ErrorDetail } from "../errors.js";
 import { findAllGroups, listPermissions } from "./groups-store.js";
+import { accountToChange, refuseUnheldGroups, refuseUnheldPermissions } from "./privileges.js";
 import type { User } from "../types.js";
 import {
+  findLookAlikeUserIds,
   lockEmailAddress,
   updateUser,
   updateUserStatus,
@@ -25,6 +27,7 @@ import {
   EMAIL_ARGUMENT_MAX_LENGTH,
   nameErrors,
   normalizeEmail,
+  usernameSkeleton,
 } from "../validation.js";
 
 export interface AdminUserChange {
@@ -139,6 +142,13 @@ async function cleanValues(
     isOwnedByOther(await findUsernameOwnerIds(deps.db, username), userId)
   ) {
     errors.add("username", MESSAGES.usernameTaken());
+  } else if (
+    !errors.has("username") &&
+    // Respelling the user's own name (a case variant) brings it no closer to anyone else's.
+    usernameSkeleton(username) !== usernameSkeleton(current.user.username) &&
+    isOwnedByOther(await findLookAlikeUserIds(deps.db, username), userId)
+  ) {
+    errors.add("username", MESSAGES.usernameSimilar());
   }
   const addresses = await cleanAddresses(deps, errors, userId, input);
   const firstName = input.firstName.trim();
@@ -155,7 +165,8 @@ async function cleanValues(
         code: "null_characters_not_allowed",
       });
   }
-  // Staff who are not superusers could otherwise make themselves (or anyone) one.
+  // Staff who are not superusers could otherwise make themselves (or anyone) one. They never get
+  // here for a superuser (privileges.ts, rule 1), so for them the box must stay unticked.
   if (!viewer.user.isSuperuser && input.isSuperuser !== current.user.isSuperuser) {
     errors.add("is_superuser", {
       message: "Only superusers can change superuser status.",
@@ -163,6 +174,19 @@ async function cleanValues(
     });
   }
   const memberships = await cleanMemberships(deps, errors, input);
+  // Unknown ids are already errors; only real choices can be grants (privileges.ts, rule 2).
+  if (!errors.has("user_permissions")) {
+    await refuseUnheldPermissions(deps.db, viewer, errors, "user_permissions", {
+      before: current.permissionIds,
+      after: memberships.permissionIds,
+    });
+  }
+  if (!errors.has("groups")) {
+    await refuseUnheldGroups(deps.db, viewer, errors, "groups", {
+      before: current.groupIds,
+      after: memberships.groupIds,
+    });
+  }
   errors.throwIfAny();
   return { ...input, username, firstName, lastName, ...addresses, ...memberships };
 }
@@ -206,6 +230,9 @@ export async function cleanUserChange(
   ].filter((field) => field !== undefined);
   const apply = async (tx: Db) => {
     await recheckNewAddresses(tx, user, values);
+    // The form was checked outside this transaction and the user may have been promoted since.
+    // The row is locked after the addresses, the order in which the API's email changes take them.
+    await accountToChange(tx, viewer, user.id);
     const { username, email, firstName, lastName, isActive, isStaff, isSuperuser } = values;
     await updateUser(tx, user.id, {
       username,

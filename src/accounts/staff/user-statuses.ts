@@ -8,6 +8,7 @@ import {
   type AdminLogEntry,
   type AdminViewer,
 } from "./access.js";
+import { accountToChange, requireMayChangeAccount } from "./privileges.js";
 import { AccountsError } from "../errors.js";
 import type { User } from "../types.js";
 import { countUsers, listUsers, type UserFilter } from "../user-list-store.js";
@@ -48,12 +49,15 @@ export interface AdminUserStatus {
   verified: boolean;
   archived: boolean;
   secondaryEmail: string | null;
+  /** Only superusers may change a superuser's status (privileges.ts). */
+  isSuperuser: boolean;
 }
 
 function toAdminStatus(user: User): AdminUserStatus {
   return {
     userId: user.id,
     username: user.username,
+    isSuperuser: user.isSuperuser,
     name: `${user.username} - status`,
     ...user.status,
   };
@@ -137,8 +141,9 @@ function statusChanges(user: User, wanted: Required<StatusChanges>): StatusChang
 
 /**
  * Saves the status form and logs the change. The secondary email must be free as anyone's
- * primary or secondary address, ignoring case (SPEC §2.2 [FIX]). Throws permission_denied, or
- * field errors keyed `secondary_email`; undefined when the user does not exist.
+ * primary or secondary address, ignoring case (SPEC §2.2 [FIX]). Throws permission_denied (also
+ * for a superuser's status when the viewer is none), or field errors keyed `secondary_email`;
+ * undefined when the user does not exist.
  */
 export async function changeUserStatus(
   deps: Pick<Deps, "db" | "clock">,
@@ -149,8 +154,10 @@ export async function changeUserStatus(
   requireAdmin(viewer, "change", "userStatus");
   const secondaryEmail = cleanSecondaryEmail(input.secondaryEmail);
   return deps.db.transaction().execute(async (tx) => {
+    // A superuser's secondary email receives password resets: only a superuser may change it.
     const user = await findUserById(tx, userId);
     if (user === undefined) return undefined;
+    requireMayChangeAccount(viewer, user);
     const changes = statusChanges(user, {
       verified: input.verified,
       archived: input.archived,
@@ -165,6 +172,9 @@ export async function changeUserStatus(
       if (await isEmailTaken(tx, secondaryEmail))
         throw AccountsError.of("EMAIL_IN_USE", "secondary_email");
     }
+    // Again with the row locked (after the address, the order other writers take them in): the
+    // user may have been promoted since the read above.
+    await accountToChange(tx, viewer, userId);
     await updateUserStatus(tx, userId, changes);
     const message = changeMessage(
       (Object.keys(changes) as (keyof StatusChanges)[]).map((key) => FIELD_LABELS[key]),

@@ -2,7 +2,7 @@
 // memberships, and what a deletion takes with it.
 import { PostgresAdapter, sql, type Expression, type SqlBool } from "kysely";
 import { escapeLike, toBool, toDate } from "../../db/values.js";
-import { foldCase } from "../validation.js";
+import { emailKeys, foldCase } from "../validation.js";
 import type { Db } from "../../db/database.js";
 
 export const ADMIN_USER_SORT_COLUMNS = [
@@ -235,6 +235,21 @@ export async function findDirectPermissionIds(db: Db, userId: number): Promise<n
   return rows.map((row) => row.permission_id);
 }
 
+/**
+ * Locks the users' rows until the transaction ends, in id order so two transactions locking
+ * overlapping sets cannot deadlock (PostgreSQL); SQLite runs one write transaction at a time.
+ */
+export async function lockUsers(db: Db, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0 || !(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+  await db
+    .selectFrom("users")
+    .select("id")
+    .where("id", "in", ids)
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+}
+
 export async function replaceUserGroups(
   db: Db,
   userId: number,
@@ -263,12 +278,13 @@ export async function replaceDirectPermissions(
 
 /** Ids of the users whose primary or secondary address this is, ignoring case. */
 export async function findEmailOwnerIds(db: Db, email: string): Promise<number[]> {
-  const key = foldCase(email);
-  const primary = db.selectFrom("users").select("id").where("email_key", "=", key);
+  // Every stored spelling of the address: canonical, and the Unicode domains of older rows.
+  const keys = emailKeys(email);
+  const primary = db.selectFrom("users").select("id").where("email_key", "in", keys);
   const secondary = db
     .selectFrom("user_status")
     .select("user_id as id")
-    .where("secondary_email_key", "=", key);
+    .where("secondary_email_key", "in", keys);
   const rows = await primary.union(secondary).execute();
   return rows.map((row) => row.id);
 }

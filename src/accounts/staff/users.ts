@@ -18,6 +18,7 @@ import {
   type RefreshTokenPreview,
 } from "./users-store.js";
 import { summarizePasswordHash } from "./user-form.js";
+import { requireMayChangeAccount } from "./privileges.js";
 import { findAllGroups, listPermissions } from "./groups-store.js";
 import type { User } from "../types.js";
 import { findUserById } from "../users-store.js";
@@ -187,7 +188,10 @@ export interface DeletionPreview {
   refreshTokens: RefreshTokenPreview;
 }
 
-/** What deleting these users takes with them (for the confirmation page); absent ids are skipped. */
+/**
+ * What deleting these users takes with them (for the confirmation page); absent ids are skipped.
+ * Throws permission_denied when the deletion would be refused (a superuser, for a non-superuser).
+ */
 export async function previewUserDeletion(
   deps: Pick<Deps, "db">,
   viewer: AdminViewer,
@@ -198,6 +202,7 @@ export async function previewUserDeletion(
   for (const id of ids) {
     const user = await findUserById(deps.db, id);
     if (user === undefined) continue;
+    requireMayChangeAccount(viewer, user);
     const refreshTokens = await previewUserRefreshTokens(deps.db, id, 20);
     previews.push({
       id,

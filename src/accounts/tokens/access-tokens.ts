@@ -4,8 +4,8 @@ import type { Deps } from "../../deps.js";
 import { AccountsError } from "../errors.js";
 import { limitTokenRequest } from "../rate-limits/limiter.js";
 import type { IssuedAccessToken, RequestOrigin, User } from "../types.js";
-import { findUserByUsername } from "../users-store.js";
-import type { AccessTokenClaims } from "./jwt.js";
+import { findUserById, findUserByUsername } from "../users-store.js";
+import type { AccessTokenBinding, AccessTokenClaims } from "./jwt.js";
 
 export function unixSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
@@ -17,33 +17,58 @@ export function issueAccessToken(
   user: User,
 ): IssuedAccessToken {
   const origIat = Math.max(unixSeconds(deps.clock.now()), user.tokensValidAfter);
-  const { token, claims } = deps.accessTokens.issue(user.username, origIat);
+  const { token, claims } = deps.accessTokens.issue(user.username, origIat, {
+    binding: { userId: user.id, version: user.tokenVersion },
+  });
   return { token, payload: claims };
 }
 
 /** The user an access token authenticates, or undefined (SPEC §3.2 steps 4–5). */
 export async function authenticateAccessToken(
-  deps: Pick<Deps, "db" | "clock" | "accessTokens">,
+  deps: Pick<Deps, "db" | "clock" | "accessTokens" | "config">,
   token: string,
 ): Promise<User | undefined> {
   const checked = deps.accessTokens.check(token, unixSeconds(deps.clock.now()));
-  return checked.ok ? userOfClaims(deps, checked.claims) : undefined;
+  return checked.ok ? userOfToken(deps, checked) : undefined;
 }
 
-/** The active user valid claims name, unless a later password change or logout ended them. */
-async function userOfClaims(
-  deps: Pick<Deps, "db">,
+/**
+ * The active user a valid token was issued to, unless a revocation since ended it. Our tokens
+ * name the user's id and token version: a password change, logout everywhere, refresh-token reuse
+ * or a rename moves the version on, and a deleted user's namesake has another id.
+ */
+async function userOfToken(
+  deps: Pick<Deps, "db" | "config">,
+  token: { claims: AccessTokenClaims; binding?: AccessTokenBinding },
+): Promise<User | undefined> {
+  if (token.binding === undefined) return userOfLegacyToken(deps, token.claims);
+  const user = await findUserById(deps.db, token.binding.userId);
+  if (user === undefined || !user.isActive) return undefined;
+  const isCurrent =
+    user.tokenVersion === token.binding.version && user.username === token.claims.username;
+  return isCurrent ? user : undefined;
+}
+
+/**
+ * A token without our binding was minted by a Django deployment sharing the key: accepted only in
+ * COMPAT_MODE, by its username, and only when issued after the user's last revocation. Without
+ * origIat (JWT_ALLOW_REFRESH=false) its issue time is exp minus the token lifetime, not exp,
+ * which would outlive every revocation made within the lifetime.
+ */
+async function userOfLegacyToken(
+  deps: Pick<Deps, "db" | "config">,
   claims: AccessTokenClaims,
 ): Promise<User | undefined> {
+  if (!deps.config.compatMode) return undefined;
   const user = await findUserByUsername(deps.db, claims.username);
   if (user === undefined || !user.isActive) return undefined;
-  const origIat = claims.origIat ?? claims.exp;
-  return origIat < user.tokensValidAfter ? undefined : user;
+  const issuedAt = claims.origIat ?? claims.exp - deps.config.jwt.expirationDeltaSeconds;
+  return issuedAt < user.tokensValidAfter ? undefined : user;
 }
 
 /** verifyToken (SPEC §5.15): the claims of a token that would authenticate its user. */
 export async function verifyAccessToken(
-  deps: Pick<Deps, "db" | "clock" | "accessTokens" | "rateLimiter">,
+  deps: Pick<Deps, "db" | "clock" | "accessTokens" | "rateLimiter" | "config">,
   token: string,
   client: Pick<RequestOrigin, "ip">,
 ) {
@@ -51,7 +76,7 @@ export async function verifyAccessToken(
   const checked = deps.accessTokens.check(token, unixSeconds(deps.clock.now()));
   if (!checked.ok)
     throw AccountsError.of(checked.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
-  if ((await userOfClaims(deps, checked.claims)) === undefined) {
+  if ((await userOfToken(deps, checked)) === undefined) {
     throw AccountsError.of("INVALID_TOKEN");
   }
   return checked.claims;

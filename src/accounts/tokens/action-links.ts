@@ -5,6 +5,8 @@ import { AccountsError } from "../errors.js";
 import { readActionToken, signActionToken, stateFingerprint } from "./action-tokens.js";
 import type { User } from "../types.js";
 import { findUserByUsername } from "../users-store.js";
+import { digestSecret } from "./secrets.js";
+import { insertSpentActionToken, isActionTokenSpent } from "./spent-action-tokens-store.js";
 
 export type TokenAction =
   "activation" | "password_reset" | "password_set" | "activation_secondary_email";
@@ -55,15 +57,25 @@ export function actionToken(
   return signActionToken(deps.config.secretKey, payload, deps.clock.now());
 }
 
+export interface ActionLink {
+  user: User;
+  payload: Record<string, unknown>;
+  /**
+   * Set for a token without our state binding (a Django link, COMPAT_MODE): nothing in the
+   * account changes when it is used, so spending it records it (spendActionLink).
+   */
+  unbound?: { digest: string; expiresAt: Date };
+}
+
 /**
  * Reads a token for `action` and returns its user and payload. Throws EXPIRED_TOKEN or
- * INVALID_TOKEN (also for a deleted user or a token whose bound state changed).
+ * INVALID_TOKEN (also for a deleted user, a token whose bound state changed, or a spent one).
  */
 export async function readActionLink(
   deps: Pick<Deps, "config" | "clock" | "db">,
   token: string,
   action: TokenAction,
-): Promise<{ user: User; payload: Record<string, unknown> }> {
+): Promise<ActionLink> {
   const result = readActionToken(
     deps.config.secretKey,
     token,
@@ -77,11 +89,26 @@ export async function readActionLink(
     throw AccountsError.of("INVALID_TOKEN");
   const user = await findUserByUsername(deps.db, payload.username);
   if (user === undefined) throw AccountsError.of("INVALID_TOKEN");
-  if (payload.fp === undefined) {
-    // Links minted by a Django deployment sharing SECRET_KEY carry no fp (COMPAT_MODE only).
-    if (!deps.config.actionTokens.acceptUnboundTokens) throw AccountsError.of("INVALID_TOKEN");
-  } else if (payload.fp !== stateFingerprint(deps.config.secretKey, boundState(action, user))) {
-    throw AccountsError.of("INVALID_TOKEN");
+  if (payload.fp !== undefined) {
+    if (payload.fp !== stateFingerprint(deps.config.secretKey, boundState(action, user)))
+      throw AccountsError.of("INVALID_TOKEN");
+    return { user, payload };
   }
-  return { user, payload };
+  // Links minted by a Django deployment sharing SECRET_KEY carry no fp (COMPAT_MODE only).
+  if (!deps.config.actionTokens.acceptUnboundTokens) throw AccountsError.of("INVALID_TOKEN");
+  const digest = digestSecret(token);
+  if (await isActionTokenSpent(deps.db, digest)) throw AccountsError.of("INVALID_TOKEN");
+  const expiresAt = new Date(
+    deps.clock.now().getTime() + maxAgeSeconds(deps.config, action) * 1000,
+  );
+  return { user, payload, unbound: { digest, expiresAt } };
+}
+
+/**
+ * Marks a link used, inside the transaction of its effect, so an unbound (Django) link works
+ * once, as ours do. Throws INVALID_TOKEN when a concurrent request spent it first.
+ */
+export async function spendActionLink(tx: Deps["db"], link: ActionLink): Promise<void> {
+  if (link.unbound === undefined) return;
+  if (!(await insertSpentActionToken(tx, link.unbound))) throw AccountsError.of("INVALID_TOKEN");
 }

@@ -13,8 +13,8 @@ import {
   insertRefreshToken,
   replaceRefreshTokenValue,
   revokeRefreshToken as revokeTokenRow,
-  revokeUserRefreshTokens,
 } from "./refresh-tokens-store.js";
+import { endAllSessions } from "./revocation.js";
 import { digestSecret } from "./secrets.js";
 
 type RefreshDeps = Pick<
@@ -72,7 +72,8 @@ export async function refreshTokens(deps: RefreshDeps, presented: string, client
     if (record === undefined) return { kind: "invalid" as const };
     if (record.revoked !== null) {
       if (record.replacedById === null) return { kind: "invalid" as const };
-      await revokeUserRefreshTokens(tx, record.userId, now);
+      // A stolen token may have been refreshed already: its access tokens end with the family.
+      await endAllSessions(deps, tx, { id: record.userId });
       return { kind: "reused" as const, userId: record.userId };
     }
     const user = await findUserById(tx, record.userId);
@@ -102,7 +103,7 @@ export async function refreshTokens(deps: RefreshDeps, presented: string, client
     });
     if (!(await revokeTokenRow(tx, record.id, now, newId))) {
       // A concurrent refresh rotated it first: this presentation is a replay.
-      await revokeUserRefreshTokens(tx, user.id, now);
+      await endAllSessions(deps, tx, user);
       return { kind: "reused" as const, userId: user.id };
     }
     return { kind: "rotated" as const, user, token: value.token, oldId: record.id, newId };
@@ -143,7 +144,10 @@ export async function refreshAccessToken(deps: RefreshDeps, token: string, clien
   ) {
     throw AccountsError.of("INVALID_TOKEN");
   }
-  const issued = deps.accessTokens.issue(user.username, origIat, now);
+  const issued = deps.accessTokens.issue(user.username, origIat, {
+    issuedAtSeconds: now,
+    binding: { userId: user.id, version: user.tokenVersion },
+  });
   deps.events.emit("token_refreshed", { user });
   return { access: { token: issued.token, payload: issued.claims } satisfies IssuedAccessToken };
 }

@@ -10,7 +10,7 @@ export function archiveAccountMutation(): MutationSpec {
     args: { password: { type: "String", required: true } },
     outputs: { success: "Boolean", errors: "ExpectedErrorType" },
     async run(args, ctx) {
-      await archiveAccount(ctx.deps, ctx.viewer, args.password as string);
+      await archiveAccount(ctx.deps, ctx.viewer, args.password as string, ctx.origin);
     },
   };
 }

@@ -10,7 +10,7 @@ export function deleteAccountMutation(): MutationSpec {
     args: { password: { type: "String", required: true } },
     outputs: { success: "Boolean", errors: "ExpectedErrorType" },
     async run(args, ctx) {
-      await deleteAccount(ctx.deps, ctx.viewer, args.password as string);
+      await deleteAccount(ctx.deps, ctx.viewer, args.password as string, ctx.origin);
     },
   };
 }

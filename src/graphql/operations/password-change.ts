@@ -17,11 +17,16 @@ export function passwordChangeMutation(config: Config): MutationSpec {
     },
     outputs,
     async run(args, ctx) {
-      const session = await changePassword(ctx.deps, ctx.viewer, {
-        oldPassword: args.oldPassword as string,
-        newPassword1: args.newPassword1 as string,
-        newPassword2: args.newPassword2 as string,
-      });
+      const session = await changePassword(
+        ctx.deps,
+        ctx.viewer,
+        {
+          oldPassword: args.oldPassword as string,
+          newPassword1: args.newPassword1 as string,
+          newPassword2: args.newPassword2 as string,
+        },
+        ctx.origin,
+      );
       return {
         token: session.access.token,
         refreshToken: async () => (await session.refreshToken()).token,

@@ -9,7 +9,7 @@ export function removeSecondaryEmailMutation(): MutationSpec {
     args: { password: { type: "String", required: true } },
     outputs: { success: "Boolean", errors: "ExpectedErrorType" },
     async run(args, ctx) {
-      await removeSecondaryEmail(ctx.deps, ctx.viewer, args.password as string);
+      await removeSecondaryEmail(ctx.deps, ctx.viewer, args.password as string, ctx.origin);
     },
   };
 }

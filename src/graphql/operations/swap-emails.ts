@@ -9,7 +9,7 @@ export function swapEmailsMutation(): MutationSpec {
     args: { password: { type: "String", required: true } },
     outputs: { success: "Boolean", errors: "ExpectedErrorType" },
     async run(args, ctx) {
-      await swapEmails(ctx.deps, ctx.viewer, args.password as string);
+      await swapEmails(ctx.deps, ctx.viewer, args.password as string, ctx.origin);
     },
   };
 }

@@ -6,7 +6,7 @@ import type { User } from "../../../src/accounts/types.js";
 import { createSuperuser } from "../../../src/accounts/users.js";
 import { insertRefreshToken } from "../../../src/accounts/tokens/refresh-tokens-store.js";
 import { findUserByUsername, updateUser } from "../../../src/accounts/users-store.js";
-import { AdminClient } from "../../support/admin-client.js";
+import { AdminClient, aLoggedInSuperuser } from "../../support/admin-client.js";
 import { aRegisteredUser, STRONG_PASSWORD, type RegisteredUser } from "../../support/builders.js";
 import { ME, REFRESH_TOKEN } from "../../support/operations.js";
 import { startTestApp, testDatabases, unique, type TestApp } from "../../support/test-app.js";
@@ -453,14 +453,7 @@ describe.each(testDatabases())(
 
     beforeAll(async () => {
       app = await startTestApp(database, { JWT_REFRESH_TOKEN_N_BYTES: "32" });
-      const name = unique("admin");
-      await createSuperuser(app.deps, {
-        username: name,
-        email: `${name}@example.com`,
-        password: STRONG_PASSWORD,
-      });
-      admin = new AdminClient(app.url.replace(/\/graphql$/, ""));
-      await admin.logIn(name, STRONG_PASSWORD);
+      ({ client: admin } = await aLoggedInSuperuser(app));
     });
     afterAll(async () => {
       await app.close();

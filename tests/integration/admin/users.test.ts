@@ -14,6 +14,8 @@ import {
   userChangeForm,
   type Fields,
   type Page,
+  aLoggedInSuperuser,
+  anAdminClient,
 } from "../../support/admin-client.js";
 import {
   aVerifiedUser,
@@ -33,18 +35,11 @@ describe.each(testDatabases())("admin users (%s)", (database) => {
   let app: TestApp;
   let admin: AdminClient;
   let root: User;
-  const newClient = () => new AdminClient(app.url.replace(/\/graphql$/, ""));
+  const newClient = () => anAdminClient(app);
 
   beforeAll(async () => {
     app = await startTestApp(database);
-    const username = unique("root");
-    root = await createSuperuser(app.deps, {
-      username,
-      email: `${username}@example.com`,
-      password: STRONG_PASSWORD,
-    });
-    admin = newClient();
-    await admin.logIn(username, STRONG_PASSWORD);
+    ({ user: root, client: admin } = await aLoggedInSuperuser(app));
   });
   afterAll(async () => {
     await app.close();

@@ -1,7 +1,7 @@
 // The GraphQL limits (GRAPHQL_MAX_* settings, src/graphql/limits.ts): every document over one gets
 // HTTP 400 with a message naming the limit, never a 500, and the defaults let through every query
 // the project, the conformance suite and GraphiQL send.
-import { getIntrospectionQuery } from "graphql";
+import { getIntrospectionQuery, Kind, parse, print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aRegisteredUser } from "../../support/builders.js";
 import * as operations from "../../support/operations.js";
@@ -37,6 +37,21 @@ function ofTypeChain(levels: number): string {
 /** An introspection query of depth levels + 2 (graphql's own rule bounds only list nesting). */
 function nestedTypeQuery(levels: number): string {
   return `{ __type(name: "Query") { ${ofTypeChain(levels)} } }`;
+}
+
+/** GraphiQL's introspection query with its `__schema` field asked `copies` times, aliased. */
+function aliasedIntrospection(copies: number): string {
+  const document = parse(getIntrospectionQuery());
+  const [operation, ...fragments] = document.definitions;
+  if (operation?.kind !== Kind.OPERATION_DEFINITION) throw new Error("no operation first");
+  const [schemaField] = operation.selectionSet.selections;
+  if (schemaField?.kind !== Kind.FIELD) throw new Error("no __schema field first");
+  const selections = Array.from({ length: copies }, (_, index) => ({
+    ...schemaField,
+    alias: { kind: Kind.NAME, value: `s${index}` } as const,
+  }));
+  const copied = { ...operation, selectionSet: { ...operation.selectionSet, selections } };
+  return print({ ...document, definitions: [copied, ...fragments] });
 }
 
 function expectRefusal(
@@ -88,6 +103,22 @@ describe("GraphQL limits at their defaults", () => {
       expect(response.body.errors).toBeUndefined();
       expect(response.body.data?.__schema).toMatchObject({ queryType: { name: "Query" } });
     }
+  });
+
+  it("weighs introspection lists by the schema's sizes: 15 aliased copies of GraphiQL's query are refused", async () => {
+    const query = aliasedIntrospection(15);
+    expect(query.length).toBeLessThan(8 * 1024);
+    const response = await app.gql(query);
+    expect(response.status).toBe(400);
+    expect(response.body).not.toHaveProperty("data");
+    const messages = (response.body.errors ?? []).map((error) => error.message);
+    // Only the cost limit: the copies pass the alias, depth and token limits.
+    expect(messages).toEqual([
+      expect.stringMatching(/^Query cost limit of 5000 exceeded, found \d+\.$/),
+    ]);
+    const found = Number(/found (\d+)/.exec(messages[0] ?? "")?.[1]);
+    expect(found).toBeGreaterThan(15 * 1000);
+    expect((await app.gql(aliasedIntrospection(2))).status).toBe(200);
   });
 
   it("accepts every operation the integration tests send (validation only)", async () => {
@@ -268,6 +299,23 @@ describe("GraphQL limits when configured", () => {
       "Query cost limit of 30 exceeded, found 41.",
     );
     expect((await app.gql("{ users(first: 5) { edges { cursor } } }")).status).toBe(200);
+  });
+});
+
+describe("GraphQL limits on the relay-style schema (more types, input objects)", () => {
+  it("still accept GraphiQL's introspection query and refuse 15 aliased copies", async () => {
+    const app = await startTestApp("sqlite", { GRAPHQL_API_STYLE: "relay" });
+    try {
+      const response = await app.gql(getIntrospectionQuery({ descriptions: true, oneOf: true }));
+      expect(response.status).toBe(200);
+      expect(response.body.errors).toBeUndefined();
+      expectRefusal(
+        await app.gql(aliasedIntrospection(15)),
+        /^Query cost limit of 5000 exceeded, found \d+\.$/,
+      );
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -1,7 +1,9 @@
 // Cookie mode (SPEC §7.2, JWT_COOKIE_AUTH): the token cookies are HttpOnly with the configured
 // SameSite, and they authenticate only requests that come from a trusted page — an Origin (or
 // Referer) of this server or of CORS_ALLOWED_ORIGINS, or the CSRF token of our pages — so another
-// site cannot make a logged-in browser perform a mutation (src/graphql/cookie-credentials.ts).
+// site cannot make a logged-in browser perform a mutation (src/graphql/cookie-credentials.ts);
+// the same rule decides whether an answer may set the cookies, so another site cannot sign the
+// browser in to an account of its choosing either (login CSRF).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aVerifiedUser, type RegisteredUser } from "../../support/builders.js";
 import {
@@ -44,13 +46,37 @@ async function post(
   };
 }
 
-/** Logs in through tokenAuth and returns the cookies it set, as a Cookie header. */
+/** What a cross-site HTML form sends: form-encoded, no header a page could not set. */
+async function postForm(
+  app: TestApp,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string>,
+): Promise<Answer> {
+  const response = await fetch(app.url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body: new URLSearchParams({ query, variables: JSON.stringify(variables) }).toString(),
+  });
+  return {
+    status: response.status,
+    setCookies: response.headers.getSetCookie(),
+    body: (await response.json()) as Answer["body"],
+  };
+}
+
+/** The token cookies among an answer's Set-Cookie lines (the CSRF cookie is not one). */
+function tokenCookiesOf(answer: Answer): string[] {
+  return answer.setCookies.filter((line) => /^JWT(-refresh-token)?=/.test(line));
+}
+
+/** Logs in through tokenAuth from the server's own page and returns the cookies it set. */
 async function logInWithCookies(app: TestApp, user: RegisteredUser) {
   const answer = await post(
     app,
     TOKEN_AUTH_USERNAME,
     { username: user.username, password: user.password },
-    {},
+    { origin: new URL(app.url).origin },
   );
   expect(answer.body.data?.tokenAuth).toMatchObject({ success: true });
   const pairs = answer.setCookies.map((line) => line.split(";")[0] ?? "");
@@ -167,6 +193,51 @@ describe("cookie mode (JWT_COOKIE_AUTH=true)", () => {
     const refreshToken = refreshCookie?.slice("JWT-refresh-token=".length) ?? "";
     const refreshed = await post(app, REFRESH_TOKEN, { refreshToken }, { origin: ownOrigin });
     expect(refreshed.body.data?.refreshToken).toMatchObject({ success: true });
+  });
+
+  it("sets no token cookie when a cross-site form posts tokenAuth (login CSRF)", async () => {
+    const attacker = await aVerifiedUser(app, { username: unique("csrf") });
+    const credentials = { username: attacker.username, password: attacker.password };
+    for (const headers of [
+      { origin: EVIL_ORIGIN },
+      { referer: `${EVIL_ORIGIN}/page` },
+      { origin: "null" },
+      {},
+    ]) {
+      const label = JSON.stringify(headers);
+      const answer = await postForm(app, TOKEN_AUTH_USERNAME, credentials, headers);
+      expect(answer.status, label).toBe(200);
+      expect(answer.body.data?.tokenAuth, label).toMatchObject({ success: true });
+      expect(tokenCookiesOf(answer), label).toEqual([]);
+    }
+  });
+
+  it("sets no token cookie when a cross-site page posts refreshToken with a token of its own", async () => {
+    const { refreshToken } = await aVerifiedUser(app, { username: unique("csrf") });
+    const answer = await postForm(app, REFRESH_TOKEN, { refreshToken }, { origin: EVIL_ORIGIN });
+    expect(answer.body.data?.refreshToken).toMatchObject({ success: true });
+    expect(tokenCookiesOf(answer)).toEqual([]);
+  });
+
+  it("sets the token cookies on a login from this origin, an allowed one, or with the CSRF token", async () => {
+    const page = await fetch(app.url, { headers: { accept: "text/html" } });
+    const token = /"X-CSRFToken": "([^"]+)"/.exec(await page.text())?.[1] ?? "";
+    const csrfCookie =
+      page.headers
+        .getSetCookie()
+        .find((line) => line.startsWith("_csrf="))
+        ?.split(";")[0] ?? "";
+    const credentials = { username: user.username, password: user.password };
+    for (const headers of [
+      { origin: ownOrigin },
+      { referer: `${ownOrigin}/app` },
+      { origin: SPA_ORIGIN },
+      { origin: EVIL_ORIGIN, cookie: csrfCookie, "x-csrftoken": token },
+    ]) {
+      const answer = await post(app, TOKEN_AUTH_USERNAME, credentials, headers);
+      const names = tokenCookiesOf(answer).map((line) => line.split("=")[0]);
+      expect(names.sort(), JSON.stringify(headers)).toEqual(["JWT", "JWT-refresh-token"]);
+    }
   });
 
   it("still takes the Authorization header from any origin (no ambient credential)", async () => {

@@ -3,16 +3,14 @@
 // several times. Then: every acknowledged change is there, no account is half made, and every
 // activation mail of a committed registration is delivered (SPEC §2.3, §5.0, §5.1, §5.7).
 //
-// The mail guarantee asserted is the one src/accounts/mail/outbox.ts gives:
-// - queued delivery (EMAIL_ASYNC_TASK): the outbox row commits with the user; a worker leases it
-//   (60 s), sends it, then marks it sent. At least once: a kill between the SMTP server's
-//   acceptance and the mark leaves the row pending, and it is sent again once the dead worker's
-//   lease ends. So: exactly one mail per committed registration, except that a row whose lease
-//   was held at a kill may be delivered once more per such kill; none for a rolled-back one.
-// - immediate delivery (default): the mail is sent inside the request's transaction, before the
-//   commit, and marked sent in it. Exactly one mail per committed registration and never a
-//   retry; but a kill after the send and before the commit leaves a mail whose link names a user
-//   that does not exist (at most one per lost registration). That is counted and reported.
+// The mail guarantee asserted is the one src/accounts/mail/outbox.ts gives, with either delivery:
+// the outbox row commits with the user, leased (60 s) to the request (immediate delivery, the
+// default) or to a worker (queued, EMAIL_ASYNC_TASK), which sends it after the commit and then
+// marks it sent. At least once: a kill between the SMTP server's acceptance and the mark leaves
+// the row pending, and it is sent again once the dead process's lease ends; a kill before the
+// send leaves it to the worker. So: one mail per committed registration, except that a row whose
+// lease was held at a kill may be delivered once more per such kill (with the same Message-ID);
+// none for a rolled-back registration, since nothing is sent before the commit.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kysely } from "kysely";
 import type { Database } from "../../../src/db/tables.js";
@@ -334,7 +332,6 @@ describe.each(scenarios)("crash safety on %s with %s mail delivery", (database, 
       outboxRows.filter((row) => recipientsOf(row).includes(email)).length;
 
     let duplicates = 0;
-    let orphanMails = 0;
     for (const registration of registrations) {
       const mails = smtp.messages.filter((mail) => mail.envelopeTo.includes(registration.email));
       const delivered = mails.length;
@@ -343,27 +340,24 @@ describe.each(scenarios)("crash safety on %s with %s mail delivery", (database, 
         // One outbox row per committed registration, delivered.
         expect(rowsTo(registration.email), registration.email).toBe(1);
         expect(delivered, registration.email).toBeGreaterThanOrEqual(1);
-        expect(delivered, registration.email).toBeLessThanOrEqual(
-          delivery === "queued" ? 1 + leases : 1,
-        );
+        expect(delivered, registration.email).toBeLessThanOrEqual(1 + leases);
         // Exactly one message: a repeat after a kill is the same message, by its Message-ID.
         expect(new Set(mails.map((mail) => mail.messageId)).size, registration.email).toBe(1);
         duplicates += delivered - 1;
       } else {
-        // A rolled-back registration left no row; a mail only if it was sent before the commit.
+        // A rolled-back registration left no row and no mail: nothing is sent before the commit.
         expect(rowsTo(registration.email), registration.email).toBe(0);
-        expect(delivered, registration.email).toBeLessThanOrEqual(delivery === "queued" ? 0 : 1);
-        orphanMails += delivered;
+        expect(delivered, registration.email).toBe(0);
       }
     }
-    // Every mail at the sink names a user: only immediate delivery can leave orphans, counted above.
+    // Every mail at the sink names a user that exists: no mail leaves before its commit.
     const known = new Set(
       (await db.selectFrom("users").select("username").execute()).map((row) => row.username),
     );
     const mailsForMissingUsers = smtp.messages.filter((mail) =>
       usernamesInMail(mail.text).some((username) => !known.has(username)),
     ).length;
-    expect(mailsForMissingUsers).toBe(orphanMails);
+    expect(mailsForMissingUsers).toBe(0);
     expect(await accountInvariantViolations(db)).toEqual([]);
 
     const count = (outcome: Outcome, list: { outcome: Outcome }[]) =>
@@ -377,7 +371,7 @@ describe.each(scenarios)("crash safety on %s with %s mail delivery", (database, 
         `${count("refused", registrations)} refused;`,
         `password changes ${count("acknowledged", changes)} acknowledged, ${count("lost", changes)} lost;`,
         `${[...leasedAtKills.values()].reduce((a, b) => a + b, 0)} mails leased at a kill,`,
-        `${duplicates} delivered twice, ${orphanMails} mails for rolled-back registrations`,
+        `${duplicates} delivered twice`,
       ].join(" "),
     );
     expect(crashes).toBe(CRASHES);

@@ -32,13 +32,23 @@ describe("loadConfig hardening defaults", () => {
     expect(loadConfig({ NODE_ENV: "test" }).graphqlLimits.introspection).toBe(true);
   });
 
-  it("turns introspection off and HSTS on for a year in production, GraphiQL staying on", () => {
+  it("turns introspection and GraphiQL off and HSTS on for a year in production", () => {
     const config = loadConfig(PRODUCTION);
     expect(config.graphqlLimits.introspection).toBe(false);
     expect(config.httpHardening.hstsMaxAgeSeconds).toBe(31_536_000);
-    expect(config.http.graphiql).toBe(true);
+    expect(config.http.graphiql).toBe(false);
     const opened = loadConfig({ ...PRODUCTION, GRAPHQL_INTROSPECTION: "true" });
     expect(opened.graphqlLimits.introspection).toBe(true);
+  });
+
+  it("keeps GraphiQL on outside production, and GRAPHIQL decides wherever it is set", () => {
+    expect(loadConfig({}).http.graphiql).toBe(true);
+    expect(loadConfig({ NODE_ENV: "test" }).http.graphiql).toBe(true);
+    expect(loadConfig({ ...PRODUCTION, GRAPHIQL: "true" }).http.graphiql).toBe(true);
+    expect(loadConfig({ GRAPHIQL: "false" }).http.graphiql).toBe(false);
+    expect(problemsOf({ GRAPHIQL: "sometimes" }).map((problem) => problem.split(":")[0])).toEqual([
+      "GRAPHIQL",
+    ]);
   });
 
   it("derives the cost limit from RELAY_CONNECTION_MAX_LIMIT unless set", () => {
@@ -108,6 +118,31 @@ describe("loadConfig in production refuses weak secrets", () => {
     ).toEqual([
       "SECRET_KEY must not be the development default",
       "JWT_SECRET_KEY must not be the development default",
+      "JWT_SECRET_KEY must differ from SECRET_KEY",
     ]);
+  });
+
+  it("refuses a JWT_SECRET_KEY equal to SECRET_KEY, whatever the JWT algorithm", () => {
+    const shared = "k".repeat(40);
+    for (const algorithm of ["HS256", "RS256"]) {
+      expect(
+        problemsOf({
+          ...PRODUCTION,
+          SECRET_KEY: shared,
+          JWT_SECRET_KEY: shared,
+          JWT_ALGORITHM: algorithm,
+          JWT_PRIVATE_KEY: "private",
+          JWT_PUBLIC_KEY: "public",
+        }),
+      ).toEqual(["JWT_SECRET_KEY must differ from SECRET_KEY"]);
+    }
+    expect(loadConfig({ ...PRODUCTION, JWT_SECRET_KEY: `${"k".repeat(40)}x` }).jwt.secretKey).toBe(
+      `${"k".repeat(40)}x`,
+    );
+  });
+
+  it("lets a shared key through outside production", () => {
+    const shared = "k".repeat(40);
+    expect(loadConfig({ SECRET_KEY: shared, JWT_SECRET_KEY: shared }).jwt.secretKey).toBe(shared);
   });
 });
