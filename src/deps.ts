@@ -3,6 +3,7 @@ import { cpus } from "node:os";
 import type { Logger } from "pino";
 import type { Config } from "./config/config.js";
 import { openDatabase, pingDatabase, type DatabaseHandle } from "./db/database.js";
+import { isDatabaseUnavailable } from "./db/values.js";
 import { createEmailRenderer, type EmailRenderer } from "./accounts/mail/rendering.js";
 import { createAccountEvents, type AccountEvents } from "./accounts/events.js";
 import { createOutboxWorker, type OutboxWorker } from "./accounts/mail/outbox-worker.js";
@@ -37,6 +38,8 @@ export interface Deps {
   rateLimiter: RateLimiter;
   /** Resolves once the database answers a trivial query (health checks). */
   pingDatabase(): Promise<void>;
+  /** Whether an error means the database cannot be reached now (answered 503, not 500). */
+  isDatabaseUnavailable(error: unknown): boolean;
   close(): Promise<void>;
 }
 
@@ -63,7 +66,11 @@ function createRateLimitStore(config: Config, db: Db, clock: Clock, log: Logger)
 }
 
 export function createDeps(config: Config, options: DepsOptions): Deps {
-  const database = openDatabase(config.database);
+  const database = openDatabase(config.database, {
+    onIdleConnectionError: (error) => {
+      options.log.warn({ err: error }, "database: an idle connection broke; the pool replaces it");
+    },
+  });
   const mailTransport = createMailTransport(
     config.mail.transport,
     options.consoleOutput ?? process.stdout,
@@ -98,6 +105,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     ...base,
     outbox,
     pingDatabase: () => pingDatabase(database.db),
+    isDatabaseUnavailable,
     async close() {
       await outbox.stop();
       await mailTransport.close();

@@ -40,6 +40,14 @@ function answerError(deps: Deps, error: unknown, request: FastifyRequest, reply:
       title: `Error (${status})`,
       detail: "The request could not be understood.",
     });
+  if (deps.isDatabaseUnavailable(error)) {
+    deps.log.warn({ err: error, reqId: request.id }, "database unavailable");
+    void reply.header("retry-after", "1");
+    return errorPage(request, reply, 503, {
+      title: "Service unavailable (503)",
+      detail: "The database cannot be reached right now. Try again in a moment.",
+    });
+  }
   deps.log.error({ err: error, reqId: request.id }, "unexpected error in the admin");
   return errorPage(request, reply, 500, {
     title: "Server error (500)",

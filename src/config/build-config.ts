@@ -42,10 +42,43 @@ function httpConfig(e: ParsedEnvironment): Config["http"] {
 }
 
 function databaseConfig(e: ParsedEnvironment): Config["database"] {
+  const { url, isPgbouncerUrl } = withoutPoolerHint(e.DATABASE_URL);
+  const pooler =
+    e.DATABASE_POOLER === "auto" || e.DATABASE_POOLER === undefined
+      ? isPgbouncerUrl
+        ? "transaction"
+        : "none"
+      : e.DATABASE_POOLER;
   return {
-    url: e.DATABASE_URL,
+    url,
     kind: /^postgres(ql)?:/i.test(e.DATABASE_URL) ? "postgres" : "sqlite",
     migrateOnStart: e.MIGRATE_ON_START,
+    pooler,
+    poolSize: e.DATABASE_POOL_SIZE ?? 10,
+    connectTimeoutSeconds: e.DATABASE_CONNECT_TIMEOUT ?? 5,
+    // A pooler does not pass startup parameters on, so the timeout belongs to the database role.
+    statementTimeoutSeconds: pooler === "transaction" ? 0 : (e.DATABASE_STATEMENT_TIMEOUT ?? 30),
+  };
+}
+
+/**
+ * PgBouncer listens on 6432 by default, and `pgbouncer=true` is the URL flag other clients
+ * (Prisma) read; either marks a pooler whose transaction mode breaks named statements. The flag
+ * is ours, not the driver's, so it is removed from the URL.
+ */
+function withoutPoolerHint(databaseUrl: string): { url: string; isPgbouncerUrl: boolean } {
+  if (!/^postgres(ql)?:/i.test(databaseUrl)) return { url: databaseUrl, isPgbouncerUrl: false };
+  let parsed: URL;
+  try {
+    parsed = new URL(databaseUrl);
+  } catch {
+    return { url: databaseUrl, isPgbouncerUrl: false };
+  }
+  const hasFlag = parsed.searchParams.get("pgbouncer") === "true";
+  if (hasFlag) parsed.searchParams.delete("pgbouncer");
+  return {
+    url: hasFlag ? parsed.toString() : databaseUrl,
+    isPgbouncerUrl: hasFlag || parsed.port === "6432",
   };
 }
 

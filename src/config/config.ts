@@ -37,9 +37,34 @@ export function loadConfig(env: Environment, cpuCount = 2): Config {
     );
   }
   const config = buildConfig(parsed.data, cpuCount);
-  const problems = productionProblems(config, parsed.data);
+  const problems = [
+    ...databaseProblems(config, parsed.data),
+    ...productionProblems(config, parsed.data),
+  ];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+const POSTGRES_ONLY_SETTINGS = [
+  "DATABASE_POOLER",
+  "DATABASE_POOL_SIZE",
+  "DATABASE_CONNECT_TIMEOUT",
+  "DATABASE_STATEMENT_TIMEOUT",
+] as const;
+
+function databaseProblems(config: Config, e: ParsedEnvironment): string[] {
+  if (config.database.kind === "sqlite") {
+    return POSTGRES_ONLY_SETTINGS.filter((name) => e[name] !== undefined).map(
+      (name) => `${name} applies to PostgreSQL only, but DATABASE_URL is a SQLite file`,
+    );
+  }
+  if (config.database.pooler === "transaction" && e.DATABASE_STATEMENT_TIMEOUT !== undefined) {
+    return [
+      "DATABASE_STATEMENT_TIMEOUT cannot pass a transaction-mode pooler: set statement_timeout " +
+        "on the database role (ALTER ROLE … SET statement_timeout) or the pooler's query_timeout",
+    ];
+  }
+  return [];
 }
 
 function productionProblems(config: Config, e: ParsedEnvironment): string[] {

@@ -45,6 +45,11 @@ export const environmentSchema = z.object({
   // --- end of HTTP and GraphQL hardening ---
   DATABASE_URL: z.string().default("sqlite:./data/gatehouse.sqlite"),
   MIGRATE_ON_START: bool.default(true),
+  // PostgreSQL only (refused with SQLite); defaults in build-config.ts.
+  DATABASE_POOLER: z.enum(["auto", "none", "transaction"]).optional(),
+  DATABASE_POOL_SIZE: integer.min(1).max(1000).optional(),
+  DATABASE_CONNECT_TIMEOUT: duration.optional(),
+  DATABASE_STATEMENT_TIMEOUT: duration.optional(),
   SECRET_KEY: optionalText,
   SITE_DOMAIN: optionalText,
   SITE_NAME: optionalText,

@@ -71,7 +71,18 @@ export interface Config {
     hstsMaxAgeSeconds: number;
   };
   // --- end of HTTP and GraphQL hardening ---
-  database: { url: string; kind: "sqlite" | "postgres"; migrateOnStart: boolean };
+  database: {
+    url: string;
+    kind: "sqlite" | "postgres";
+    migrateOnStart: boolean;
+    /** "transaction": behind a transaction-mode pooler, so no state may outlive a transaction. */
+    pooler: "none" | "transaction";
+    /** Connections this process opens at most (PostgreSQL). */
+    poolSize: number;
+    connectTimeoutSeconds: number;
+    /** Server-side statement_timeout of direct connections; 0 when a pooler sits between. */
+    statementTimeoutSeconds: number;
+  };
   secretKey: string;
   site: { domain: string | undefined; name: string | undefined };
   accounts: {

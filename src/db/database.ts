@@ -38,8 +38,25 @@ function sqlitePathFromUrl(url: string): string {
   return path === ":memory:" ? path : resolve(path);
 }
 
-export function openDatabase(settings: Config["database"], poolSize = 10): DatabaseHandle {
-  if (settings.kind === "postgres") return openPostgres(settings.url, poolSize);
+/** Where the database is; the PostgreSQL pool settings default as in config/build-config.ts. */
+export type DatabaseSettings = Pick<Config["database"], "url" | "kind"> &
+  Partial<
+    Pick<
+      Config["database"],
+      "pooler" | "poolSize" | "connectTimeoutSeconds" | "statementTimeoutSeconds"
+    >
+  >;
+
+export interface DatabaseOptions {
+  /** Told about a broken idle connection (a restarted server or pooler); the pool drops it. */
+  onIdleConnectionError?: (error: Error) => void;
+}
+
+export function openDatabase(
+  settings: DatabaseSettings,
+  options: DatabaseOptions = {},
+): DatabaseHandle {
+  if (settings.kind === "postgres") return openPostgres(settings, options);
   return openSqlite(sqlitePathFromUrl(settings.url));
 }
 
@@ -149,7 +166,8 @@ function openSqlite(path: string): DatabaseHandle {
  * PostgreSQL parses and plans on each execution; for the lookups every authenticated request
  * makes, that was a third of the database's work (bench: `me`). Only marked queries are named:
  * a prepared statement may switch to a generic plan, which suits a lookup by key but not a
- * search whose best plan depends on the pattern. On SQLite the comment is just a comment.
+ * search whose best plan depends on the pattern. On SQLite, and behind a transaction-mode
+ * pooler, the comment is just a comment.
  */
 export const PREPARE_ONCE = "/* prepare once */ ";
 
@@ -181,7 +199,7 @@ function withNamedStatements(pool: pg.Pool): PostgresPool {
   };
 }
 
-function openPostgres(url: string, poolSize: number): DatabaseHandle {
+function openPostgres(settings: DatabaseSettings, options: DatabaseOptions): DatabaseHandle {
   // int8 (COUNT, bigserial) as numbers: our ids and counts stay far below 2^53.
   const INT8_OID = 20;
   const builtinParser = pg.types.getTypeParser.bind(pg.types) as (
@@ -194,9 +212,28 @@ function openPostgres(url: string, poolSize: number): DatabaseHandle {
         ? Number
         : builtinParser(oid, format ?? "text")) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  const statementTimeoutSeconds = settings.statementTimeoutSeconds ?? 0;
+  const pool = new pg.Pool({
+    connectionString: settings.url,
+    max: settings.poolSize ?? 10,
+    types,
+    connectionTimeoutMillis: (settings.connectTimeoutSeconds ?? 5) * 1000,
+    // Server-side, so PostgreSQL cancels the statement; pg's client-side query_timeout would leave
+    // the connection mid-answer.
+    ...(statementTimeoutSeconds > 0 ? { statement_timeout: statementTimeoutSeconds * 1000 } : {}),
+  });
+  // An idle connection that breaks (PostgreSQL or the pooler restarted) is dropped by the pool;
+  // without a listener its 'error' event would end the process.
+  pool.on("error", (error) => {
+    options.onIdleConnectionError?.(error);
+  });
+  // Behind a transaction-mode pooler (PgBouncer, pgcat, Supavisor, RDS Proxy) each transaction
+  // may run on another server connection, where a statement prepared earlier is missing or
+  // already there ("prepared statement … does not exist / already exists"): nothing may outlive
+  // a transaction, so every query goes unnamed, as Kysely sends it.
+  const isBehindPooler = settings.pooler === "transaction";
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: withNamedStatements(pool) }),
+    dialect: new PostgresDialect({ pool: isBehindPooler ? pool : withNamedStatements(pool) }),
   });
   return { db, kind: "postgres", close: () => db.destroy() };
 }

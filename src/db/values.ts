@@ -33,3 +33,32 @@ export function uniqueViolationDetail(error: unknown): string | undefined {
   if (typeof detail === "string") return detail;
   return typeof message === "string" ? message : "";
 }
+
+// Node's socket errors, and PostgreSQL's connection exceptions (class 08) and shutdowns (57P0x).
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+]);
+const UNAVAILABLE_MESSAGES = [
+  "Connection terminated",
+  "timeout exceeded when trying to connect",
+  "Client has encountered a connection error",
+  "Connection terminated unexpectedly",
+];
+
+/**
+ * Whether `error` says the database cannot be reached right now (down, restarting, a pooler
+ * restarting, no connection within the connect timeout), as opposed to a fault of the query.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === "string") {
+    if (UNREACHABLE_CODES.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code))
+      return true;
+  }
+  return typeof message === "string" && UNAVAILABLE_MESSAGES.some((text) => message.includes(text));
+}

@@ -13,6 +13,9 @@ export class PublicGraphQLError extends GraphQLError {
 }
 
 export const INTERNAL_ERROR_MESSAGE = "Internal server error";
+/** Answered with a 503 while the database cannot be reached; the same request may be retried. */
+export const UNAVAILABLE_MESSAGE =
+  "Service unavailable: the database cannot be reached. Try again.";
 
 export type PayloadValue = { success: boolean; errors: ErrorMap | null } & Record<string, unknown>;
 

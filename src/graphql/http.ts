@@ -8,7 +8,7 @@ import { GraphQLError, type GraphQLFormattedError, type ParseOptions } from "gra
 import type { Deps } from "../deps.js";
 import type { GraphQLContext } from "./builder.js";
 import { mayUseTokenCookies } from "./cookie-credentials.js";
-import { INTERNAL_ERROR_MESSAGE, isPublicError } from "./errors.js";
+import { INTERNAL_ERROR_MESSAGE, isPublicError, UNAVAILABLE_MESSAGE } from "./errors.js";
 import {
   loadGraphiqlAssets,
   registerGraphiqlAssets,
@@ -29,7 +29,7 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
   void app.register((scope, _options, done) => {
     if (graphiqlAssets !== undefined) registerGraphiqlAssets(scope, graphiqlAssets);
     acceptTextBodies(scope);
-    scope.setErrorHandler(answerError);
+    scope.setErrorHandler((error, request, reply) => answerError(deps, error, request, reply));
     for (const url of ["/graphql", "/graphql/"]) {
       scope.route({ method: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], url, handler });
     }
@@ -48,15 +48,22 @@ function registerMercurius(app: FastifyInstance, deps: Deps, parseOptions: Parse
     graphql: { parseOptions },
     errorFormatter: (execution, context) => {
       const log = (context as unknown as { reply?: FastifyReply }).reply?.log ?? deps.log;
+      const isUnavailableError = (error: GraphQLError) =>
+        !isPublicError(error) && deps.isDatabaseUnavailable(error.originalError ?? error);
       const errors = execution.errors.map((error) => {
         if (isPublicError(error)) return error.toJSON();
-        log.error({ err: error.originalError ?? error }, "unexpected error in a GraphQL resolver");
-        return new GraphQLError(INTERNAL_ERROR_MESSAGE, {
+        const cause = error.originalError ?? error;
+        const unavailable = isUnavailableError(error);
+        if (unavailable) log.warn({ err: cause }, "database unavailable");
+        else log.error({ err: cause }, "unexpected error in a GraphQL resolver");
+        return new GraphQLError(unavailable ? UNAVAILABLE_MESSAGE : INTERNAL_ERROR_MESSAGE, {
           path: error.path ?? null,
           nodes: error.nodes ?? null,
         }).toJSON();
       });
-      return { statusCode: 200, response: { data: execution.data ?? null, errors } };
+      // 503 says the request may be retried: the database could not serve it.
+      const statusCode = execution.errors.some(isUnavailableError) ? 503 : 200;
+      return { statusCode, response: { data: execution.data ?? null, errors } };
     },
   });
 }
@@ -179,7 +186,7 @@ function acceptTextBodies(scope: FastifyInstance): void {
   );
 }
 
-function answerError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+function answerError(deps: Deps, error: unknown, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof HttpError)
     return reply.code(error.statusCode).send(errorBody(error.message));
   const status = (error as { statusCode?: number }).statusCode;
@@ -187,6 +194,10 @@ function answerError(error: unknown, request: FastifyRequest, reply: FastifyRepl
     return reply
       .code(status)
       .send(errorBody(status === 413 ? "Request body is too large." : (error as Error).message));
+  }
+  if (deps.isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error }, "database unavailable");
+    return reply.code(503).header("retry-after", "1").send(errorBody(UNAVAILABLE_MESSAGE));
   }
   request.log.error({ err: error }, "unexpected error on /graphql");
   return reply.code(500).send(errorBody(INTERNAL_ERROR_MESSAGE));

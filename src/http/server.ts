@@ -10,6 +10,8 @@ import { clientErrorHandler } from "./client-errors.js";
 import { registerOversizedBodyClose } from "./oversized-bodies.js";
 import { registerSecurityHeaders } from "./security-headers.js";
 
+const UNAVAILABLE = "Service unavailable: the database cannot be reached. Try again.";
+
 export async function buildServer(deps: Deps): Promise<FastifyInstance> {
   const hardening = deps.config.httpHardening;
   const requestTimeoutMs = hardening.requestTimeoutSeconds * 1000;
@@ -64,12 +66,32 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
     if (status !== undefined && status >= 400 && status < 500) {
       return reply.code(status).send({ errors: [{ message: (error as Error).message }] });
     }
+    if (deps.isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, "database unavailable");
+      return reply
+        .code(503)
+        .header("retry-after", "1")
+        .send({ errors: [{ message: UNAVAILABLE }] });
+    }
     request.log.error({ err: error }, "unexpected error");
     return reply.code(500).send({ errors: [{ message: "Internal server error" }] });
   });
-  app.get("/healthz", async () => {
-    await deps.pingDatabase();
-    return { status: "ok" };
+  // Liveness: the process serves requests. A load balancer or orchestrator that restarted a node
+  // whenever the database blinked would turn one outage into many, so the database is /readyz's.
+  app.get("/healthz", () => ({ status: "ok" }));
+  // Readiness: route traffic here only while the database answers (PostgreSQL or its pooler may
+  // restart; the pool reconnects by itself and this turns 200 again).
+  app.get("/readyz", async (_request, reply) => {
+    try {
+      await deps.pingDatabase();
+      return { status: "ok" };
+    } catch (error) {
+      if (!deps.isDatabaseUnavailable(error)) throw error;
+      return reply
+        .code(503)
+        .header("retry-after", "1")
+        .send({ status: "unavailable", database: UNAVAILABLE });
+    }
   });
   registerGraphQL(app, deps);
   await registerAdmin(app, deps);

@@ -113,7 +113,7 @@ export interface PersistentDatabase {
 /** A SQLite file in a temporary folder, or a fresh PostgreSQL schema, that survives restarts. */
 export async function aPersistentDatabase(kind: TestDatabase): Promise<PersistentDatabase> {
   const open = (url: string) => () =>
-    openDatabase({ url, kind, migrateOnStart: false }, kind === "postgres" ? 2 : undefined);
+    openDatabase({ url, kind, poolSize: 2 });
   if (kind === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "gatehouse-crash-"));
     const url = `sqlite:${join(dir, "crash.sqlite")}`;

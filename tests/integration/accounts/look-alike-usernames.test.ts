@@ -166,7 +166,7 @@ describe.each(testDatabases())("look-alike usernames on %s", (database) => {
 describe.each(testDatabases())("the username_skeleton migration on %s", (database) => {
   it("fills in the skeleton of every existing user, batch after batch", async () => {
     const { url, drop } = await freshDatabaseUrl(database);
-    const handle = openDatabase({ url, kind: database, migrateOnStart: false }, 2);
+    const handle = openDatabase({ url, kind: database, poolSize: 2 });
     try {
       await migrateToLatest(handle.db);
       await addUsernameSkeleton.down(handle.db);

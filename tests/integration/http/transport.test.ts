@@ -256,8 +256,11 @@ describe("unexpected failures", () => {
         { message: "Internal server error", locations: [{ line: 1, column: 3 }], path: ["users"] },
       ],
     });
-    const health = await send(app.url.replace(/\/graphql$/, "/healthz"), { method: "GET" });
-    expect(health.status).toBe(500);
-    expect(JSON.parse(health.text)).toEqual({ errors: [{ message: "Internal server error" }] });
+    // Readiness needs the database; liveness (/healthz) only the process.
+    const readiness = await send(app.url.replace(/\/graphql$/, "/readyz"), { method: "GET" });
+    expect(readiness.status).toBe(500);
+    expect(JSON.parse(readiness.text)).toEqual({ errors: [{ message: "Internal server error" }] });
+    const liveness = await send(app.url.replace(/\/graphql$/, "/healthz"), { method: "GET" });
+    expect(liveness.status).toBe(200);
   });
 });

@@ -3,7 +3,6 @@
 // attempts of each limit are spread over both, and the one past the limit is refused by either.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Config } from "../../../src/config/config.js";
 import { openDatabase } from "../../../src/db/database.js";
 import { STRONG_PASSWORD } from "../../support/builders.js";
 import {
@@ -192,11 +191,7 @@ describe.each(STORES.filter(({ database }) => testDatabases().includes(database)
       });
 
       // The counters are where the configuration says, not in either process.
-      const handle = openDatabase({
-        url: databaseUrl,
-        kind: database,
-        migrateOnStart: false,
-      } satisfies Config["database"]);
+      const handle = openDatabase({ url: databaseUrl, kind: database });
       const rows = await handle.db.selectFrom("rate_limit_counters").select("bucket").execute();
       await handle.close();
       if (store === "Redis") {
