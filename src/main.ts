@@ -1,6 +1,7 @@
 // Starts the server: configuration, dependencies, migrations, HTTP listener, clean shutdown.
 import { pino } from "pino";
 import { loadConfig, redactedConfig, type Environment } from "./config/config.js";
+import { checkUserFieldColumns, syncUserFieldColumns } from "./accounts/fields/user-fields.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { createDeps } from "./deps.js";
 import { buildServer } from "./http/server.js";
@@ -13,6 +14,11 @@ export async function startServer(env: Environment, options: { migrate?: boolean
   if (options.migrate ?? config.database.migrateOnStart) {
     const applied = await migrateToLatest(deps.db);
     if (applied.length > 0) log.info({ applied }, "migrations applied");
+    const fields = await syncUserFieldColumns(deps);
+    if (fields.added.length > 0)
+      log.info({ added: fields.added.map((field) => field.name) }, "user fields added");
+  } else {
+    await checkUserFieldColumns(deps);
   }
   deps.outbox.start();
   const app = await buildServer(deps);

@@ -10,6 +10,7 @@ import {
   writeAccountEmail,
   type WrittenEmail,
 } from "./mail/outbox.js";
+import { cleanSubmittedFields, declaredField, newUserFieldColumns } from "./fields/user-fields.js";
 import { makeUnusablePassword } from "./passwords/hasher.js";
 import type { PasswordUserAttributes } from "./passwords/validators.js";
 import { issueAccessToken } from "./tokens/access-tokens.js";
@@ -42,6 +43,8 @@ export interface RegistrationInput {
   fields: Partial<Record<RegisterableField, string | null | undefined>>;
   /** Argument names as the API shows them (camelCase), for error keys. */
   argumentNames: Record<RegisterableField, string>;
+  /** The declared fields (USER_FIELDS) the request gave, as sent. */
+  declared?: readonly { name: string; raw: unknown; argument: string }[];
   password1?: string | undefined;
   password2?: string | undefined;
 }
@@ -49,6 +52,8 @@ export interface RegistrationInput {
 type RegisterDeps = AccountMailDeps & Pick<Deps, "passwords" | "passwordPolicy" | "accessTokens">;
 
 interface CleanedRegistration {
+  /** The declared fields' clean values, by field name. */
+  declared: Record<string, unknown>;
   username: string;
   email: string | undefined;
   firstName: string;
@@ -87,6 +92,14 @@ async function cleanRegistration(
       errors.add(name("email"), MESSAGES.primaryEmailTaken());
     }
   }
+  const declared = await cleanSubmittedFields(
+    deps,
+    errors,
+    (input.declared ?? []).flatMap(({ name: fieldName, raw: value, argument }) => {
+      const field = declaredField(deps.config, fieldName);
+      return field === undefined ? [] : [{ field, raw: value, argument }];
+    }),
+  );
   const firstName = raw("first_name").trim();
   const lastName = raw("last_name").trim();
   for (const [field, value] of [
@@ -112,7 +125,14 @@ async function cleanRegistration(
         { first: "password1", second: "password2" },
       );
   errors.throwIfAny();
-  return { username, email: email === "" ? undefined : email, firstName, lastName, password };
+  return {
+    declared,
+    username,
+    email: email === "" ? undefined : email,
+    firstName,
+    lastName,
+    password,
+  };
 }
 
 /**
@@ -170,6 +190,7 @@ export async function registerUser(
     firstName: cleaned.firstName,
     lastName: cleaned.lastName,
     dateJoined: deps.clock.now(),
+    fieldColumns: newUserFieldColumns(deps.config, cleaned.declared),
   };
   let created: { user: User; emails: WrittenEmail[] };
   try {

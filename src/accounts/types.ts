@@ -24,6 +24,11 @@ export interface User {
   /** Named by every access token issued since the last revocation (accounts/tokens/). */
   tokenVersion: number;
   status: UserStatus;
+  /**
+   * The declared fields' columns (USER_FIELDS) as the driver returned them; read them through
+   * accounts/fields/, which knows each one's type.
+   */
+  fieldColumns: Record<string, unknown>;
 }
 
 export interface IssuedAccessToken {

@@ -13,6 +13,39 @@ function emailKey(email: string): string | null {
 
 export type UserRow = Selectable<UsersTable> & Omit<Selectable<UserStatusTable>, "user_id">;
 
+// The built-in columns of the users row and the status row; any other column of the row is a
+// declared field (USER_FIELDS), kept as the driver returned it for accounts/fields/ to read.
+const BUILT_IN_COLUMNS = new Set([
+  "id",
+  "username",
+  "username_key",
+  "username_skeleton",
+  "first_name",
+  "last_name",
+  "email",
+  "email_key",
+  "is_staff",
+  "is_active",
+  "is_superuser",
+  "date_joined",
+  "last_login",
+  "password",
+  "tokens_valid_after",
+  "token_version",
+  "verified",
+  "archived",
+  "secondary_email",
+  "secondary_email_key",
+]);
+
+function declaredColumns(row: UserRow): Record<string, unknown> {
+  const columns: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(row)) {
+    if (!BUILT_IN_COLUMNS.has(name)) columns[name] = value;
+  }
+  return columns;
+}
+
 export function toUser(row: UserRow): User {
   return {
     id: row.id,
@@ -33,6 +66,7 @@ export function toUser(row: UserRow): User {
       archived: toBool(row.archived),
       secondaryEmail: row.secondary_email,
     },
+    fieldColumns: declaredColumns(row),
   };
 }
 
@@ -179,6 +213,8 @@ export interface NewUser {
   isActive?: boolean;
   verified?: boolean;
   dateJoined: Date;
+  /** Every declared field's column value (accounts/fields/: the defaults filled in). */
+  fieldColumns: Record<string, unknown>;
 }
 
 /** Inserts the user and its status row (SPEC §2.3: every user has one). */
@@ -201,6 +237,7 @@ export async function insertUser(db: Db, user: NewUser): Promise<number> {
       last_login: null,
       // Tokens minted before the account existed (for a deleted namesake) never name it.
       tokens_valid_after: Math.floor(user.dateJoined.getTime() / 1000),
+      ...(user.fieldColumns as Record<string, never>),
     })
     .returning("id")
     .executeTakeFirstOrThrow();
@@ -228,10 +265,12 @@ export interface UserChanges {
   isActive?: boolean;
   lastLogin?: Date;
   passwordHash?: string;
+  /** Declared fields' new column values, by column name. */
+  fieldColumns?: Record<string, unknown>;
 }
 
 export async function updateUser(db: Db, id: number, changes: UserChanges): Promise<void> {
-  const values: Partial<Record<keyof UsersTable, unknown>> = {};
+  const values: Record<string, unknown> = { ...changes.fieldColumns };
   if (changes.username !== undefined) {
     values.username = changes.username;
     values.username_key = foldCase(changes.username);

@@ -1,6 +1,7 @@
 // Reading users (SPEC §4.2–§4.3) with the USER_QUERY_ACCESS rule, and creating superusers.
 import type { Deps } from "../deps.js";
 import { AccountsError, FieldErrors, MESSAGES } from "./errors.js";
+import { newUserFieldColumns } from "./fields/user-fields.js";
 import { cleanNewPasswords } from "./registration.js";
 import type { User } from "./types.js";
 import { countUsers, listUsers, type UserFilter } from "./user-list-store.js";
@@ -65,7 +66,7 @@ export interface SuperuserInput {
  * user). Throws AccountsError with field errors keyed username / email / password.
  */
 export async function createSuperuser(
-  deps: Pick<Deps, "db" | "clock" | "passwords" | "passwordPolicy">,
+  deps: Pick<Deps, "config" | "db" | "clock" | "passwords" | "passwordPolicy">,
   input: SuperuserInput,
 ): Promise<User> {
   const errors = new FieldErrors();
@@ -109,6 +110,7 @@ export async function createSuperuser(
       isStaff: true,
       isSuperuser: true,
       dateJoined: deps.clock.now(),
+      fieldColumns: newUserFieldColumns(deps.config),
     }),
   );
   const user = await findUserById(deps.db, id);

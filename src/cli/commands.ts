@@ -7,6 +7,12 @@ import { AccountsError } from "../accounts/errors.js";
 import { changeUserPassword, clearRefreshTokens } from "../accounts/maintenance.js";
 import { createSuperuser } from "../accounts/users.js";
 import { loadConfig, type Config } from "../config/config.js";
+import {
+  applyUserFieldColumns,
+  checkUserFieldColumns,
+  planUserFieldColumns,
+  syncUserFieldColumns,
+} from "../accounts/fields/user-fields.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { createDeps, type Deps } from "../deps.js";
 import { fail } from "./fail.js";
@@ -16,7 +22,12 @@ async function withDeps<T>(run: (deps: Deps, config: Config) => Promise<T>): Pro
   const config = loadConfig(process.env);
   const deps = createDeps(config, { log: pino({ level: "warn" }) });
   try {
-    if (config.database.migrateOnStart) await migrateToLatest(deps.db);
+    if (config.database.migrateOnStart) {
+      await migrateToLatest(deps.db);
+      await syncUserFieldColumns(deps);
+    } else {
+      await checkUserFieldColumns(deps);
+    }
     return await run(deps, config);
   } finally {
     await deps.close();
@@ -56,6 +67,7 @@ async function superuserInput(noInput: boolean) {
 export function registerCommands(program: Command): void {
   registerServe(program);
   registerMigrate(program);
+  registerFields(program);
   registerCreateSuperuser(program);
   registerChangePassword(program);
   registerClearTokens(program);
@@ -91,6 +103,42 @@ function registerMigrate(program: Command): void {
         console.log(
           applied.length === 0 ? "No migrations to apply." : `Applied: ${applied.join(", ")}`,
         );
+        const fields = await syncUserFieldColumns(deps);
+        for (const field of fields.added) console.log(`Added user field: ${field.name}`);
+      } finally {
+        await deps.close();
+      }
+    });
+}
+
+function registerFields(program: Command): void {
+  program
+    .command("fields")
+    .description(
+      "show how the users table differs from USER_FIELDS; --apply also drops and converts columns",
+    )
+    .option("--apply", "make every change, those that drop or convert data included")
+    .action(async (options: { apply?: boolean }) => {
+      const config = loadConfig(process.env);
+      const deps = createDeps(config, { log: pino({ level: "warn" }) });
+      try {
+        await migrateToLatest(deps.db);
+        const plan = await planUserFieldColumns(deps);
+        const lines = [
+          ...plan.added.map((field) => `adds column ${field.name} (${field.type})`),
+          ...plan.recorded.map((field) => `records the new labels or choices of ${field.name}`),
+          ...plan.destructive.map((change) => change.description),
+        ];
+        if (lines.length === 0) {
+          console.log("The users table matches USER_FIELDS.");
+          return;
+        }
+        for (const line of lines)
+          console.log(`${options.apply === true ? "Done:" : "Would:"} ${line}`);
+        if (options.apply === true) await applyUserFieldColumns(deps);
+        else if (plan.destructive.length > 0)
+          console.log("Run `gatehouse fields --apply` to make these changes.");
+        else await syncUserFieldColumns(deps);
       } finally {
         await deps.close();
       }

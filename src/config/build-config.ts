@@ -1,10 +1,15 @@
 // Turns the parsed environment into the nested Config, one builder per section. Settings that
 // depend on others (NODE_ENV, COMPAT_MODE, SECRET_KEY, the CPU count) get their defaults here.
+import type { UserFieldDeclaration } from "./user-fields.js";
 import { DEVELOPMENT_SECRET, type ParsedEnvironment } from "./environment-schema.js";
 import { hardeningConfig } from "./hardening.js";
 import type { Config, EmailKind } from "./types.js";
 
-export function buildConfig(e: ParsedEnvironment, cpuCount: number): Config {
+export function buildConfig(
+  e: ParsedEnvironment,
+  cpuCount: number,
+  userFields: UserFieldDeclaration[] = [],
+): Config {
   const isDevelopment = e.NODE_ENV !== "production";
   const secretKey = e.SECRET_KEY ?? (isDevelopment ? DEVELOPMENT_SECRET : "");
   return {
@@ -16,7 +21,7 @@ export function buildConfig(e: ParsedEnvironment, cpuCount: number): Config {
     database: databaseConfig(e),
     secretKey,
     site: { domain: e.SITE_DOMAIN, name: e.SITE_NAME },
-    accounts: accountsConfig(e),
+    accounts: accountsConfig(e, userFields),
     actionTokens: actionTokensConfig(e),
     jwt: jwtConfig(e, secretKey),
     mail: mailConfig(e),
@@ -82,7 +87,10 @@ function withoutPoolerHint(databaseUrl: string): { url: string; isPgbouncerUrl: 
   };
 }
 
-function accountsConfig(e: ParsedEnvironment): Config["accounts"] {
+function accountsConfig(
+  e: ParsedEnvironment,
+  userFields: UserFieldDeclaration[],
+): Config["accounts"] {
   return {
     loginAllowedFields: e.LOGIN_ALLOWED_FIELDS,
     allowLoginNotVerified: e.ALLOW_LOGIN_NOT_VERIFIED,
@@ -96,6 +104,7 @@ function accountsConfig(e: ParsedEnvironment): Config["accounts"] {
     updateMutationFields: e.UPDATE_MUTATION_FIELDS,
     userNodeExcludeFields: [...new Set(["password", ...e.USER_NODE_EXCLUDE_FIELDS])],
     userNodeFilterFields: e.USER_NODE_FILTER_FIELDS,
+    userFields,
     // SPEC §11.4: COMPAT_MODE restores the reference's answers where a client may rely on them.
     preventUserEnumeration: e.PREVENT_USER_ENUMERATION ?? !e.COMPAT_MODE,
     userQueryAccess: e.USER_QUERY_ACCESS ?? (e.COMPAT_MODE ? "public" : "staff"),

@@ -1,8 +1,11 @@
 // The only reader of process.env (through loadConfig's argument). Every setting of SPEC §11 is read
 // from the environment variable of the same name; the result is one frozen, nested Config.
+import { readFileSync } from "node:fs";
 import { buildConfig } from "./build-config.js";
 import { environmentSchema, type ParsedEnvironment } from "./environment-schema.js";
 import { hardeningProductionProblems } from "./hardening.js";
+import { modelFieldProblems } from "./model-fields.js";
+import { readUserFields } from "./user-fields.js";
 import type { Config } from "./types.js";
 
 export type {
@@ -36,13 +39,40 @@ export function loadConfig(env: Environment, cpuCount = 2): Config {
       parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`),
     );
   }
-  const config = buildConfig(parsed.data, cpuCount);
+  const userFields = userFieldsSetting(parsed.data);
+  const config = buildConfig(parsed.data, cpuCount, userFields.fields);
   const problems = [
+    ...userFields.problems,
+    ...modelFieldProblems(config),
     ...databaseProblems(config, parsed.data),
     ...productionProblems(config, parsed.data),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** USER_FIELDS, or the file USER_FIELDS_FILE names (a Django model's fields are many lines). */
+function userFieldsSetting(e: ParsedEnvironment): ReturnType<typeof readUserFields> {
+  if (e.USER_FIELDS !== undefined && e.USER_FIELDS_FILE !== undefined) {
+    return {
+      fields: [],
+      problems: ["USER_FIELDS and USER_FIELDS_FILE: set one of them, not both"],
+    };
+  }
+  let text = e.USER_FIELDS;
+  let setting = "USER_FIELDS";
+  if (e.USER_FIELDS_FILE !== undefined) {
+    setting = `USER_FIELDS_FILE (${e.USER_FIELDS_FILE})`;
+    try {
+      text = readFileSync(e.USER_FIELDS_FILE, "utf8");
+    } catch (error) {
+      const reason = (error as { code?: string }).code ?? String(error);
+      return { fields: [], problems: [`${setting}: cannot be read (${reason})`] };
+    }
+  }
+  if (text === undefined) return { fields: [], problems: [] };
+  const read = readUserFields(text);
+  return { ...read, problems: read.problems.map((problem) => `${setting}: ${problem}`) };
 }
 
 const POSTGRES_ONLY_SETTINGS = [

@@ -61,6 +61,9 @@ export const environmentSchema = z.object({
   ALLOW_PASSWORDLESS_REGISTRATION: bool.default(false),
   SEND_ACTIVATION_EMAIL: bool.default(true),
   SEND_PASSWORD_SET_EMAIL: bool.default(false),
+  // The project's own user fields, as Django declares them (config/user-fields.ts); one of the two.
+  USER_FIELDS: optionalText,
+  USER_FIELDS_FILE: optionalText,
   REGISTER_MUTATION_FIELDS: fieldMap.default({ email: "String", username: "String" }),
   REGISTER_MUTATION_FIELDS_OPTIONAL: fieldMap.default({}),
   UPDATE_MUTATION_FIELDS: fieldMap.default({ first_name: "String", last_name: "String" }),

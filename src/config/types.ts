@@ -1,4 +1,6 @@
 // The shape of Gatehouse's configuration: what loadConfig (config.ts) builds from the environment.
+import type { UserFieldDeclaration } from "./user-fields.js";
+
 export type ScalarName = "String" | "Int" | "Float" | "Boolean" | "ID";
 type UserQueryAccess = "staff" | "authenticated" | "public";
 type ApiStyle = "graphql" | "relay";
@@ -98,6 +100,8 @@ export interface Config {
     updateMutationFields: Record<string, ScalarName>;
     userNodeExcludeFields: string[];
     userNodeFilterFields: Record<string, string[]>;
+    /** USER_FIELDS: the project's own columns on the user model. */
+    userFields: UserFieldDeclaration[];
     preventUserEnumeration: boolean;
     userQueryAccess: UserQueryAccess;
     apiStyle: ApiStyle;

@@ -202,6 +202,9 @@ function withNamedStatements(pool: pg.Pool): PostgresPool {
 function openPostgres(settings: DatabaseSettings, options: DatabaseOptions): DatabaseHandle {
   // int8 (COUNT, bigserial) as numbers: our ids and counts stay far below 2^53.
   const INT8_OID = 20;
+  // date as its YYYY-MM-DD text: pg's own parser makes a Date at local midnight, a day off
+  // whenever the server's time zone is west of UTC.
+  const DATE_OID = 1082;
   const builtinParser = pg.types.getTypeParser.bind(pg.types) as (
     oid: number,
     format: string,
@@ -210,7 +213,9 @@ function openPostgres(settings: DatabaseSettings, options: DatabaseOptions): Dat
     getTypeParser: ((oid: number, format?: string): unknown =>
       oid === INT8_OID
         ? Number
-        : builtinParser(oid, format ?? "text")) as typeof pg.types.getTypeParser,
+        : oid === DATE_OID
+          ? (text: string) => text
+          : builtinParser(oid, format ?? "text")) as typeof pg.types.getTypeParser,
   };
   const statementTimeoutSeconds = settings.statementTimeoutSeconds ?? 0;
   const pool = new pg.Pool({

@@ -17,6 +17,7 @@ import * as createRateLimitCounters from "./migrations/202611260200_create-rate-
 import * as addUserTokenVersion from "./migrations/202612061000_add-user-token-version.js";
 import * as createUsedActionTokens from "./migrations/202612061005_create-used-action-tokens.js";
 import * as addUsernameSkeleton from "./migrations/202612061010_add-username-skeleton.js";
+import * as createUserFieldDeclarations from "./migrations/202612061100_create-user-field-declarations.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "202611260100_create-accounts": createAccounts,
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "202612061000_add-user-token-version": addUserTokenVersion,
   "202612061005_create-used-action-tokens": createUsedActionTokens,
   "202612061010_add-username-skeleton": addUsernameSkeleton,
+  "202612061100_create-user-field-declarations": createUserFieldDeclarations,
 };
 
 class MigrationFailedError extends Error {

@@ -8,6 +8,7 @@ import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import { pino } from "pino";
 import { loadConfig, type Config, type Environment } from "../../src/config/config.js";
+import { syncUserFieldColumns } from "../../src/accounts/fields/user-fields.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
 import { createDeps, type Deps } from "../../src/deps.js";
 import { buildServer } from "../../src/http/server.js";
@@ -126,6 +127,7 @@ export async function startTestApp(
   const clock = new TestClock();
   const deps = createDeps(config, { log: pino({ level: config.logLevel }), clock });
   await migrateToLatest(deps.db);
+  await syncUserFieldColumns(deps);
   deps.outbox.start();
   const app = await buildServer(deps);
   const address = await app.listen({ host: "127.0.0.1", port: 0 });

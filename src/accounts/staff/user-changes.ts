@@ -17,6 +17,7 @@ import {
   type AdminUserChange,
 } from "./user-form.js";
 import { AccountsError, FieldErrors, MESSAGES } from "../errors.js";
+import { newUserFieldColumns } from "../fields/user-fields.js";
 import { checkUserPassword, type PasswordCheckOrigin } from "../passwords/checks.js";
 import { cleanPasswordPair } from "../password-reset.js";
 import { cleanNewPasswords } from "../registration.js";
@@ -37,7 +38,7 @@ import { cleanEmail, cleanUsername } from "../validation.js";
 export type { AdminUserChange } from "./user-form.js";
 
 type AdminDeps = Pick<Deps, "db" | "clock">;
-type PasswordDeps = Pick<Deps, "db" | "clock" | "passwords" | "passwordPolicy">;
+type PasswordDeps = Pick<Deps, "config" | "db" | "clock" | "passwords" | "passwordPolicy">;
 
 /**
  * The admin's "change my password": old password checked, validators applied; API sessions end,
@@ -117,6 +118,7 @@ export async function addUserFromAdmin(
         email,
         passwordHash,
         dateJoined: deps.clock.now(),
+        fieldColumns: newUserFieldColumns(deps.config),
       });
       await recordAdminChange(deps, tx, {
         actor: viewer.user,

@@ -548,6 +548,7 @@ describe.each(testDatabases())("user queries on %s", (database) => {
             email: `${username}@example.com`,
             passwordHash: "!",
             dateJoined,
+            fieldColumns: {},
           });
         }
       });
