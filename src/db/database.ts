@@ -6,6 +6,7 @@ import SQLite from "better-sqlite3";
 import {
   CompiledQuery,
   Kysely,
+  PostgresAdapter,
   PostgresDialect,
   SqliteDialect,
   SqliteDriver,
@@ -161,6 +162,47 @@ function openSqlite(path: string): DatabaseHandle {
   return { db, kind: "sqlite", close: () => db.destroy() };
 }
 
+// Long enough for the slowest migration (a backfill over every user); a crashed holder blocks
+// others at most this long.
+const MIGRATION_LEASE_SECONDS = 600;
+const MIGRATION_LOCK_WAIT_MS = 10 * 60_000;
+
+/**
+ * Kysely's migration lock is a session advisory lock, taken and released in two statements;
+ * behind a transaction-mode pooler they run on different server connections, so the release
+ * misses and the lock stays on a pooled connection, where every later migrating start waits
+ * for it (an hour, Kysely's timeout). This lock is a leased row instead: each statement stands
+ * alone, and a process that dies holding it gives it up when the lease ends.
+ */
+class LeaseLockPostgresAdapter extends PostgresAdapter {
+  override async acquireMigrationLock(db: Kysely<unknown>): Promise<void> {
+    await sql`create table if not exists gatehouse_migration_lock (
+      id integer primary key, locked_until timestamptz not null)`.execute(db);
+    const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
+    for (;;) {
+      const { rows } = await sql`insert into gatehouse_migration_lock (id, locked_until)
+        values (1, now() + make_interval(secs => ${MIGRATION_LEASE_SECONDS}))
+        on conflict (id) do update set locked_until = excluded.locked_until
+        where gatehouse_migration_lock.locked_until < now()
+        returning id`.execute(db);
+      if (rows.length > 0) return;
+      if (Date.now() > deadline) throw new Error("timed out waiting for the migration lock");
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  override async releaseMigrationLock(db: Kysely<unknown>): Promise<void> {
+    await sql`update gatehouse_migration_lock set locked_until = now() - interval '1 second'
+      where id = 1`.execute(db);
+  }
+}
+
+class PoolerSafePostgresDialect extends PostgresDialect {
+  override createAdapter(): PostgresAdapter {
+    return new LeaseLockPostgresAdapter();
+  }
+}
+
 /**
  * Marks a query to prepare once per connection. Kysely sends every query unnamed, which
  * PostgreSQL parses and plans on each execution; for the lookups every authenticated request
@@ -238,7 +280,9 @@ function openPostgres(settings: DatabaseSettings, options: DatabaseOptions): Dat
   // a transaction, so every query goes unnamed, as Kysely sends it.
   const isBehindPooler = settings.pooler === "transaction";
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: isBehindPooler ? pool : withNamedStatements(pool) }),
+    dialect: isBehindPooler
+      ? new PoolerSafePostgresDialect({ pool })
+      : new PostgresDialect({ pool: withNamedStatements(pool) }),
   });
   return { db, kind: "postgres", close: () => db.destroy() };
 }

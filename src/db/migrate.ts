@@ -63,3 +63,23 @@ function checked(result: MigrationResultSet): string[] {
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   return checked(await (await migrator(db)).migrateToLatest());
 }
+
+/**
+ * Runs `work` under the migrations' lock (on one connection, as Kysely takes it), so schema
+ * changes made outside the migration files (USER_FIELDS columns) never race another process's.
+ */
+export async function withMigrationLock<T>(
+  db: Kysely<any>,
+  work: (db: Kysely<any>) => Promise<T>,
+): Promise<T> {
+  const adapter = db.getExecutor().adapter;
+  return db.connection().execute(async (connection) => {
+    const options = { lockTable: "kysely_migration_lock", lockRowId: "migration_lock" };
+    await adapter.acquireMigrationLock(connection, options);
+    try {
+      return await work(connection);
+    } finally {
+      await adapter.releaseMigrationLock(connection, options);
+    }
+  });
+}

@@ -36,9 +36,17 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts `gatehouse serve` with only `env` (plus PATH, HOME, TMPDIR) and waits until it listens. */
-export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
+/**
+ * Starts `gatehouse serve` with only `env` (plus PATH, HOME, TMPDIR) and waits until it listens.
+ * `serveArgs` are options of `serve` (`--no-migrate`); `startTimeoutMs` bounds the wait (60 s).
+ */
+export function startServerProcess(
+  env: Record<string, string>,
+  options: { serveArgs?: string[]; startTimeoutMs?: number } = {},
+): Promise<ServerProcess> {
+  const startTimeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
+  const args = ["--import", "tsx", "src/cli/main.ts", "serve", ...(options.serveArgs ?? [])];
+  const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     env: {
       PATH: process.env.PATH ?? "",
@@ -60,10 +68,8 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(
-        new Error(`gatehouse serve did not start within ${START_TIMEOUT_MS} ms:\n${output()}`),
-      );
-    }, START_TIMEOUT_MS);
+      reject(new Error(`gatehouse serve did not start within ${startTimeoutMs} ms:\n${output()}`));
+    }, startTimeoutMs);
     const onExit = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`gatehouse serve exited (${code}) before listening:\n${output()}`));
@@ -112,8 +118,7 @@ export interface PersistentDatabase {
 
 /** A SQLite file in a temporary folder, or a fresh PostgreSQL schema, that survives restarts. */
 export async function aPersistentDatabase(kind: TestDatabase): Promise<PersistentDatabase> {
-  const open = (url: string) => () =>
-    openDatabase({ url, kind, poolSize: 2 });
+  const open = (url: string) => () => openDatabase({ url, kind, poolSize: 2 });
   if (kind === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "gatehouse-crash-"));
     const url = `sqlite:${join(dir, "crash.sqlite")}`;
