@@ -2,6 +2,13 @@
 import type { Deps } from "../deps.js";
 import { actionToken } from "./tokens/action-links.js";
 import { AccountsError, FieldErrors, MESSAGES } from "./errors.js";
+import {
+  cleanSubmittedFields,
+  declaredField,
+  declaredFieldClash,
+  fieldColumnsOf,
+  fieldValues,
+} from "./fields/user-fields.js";
 import { guardAccount } from "./guards.js";
 import type { PasswordCheckOrigin } from "./passwords/checks.js";
 import {
@@ -9,6 +16,7 @@ import {
   emailDelivery,
   writeAccountEmail,
   type AccountMailDeps,
+  type WrittenEmail,
 } from "./mail/outbox.js";
 import { limitEmailRequest } from "./rate-limits/limiter.js";
 import { endAllSessions } from "./tokens/revocation.js";
@@ -22,6 +30,7 @@ import {
   lockEmailAddress,
   updateUser,
   updateUserStatus,
+  takenUserField,
   type UserChanges,
 } from "./users-store.js";
 import { cleanEmail, cleanUsername, nameErrors, usernameSkeleton } from "./validation.js";
@@ -33,6 +42,11 @@ export interface AccountUpdate {
   /** Only supplied, non-null values change (SPEC §5.8 [FIX]: partial update). */
   fields: Partial<Record<UpdatableField, string | null | undefined>>;
   argumentNames: Record<UpdatableField, string>;
+  /**
+   * The declared fields (USER_FIELDS) the request named, as sent: present ones change, and an
+   * explicit null empties the field (its empty value, or `required` unless blank).
+   */
+  declared?: readonly { name: string; raw: unknown; argument: string }[];
 }
 
 type SettingsDeps = AccountMailDeps & Pick<Deps, "passwords">;
@@ -84,8 +98,33 @@ async function cleanUpdate(
     }
     changes.email = email;
   }
+  const declared = await cleanSubmittedFields(
+    deps,
+    errors,
+    (update.declared ?? []).flatMap(({ name, raw, argument }) => {
+      const field = declaredField(deps.config, name);
+      return field === undefined ? [] : [{ field, raw, argument }];
+    }),
+    { exceptUserId: user.id },
+  );
+  if (Object.keys(declared).length > 0)
+    changes.fieldColumns = fieldColumnsOf(deps.config, declared);
   errors.throwIfAny();
   return changes;
+}
+
+/** The field error for a unique value a concurrent write took after it was checked. */
+function updateClash(deps: SettingsDeps, update: AccountUpdate, error: unknown) {
+  const argumentOf = (field: { name: string }) =>
+    update.declared?.find((given) => given.name === field.name)?.argument ?? field.name;
+  const clash = declaredFieldClash(deps.config, error, argumentOf);
+  if (clash !== undefined) return clash;
+  const taken = takenUserField(error);
+  if (taken === "username")
+    return new AccountsError({ [update.argumentNames.username]: [MESSAGES.usernameTaken()] });
+  if (taken === "email")
+    return new AccountsError({ [update.argumentNames.email]: [MESSAGES.primaryEmailTaken()] });
+  return undefined;
 }
 
 /**
@@ -104,30 +143,35 @@ export async function updateAccount(
   if (isEmailChanged && deps.config.accounts.sendActivationEmail) {
     await limitEmailRequest(deps, { address: changes.email, origin });
   }
-  const emails = await deps.db.transaction().execute(async (tx) => {
-    if (isEmailChanged && changes.email !== undefined) {
-      await lockEmailAddress(tx, changes.email);
-      if (
-        changes.email.toLowerCase() !== user.email.toLowerCase() &&
-        (await isEmailTaken(tx, changes.email))
-      ) {
-        throw new AccountsError({ [update.argumentNames.email]: [MESSAGES.primaryEmailTaken()] });
+  let emails: WrittenEmail[];
+  try {
+    emails = await deps.db.transaction().execute(async (tx) => {
+      if (isEmailChanged && changes.email !== undefined) {
+        await lockEmailAddress(tx, changes.email);
+        if (
+          changes.email.toLowerCase() !== user.email.toLowerCase() &&
+          (await isEmailTaken(tx, changes.email))
+        ) {
+          throw new AccountsError({ [update.argumentNames.email]: [MESSAGES.primaryEmailTaken()] });
+        }
       }
-    }
-    await updateUser(tx, user.id, changes);
-    if (!isEmailChanged) return [];
-    await updateUserStatus(tx, user.id, { verified: false });
-    const updated = await findUserById(tx, user.id);
-    if (updated === undefined || !deps.config.accounts.sendActivationEmail) return [];
-    const token = actionToken(deps, "activation", updated);
-    const activation = await writeAccountEmail(
-      deps,
-      tx,
-      { kind: "activation", to: updated.email, user: updated, token, origin },
-      emailDelivery(deps.config),
-    );
-    return [activation];
-  });
+      await updateUser(tx, user.id, changes);
+      if (!isEmailChanged) return [];
+      await updateUserStatus(tx, user.id, { verified: false });
+      const updated = await findUserById(tx, user.id);
+      if (updated === undefined || !deps.config.accounts.sendActivationEmail) return [];
+      const token = actionToken(deps, "activation", updated);
+      const activation = await writeAccountEmail(
+        deps,
+        tx,
+        { kind: "activation", to: updated.email, user: updated, token, origin },
+        emailDelivery(deps.config),
+      );
+      return [activation];
+    });
+  } catch (error) {
+    throw updateClash(deps, update, error) ?? error;
+  }
   // A failed send puts the account back as it was, as the reference's rollback did.
   await deliverWrittenEmails(deps, emails, async (tx) => {
     await updateUser(tx, user.id, {
@@ -135,6 +179,7 @@ export async function updateAccount(
       email: user.email,
       firstName: user.firstName,
       lastName: user.lastName,
+      fieldColumns: fieldColumnsOf(deps.config, fieldValues(deps.config, user)),
     });
     await updateUserStatus(tx, user.id, { verified: user.status.verified });
   });

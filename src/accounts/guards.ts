@@ -16,7 +16,7 @@ export interface GuardOptions {
 
 /** Throws the first failing guard's error; RATE_LIMITED or PASSWORD_CHECK_LIMIT before hashing. */
 export async function guardAccount(
-  deps: Pick<Deps, "passwords" | "rateLimiter">,
+  deps: Pick<Deps, "config" | "passwords" | "rateLimiter">,
   viewer: User | undefined,
   options: GuardOptions = {},
 ): Promise<User> {

@@ -8,15 +8,17 @@ import {
   deleteRefreshTokensCreatedBefore,
   deleteRevokedRefreshTokens,
 } from "./tokens/refresh-tokens-store.js";
-import { findUserByUsername, updateUser } from "./users-store.js";
+import { findUserByNaturalKey } from "./natural-key.js";
+import { updateUser } from "./users-store.js";
 
 /** changepassword: validators apply; every session of the user ends. Throws field errors. */
 export async function changeUserPassword(
-  deps: Pick<Deps, "db" | "clock" | "passwords" | "passwordPolicy">,
+  deps: Pick<Deps, "config" | "db" | "clock" | "passwords" | "passwordPolicy">,
+  /** The value of USERNAME_FIELD, as Django's changepassword takes it. */
   username: string,
   password: string,
 ): Promise<void> {
-  const user = await findUserByUsername(deps.db, username);
+  const user = await findUserByNaturalKey(deps, username);
   if (user === undefined) {
     throw new AccountsError({
       username: [{ message: `user '${username}' does not exist`, code: "not_found" }],

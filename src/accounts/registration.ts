@@ -1,5 +1,6 @@
 // register (SPEC §5.1): Django's user-creation form rules, one transaction for the user, its
 // status row and the activation email, then an automatic login of the user just created.
+import { randomBytes } from "node:crypto";
 import type { Deps } from "../deps.js";
 import { AccountsError, CATALOGUE, FieldErrors, MESSAGES } from "./errors.js";
 import {
@@ -10,7 +11,12 @@ import {
   writeAccountEmail,
   type WrittenEmail,
 } from "./mail/outbox.js";
-import { cleanSubmittedFields, declaredField, newUserFieldColumns } from "./fields/user-fields.js";
+import {
+  cleanSubmittedFields,
+  declaredField,
+  declaredFieldClash,
+  newUserFieldColumns,
+} from "./fields/user-fields.js";
 import { makeUnusablePassword } from "./passwords/hasher.js";
 import type { PasswordUserAttributes } from "./passwords/validators.js";
 import { issueAccessToken } from "./tokens/access-tokens.js";
@@ -73,7 +79,13 @@ async function cleanRegistration(
 
   // Django's form sets the instance's attributes from every well-formed field before it checks
   // uniqueness, so the similarity validator still sees a taken username or email.
-  const username = cleanUsername(raw("username"), errors, name("username"));
+  // A project whose USERNAME_FIELD is another field never asks for a username: the account
+  // gets an internal one, which the model's unique username column still needs.
+  const hasOwnUsername =
+    deps.config.accounts.usernameField === "username" || raw("username").trim() !== "";
+  const username = hasOwnUsername
+    ? cleanUsername(raw("username"), errors, name("username"))
+    : internalUsername();
   const isUsernameWellFormed = isCleanField("username");
   if (isUsernameWellFormed && (await isUsernameTaken(deps.db, username))) {
     errors.add(name("username"), MESSAGES.usernameTaken());
@@ -133,6 +145,11 @@ async function cleanRegistration(
     lastName,
     password,
   };
+}
+
+/** The username of an account whose USERNAME_FIELD is another field: unique, never typed. */
+export function internalUsername(): string {
+  return `user-${randomBytes(12).toString("hex")}`;
 }
 
 /**
@@ -217,6 +234,10 @@ export async function registerUser(
       return { user: inserted, emails: await writeRegistrationEmails(deps, tx, inserted, origin) };
     });
   } catch (error) {
+    const argumentOf = (field: { name: string }) =>
+      input.declared?.find((given) => given.name === field.name)?.argument ?? field.name;
+    const clash = declaredFieldClash(deps.config, error, argumentOf);
+    if (clash !== undefined) throw clash;
     const taken = takenUserField(error);
     throw taken === undefined ? error : takenFieldError(taken, input);
   }

@@ -7,7 +7,9 @@ import { limitSignIn } from "./rate-limits/limiter.js";
 import { issueAccessToken } from "./tokens/access-tokens.js";
 import { refreshTokenMinter } from "./tokens/refresh-tokens.js";
 import type { RequestOrigin, User } from "./types.js";
+import { declaredField } from "./fields/user-fields.js";
 import {
+  findUserByDeclaredColumn,
   findUserByEmail,
   findUserBySecondaryEmail,
   findUserByUsername,
@@ -40,7 +42,11 @@ async function findLoginUser(
     return findUserBySecondaryEmail(deps.db, credentials.value);
   }
   if (credentials.field === "username") return findUserByUsername(deps.db, credentials.value);
-  return undefined;
+  // A declared unique field LOGIN_ALLOWED_FIELDS names (config/model-fields.ts checked it).
+  const declared = declaredField(deps.config, credentials.field);
+  return declared === undefined
+    ? undefined
+    : findUserByDeclaredColumn(deps.db, declared.name, credentials.value.trim());
 }
 
 /**

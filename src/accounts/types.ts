@@ -33,7 +33,8 @@ export interface User {
 
 export interface IssuedAccessToken {
   token: string;
-  payload: { username: string; exp: number; origIat?: number };
+  /** The claims as the token carries them (the user under USERNAME_FIELD's name). */
+  payload: Record<string, unknown>;
 }
 
 /**

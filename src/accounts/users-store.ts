@@ -132,6 +132,19 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | und
   return row === undefined ? undefined : toUser(row);
 }
 
+/** The user whose declared field `column` holds `value` exactly (a unique text field). */
+export async function findUserByDeclaredColumn(
+  db: Db,
+  column: string,
+  value: string,
+): Promise<User | undefined> {
+  if (hasNul(value)) return undefined;
+  const row = await selectUsers(db)
+    .where(sql.ref(`users.${column}`), "=", value)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toUser(row);
+}
+
 export async function findUserBySecondaryEmail(db: Db, email: string): Promise<User | undefined> {
   if (hasNul(email)) return undefined;
   const row = await selectUsers(db)

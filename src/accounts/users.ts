@@ -1,8 +1,8 @@
 // Reading users (SPEC §4.2–§4.3) with the USER_QUERY_ACCESS rule, and creating superusers.
 import type { Deps } from "../deps.js";
 import { AccountsError, FieldErrors, MESSAGES } from "./errors.js";
-import { newUserFieldColumns } from "./fields/user-fields.js";
-import { cleanNewPasswords } from "./registration.js";
+import { cleanSubmittedFields, declaredField, newUserFieldColumns } from "./fields/user-fields.js";
+import { cleanNewPasswords, internalUsername } from "./registration.js";
 import type { User } from "./types.js";
 import { countUsers, listUsers, type UserFilter } from "./user-list-store.js";
 import {
@@ -56,9 +56,12 @@ export async function listMatchingUsers(
 }
 
 export interface SuperuserInput {
+  /** Optional when USERNAME_FIELD is another field: the account then gets an internal one. */
   username: string;
   email: string;
   password: string;
+  /** Declared fields' values by field name (USERNAME_FIELD's, when it is a declared field). */
+  fields?: Record<string, string>;
 }
 
 /**
@@ -70,7 +73,11 @@ export async function createSuperuser(
   input: SuperuserInput,
 ): Promise<User> {
   const errors = new FieldErrors();
-  const username = cleanUsername(input.username, errors, "username");
+  const { usernameField } = deps.config.accounts;
+  const username =
+    usernameField === "username" || input.username.trim() !== ""
+      ? cleanUsername(input.username, errors, "username")
+      : internalUsername();
   if (!errors.has("username") && (await isUsernameTaken(deps.db, username))) {
     errors.add("username", {
       message: "A user with that username already exists.",
@@ -83,12 +90,21 @@ export async function createSuperuser(
     errors.add("username", MESSAGES.usernameSimilar());
   }
   const email = normalizeEmail(input.email);
+  if (email === "" && usernameField === "email") errors.add("email", MESSAGES.required());
   if (email !== "") {
     cleanEmail(email, errors, "email");
     if (!errors.has("email") && (await isEmailTaken(deps.db, email))) {
       errors.add("email", { message: "User with this Email already exists.", code: "unique" });
     }
   }
+  const declared = await cleanSubmittedFields(
+    deps,
+    errors,
+    Object.entries(input.fields ?? {}).flatMap(([name, raw]) => {
+      const field = declaredField(deps.config, name);
+      return field === undefined ? [] : [{ field, raw, argument: name }];
+    }),
+  );
   const password = cleanNewPasswords(
     deps,
     errors,
@@ -110,7 +126,7 @@ export async function createSuperuser(
       isStaff: true,
       isSuperuser: true,
       dateJoined: deps.clock.now(),
-      fieldColumns: newUserFieldColumns(deps.config),
+      fieldColumns: newUserFieldColumns(deps.config, declared),
     }),
   );
   const user = await findUserById(deps.db, id);

@@ -27,7 +27,7 @@ async function runBulkAction(deps: Deps, request: FastifyRequest, reply: Fastify
   const body = formBody(request);
   const action = formText(body, "action");
   const selected = formList(body, "_selected_action").flatMap((raw) => parseId(raw) ?? []);
-  const back = listUrl(formText(body, "_changelist_filters"));
+  const back = listUrl(deps.config, formText(body, "_changelist_filters"));
   if (selected.length === 0) {
     flash(reply, NOTHING_SELECTED);
     return reply.redirect(back);

@@ -89,7 +89,7 @@ async function showChangeForm(deps: Deps, request: FastifyRequest, reply: Fastif
   return renderChangePage(deps, request, reply, {
     viewer,
     loaded,
-    form: changeFormFromUser(loaded),
+    form: changeFormFromUser(deps.config, loaded),
   });
 }
 
@@ -99,7 +99,7 @@ async function saveChangeForm(deps: Deps, request: FastifyRequest, reply: Fastif
   const id = pathId(request, "id");
   if (id === undefined) return notFound(request, reply, "user");
   const body = formBody(request);
-  const input = changeFormOf(body);
+  const input = changeFormOf(deps.config, body);
   const outcome = await attempt(() => changeUserFromAdmin(deps, viewer, id, input));
   const loaded = await getUserForAdmin(deps, viewer, id);
   if (loaded === undefined || ("value" in outcome && outcome.value === undefined))

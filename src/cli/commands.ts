@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { pino } from "pino";
 import { AccountsError } from "../accounts/errors.js";
 import { changeUserPassword, clearRefreshTokens } from "../accounts/maintenance.js";
+import { naturalKeyOf } from "../accounts/natural-key.js";
 import { createSuperuser } from "../accounts/users.js";
 import { loadConfig, type Config } from "../config/config.js";
 import {
@@ -40,28 +41,45 @@ function describeErrors(error: AccountsError): string {
     .join("\n");
 }
 
-async function superuserInput(noInput: boolean) {
+/** Like Django's: DJANGO_SUPERUSER_<FIELD> (or our GATEHOUSE_ prefix) for each field asked. */
+function superuserVariable(field: string): string | undefined {
+  const name = field.toUpperCase();
+  return process.env[`GATEHOUSE_SUPERUSER_${name}`] ?? process.env[`DJANGO_SUPERUSER_${name}`];
+}
+
+/**
+ * Asks what Django's createsuperuser asks: USERNAME_FIELD (username by default), email and the
+ * password; an account named by email or a declared field gets an internal username.
+ */
+async function superuserInput(config: Config, noInput: boolean) {
+  const field = config.accounts.usernameField;
+  const declared = config.accounts.userFields.find((candidate) => candidate.name === field);
+  const label = declared?.verboseName ?? (field === "email" ? "Email address" : "Username");
   if (noInput) {
-    const username =
-      process.env.GATEHOUSE_SUPERUSER_USERNAME ?? process.env.DJANGO_SUPERUSER_USERNAME;
-    const email = process.env.GATEHOUSE_SUPERUSER_EMAIL ?? process.env.DJANGO_SUPERUSER_EMAIL ?? "";
-    const password =
-      process.env.GATEHOUSE_SUPERUSER_PASSWORD ?? process.env.DJANGO_SUPERUSER_PASSWORD;
-    if (username === undefined || password === undefined) {
+    const key = superuserVariable(field);
+    const email = field === "email" ? key : (superuserVariable("email") ?? "");
+    const password = superuserVariable("password");
+    if (key === undefined || password === undefined) {
       fail(
-        "With --no-input, set GATEHOUSE_SUPERUSER_USERNAME and GATEHOUSE_SUPERUSER_PASSWORD (and optionally GATEHOUSE_SUPERUSER_EMAIL).",
+        `With --no-input, set GATEHOUSE_SUPERUSER_${field.toUpperCase()} and GATEHOUSE_SUPERUSER_PASSWORD (and optionally GATEHOUSE_SUPERUSER_EMAIL).`,
       );
     }
-    return { username, email, password };
+    return superuser(field, key, email ?? "", password);
   }
   const answers = await askAll(async (prompter) => ({
-    username: await prompter.ask("Username: "),
-    email: await prompter.ask("Email address: "),
+    key: await prompter.ask(`${label.charAt(0).toUpperCase()}${label.slice(1)}: `),
+    email: field === "email" ? undefined : await prompter.ask("Email address: "),
     password: await prompter.ask("Password: ", { hidden: true }),
     again: await prompter.ask("Password (again): ", { hidden: true }),
   }));
   if (answers.password !== answers.again) fail("Error: Your passwords didn't match.");
-  return { username: answers.username, email: answers.email, password: answers.password };
+  return superuser(field, answers.key, answers.email ?? answers.key, answers.password);
+}
+
+function superuser(field: string, key: string, email: string, password: string) {
+  if (field === "username") return { username: key, email, password };
+  if (field === "email") return { username: "", email: key, password };
+  return { username: "", email, password, fields: { [field]: key } };
 }
 
 export function registerCommands(program: Command): void {
@@ -79,10 +97,16 @@ function registerServe(program: Command): void {
     .command("serve")
     .description("start the HTTP server (applies pending migrations unless --no-migrate)")
     .option("--no-migrate", "do not apply pending migrations at start")
-    .action(async (options: { migrate: boolean }) => {
+    .action(async (options: { migrate: boolean }, command: Command) => {
       // The HTTP and GraphQL stack loads only for the commands that need it: the others start faster.
       const { startServer } = await import("../main.js");
-      const server = await startServer(process.env, { migrate: options.migrate });
+      // commander defaults --no-migrate's option to true; only a flag given overrides
+      // MIGRATE_ON_START (a follower node may set either).
+      const isFlagGiven = command.getOptionValueSource("migrate") === "cli";
+      const server = await startServer(
+        process.env,
+        isFlagGiven ? { migrate: options.migrate } : {},
+      );
       const stop = () => {
         void server.shutdown().then(() => process.exit(0));
       };
@@ -154,11 +178,11 @@ function registerCreateSuperuser(program: Command): void {
       "read GATEHOUSE_SUPERUSER_USERNAME / _EMAIL / _PASSWORD instead of asking",
     )
     .action(async (options: { input: boolean }) => {
-      const input = await superuserInput(!options.input);
-      await withDeps(async (deps) => {
+      await withDeps(async (deps, config) => {
+        const input = await superuserInput(config, !options.input);
         try {
           const user = await createSuperuser(deps, input);
-          console.log(`Superuser created: ${user.username}`);
+          console.log(`Superuser created: ${naturalKeyOf(config, user)}`);
         } catch (error) {
           if (error instanceof AccountsError) fail(describeErrors(error));
           throw error;

@@ -87,24 +87,49 @@ function withoutPoolerHint(databaseUrl: string): { url: string; isPgbouncerUrl: 
   };
 }
 
+/**
+ * A project that signs in by another field than username (USERNAME_FIELD=email, say) registers
+ * and signs in with it by default, and its UserNode hides the username it never chose.
+ */
+function identityDefaults(e: ParsedEnvironment) {
+  const byUsername = e.USERNAME_FIELD === "username";
+  return {
+    loginAllowedFields: byUsername
+      ? ["email", "username"]
+      : [...new Set(["email", e.USERNAME_FIELD])],
+    registerMutationFields: Object.fromEntries(
+      [...new Set(["email", e.USERNAME_FIELD])].map((field) => [field, "String" as const]),
+    ),
+    userNodeExcludeFields: byUsername
+      ? ["password", "is_superuser"]
+      : ["password", "is_superuser", "username"],
+  };
+}
+
 function accountsConfig(
   e: ParsedEnvironment,
   userFields: UserFieldDeclaration[],
 ): Config["accounts"] {
+  const defaults = identityDefaults(e);
   return {
-    loginAllowedFields: e.LOGIN_ALLOWED_FIELDS,
+    usernameField: e.USERNAME_FIELD,
+    emailField: e.EMAIL_FIELD,
+    loginAllowedFields: e.LOGIN_ALLOWED_FIELDS ?? defaults.loginAllowedFields,
     allowLoginNotVerified: e.ALLOW_LOGIN_NOT_VERIFIED,
     allowLoginWithSecondaryEmail: e.ALLOW_LOGIN_WITH_SECONDARY_EMAIL,
     allowDeleteAccount: e.ALLOW_DELETE_ACCOUNT,
     allowPasswordlessRegistration: e.ALLOW_PASSWORDLESS_REGISTRATION,
     sendActivationEmail: e.SEND_ACTIVATION_EMAIL,
     sendPasswordSetEmail: e.SEND_PASSWORD_SET_EMAIL,
-    registerMutationFields: e.REGISTER_MUTATION_FIELDS,
+    registerMutationFields: e.REGISTER_MUTATION_FIELDS ?? defaults.registerMutationFields,
     registerMutationFieldsOptional: e.REGISTER_MUTATION_FIELDS_OPTIONAL,
     updateMutationFields: e.UPDATE_MUTATION_FIELDS,
-    userNodeExcludeFields: [...new Set(["password", ...e.USER_NODE_EXCLUDE_FIELDS])],
+    userNodeExcludeFields: [
+      ...new Set(["password", ...(e.USER_NODE_EXCLUDE_FIELDS ?? defaults.userNodeExcludeFields)]),
+    ],
     userNodeFilterFields: e.USER_NODE_FILTER_FIELDS,
     userFields,
+    adminUserListFields: e.ADMIN_USER_LIST_FIELDS,
     // SPEC §11.4: COMPAT_MODE restores the reference's answers where a client may rely on them.
     preventUserEnumeration: e.PREVENT_USER_ENUMERATION ?? !e.COMPAT_MODE,
     userQueryAccess: e.USER_QUERY_ACCESS ?? (e.COMPAT_MODE ? "public" : "staff"),
@@ -126,6 +151,7 @@ function actionTokensConfig(e: ParsedEnvironment): Config["actionTokens"] {
 
 function jwtConfig(e: ParsedEnvironment, secretKey: string): Config["jwt"] {
   return {
+    usernameClaim: e.USERNAME_FIELD,
     algorithm: e.JWT_ALGORITHM,
     secretKey: e.JWT_SECRET_KEY ?? secretKey,
     privateKey: e.JWT_PRIVATE_KEY,

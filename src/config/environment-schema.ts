@@ -54,7 +54,10 @@ export const environmentSchema = z.object({
   SITE_DOMAIN: optionalText,
   SITE_NAME: optionalText,
 
-  LOGIN_ALLOWED_FIELDS: stringList.default(["email", "username"]),
+  // Django's USERNAME_FIELD / EMAIL_FIELD; the defaults of the next settings follow USERNAME_FIELD.
+  USERNAME_FIELD: z.string().default("username"),
+  EMAIL_FIELD: z.string().default("email"),
+  LOGIN_ALLOWED_FIELDS: stringList.optional(),
   ALLOW_LOGIN_NOT_VERIFIED: bool.default(true),
   ALLOW_LOGIN_WITH_SECONDARY_EMAIL: bool.default(true),
   ALLOW_DELETE_ACCOUNT: bool.default(false),
@@ -64,11 +67,22 @@ export const environmentSchema = z.object({
   // The project's own user fields, as Django declares them (config/user-fields.ts); one of the two.
   USER_FIELDS: optionalText,
   USER_FIELDS_FILE: optionalText,
-  REGISTER_MUTATION_FIELDS: fieldMap.default({ email: "String", username: "String" }),
+  REGISTER_MUTATION_FIELDS: fieldMap.optional(),
   REGISTER_MUTATION_FIELDS_OPTIONAL: fieldMap.default({}),
   UPDATE_MUTATION_FIELDS: fieldMap.default({ first_name: "String", last_name: "String" }),
-  USER_NODE_EXCLUDE_FIELDS: stringList.default(["password", "is_superuser"]),
+  USER_NODE_EXCLUDE_FIELDS: stringList.optional(),
   USER_NODE_FILTER_FIELDS: z.string().default(DEFAULT_FILTER_FIELDS).pipe(filterFields),
+  // The admin's user list columns (Django's list_display): built-in or declared field names.
+  ADMIN_USER_LIST_FIELDS: stringList.default([
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "is_staff",
+    "verified",
+    "archived",
+    "date_joined",
+  ]),
   PREVENT_USER_ENUMERATION: bool.optional(),
   USER_QUERY_ACCESS: z.enum(["staff", "authenticated", "public"]).optional(),
   GRAPHQL_API_STYLE: z.enum(["graphql", "relay"]).default("graphql"),

@@ -33,6 +33,23 @@ const BUILT_IN: readonly ModelField[] = [
   { name: "status__secondary_email", type: "EmailField", unique: true },
 ];
 
+/** The built-in fields the admin's user list can show as columns (ADMIN_USER_LIST_FIELDS). */
+export const ADMIN_USER_LIST_BUILT_INS = [
+  "id",
+  "username",
+  "email",
+  "first_name",
+  "last_name",
+  "is_staff",
+  "is_superuser",
+  "is_active",
+  "verified",
+  "archived",
+  "secondary_email",
+  "date_joined",
+  "last_login",
+] as const;
+
 /** What register and updateAccount may set among the built-in fields. */
 const REGISTERABLE = ["username", "email", "first_name", "last_name"];
 const UPDATABLE = ["username", "email", "first_name", "last_name"];
@@ -66,7 +83,7 @@ const TEXT_LOOKUPS = [
   "in",
   "isnull",
 ];
-const ORDERED_LOOKUPS = ["exact", "in", "isnull"];
+const ORDERED_LOOKUPS = ["exact", "lt", "lte", "gt", "gte", "in", "isnull"];
 
 /** The lookups USER_NODE_FILTER_FIELDS may ask for on a field of `type` (Django's, as they fit). */
 export function lookupsFor(type: BuiltInType): readonly string[] {
@@ -142,6 +159,7 @@ export function modelFieldProblems(config: Config): string[] {
       new Set(["username", "email", ...declared.filter((f) => f.unique).map((f) => f.name)]),
     ),
   ];
+  problems.push(...identityFieldProblems(config));
   for (const [name, lookups] of Object.entries(accounts.userNodeFilterFields)) {
     const field = fields.get(name);
     if (field === undefined || name === "password") {
@@ -156,5 +174,50 @@ export function modelFieldProblems(config: Config): string[] {
       );
     }
   }
+  problems.push(...adminUserListProblems(accounts.adminUserListFields, declared));
+  return problems;
+}
+
+const TEXT_TYPES = new Set(["CharField", "EmailField", "SlugField"]);
+
+/**
+ * USERNAME_FIELD must name one account by a value people type: username, email, or a declared
+ * unique, not-null text field (Django's auth.E003 asks for unique). EMAIL_FIELD is where mail
+ * goes: every flow here keeps the address in `email`, so only that is accepted.
+ */
+function identityFieldProblems(config: Config): string[] {
+  const { usernameField, emailField, userFields } = config.accounts;
+  const problems: string[] = [];
+  const declared = userFields.find((field) => field.name === usernameField);
+  const isUsable =
+    usernameField === "username" ||
+    usernameField === "email" ||
+    (declared !== undefined && declared.unique && !declared.null && TEXT_TYPES.has(declared.type));
+  if (!isUsable)
+    problems.push(
+      `USERNAME_FIELD: "${usernameField}" must be username, email, or a declared unique, not-null ` +
+        "CharField, EmailField or SlugField (Django auth.E003)",
+    );
+  if (!(usernameField in config.accounts.registerMutationFields))
+    problems.push(
+      `REGISTER_MUTATION_FIELDS: must include USERNAME_FIELD ("${usernameField}"), which names every account`,
+    );
+  if (emailField !== "email")
+    problems.push(`EMAIL_FIELD: "${emailField}": accounts keep their address in email`);
+  return problems;
+}
+
+/** ADMIN_USER_LIST_FIELDS: at least one column, each a field the list can show, each once. */
+function adminUserListProblems(
+  names: readonly string[],
+  declared: readonly UserFieldDeclaration[],
+): string[] {
+  if (names.length === 0) return ["ADMIN_USER_LIST_FIELDS: name at least one field to show"];
+  const known = new Set<string>([...ADMIN_USER_LIST_BUILT_INS, ...declared.map((f) => f.name)]);
+  const problems = names
+    .filter((name) => !known.has(name))
+    .map((name) => `ADMIN_USER_LIST_FIELDS: the user model has no field "${name}" to show`);
+  for (const name of new Set(names.filter((name, index) => names.indexOf(name) !== index)))
+    problems.push(`ADMIN_USER_LIST_FIELDS: "${name}" is listed more than once`);
   return problems;
 }

@@ -88,6 +88,9 @@ export interface Config {
   secretKey: string;
   site: { domain: string | undefined; name: string | undefined };
   accounts: {
+    /** Django's USERNAME_FIELD: the natural key tokens name and sign-in looks up. */
+    usernameField: string;
+    emailField: string;
     loginAllowedFields: string[];
     allowLoginNotVerified: boolean;
     allowLoginWithSecondaryEmail: boolean;
@@ -102,6 +105,8 @@ export interface Config {
     userNodeFilterFields: Record<string, string[]>;
     /** USER_FIELDS: the project's own columns on the user model. */
     userFields: UserFieldDeclaration[];
+    /** ADMIN_USER_LIST_FIELDS: the admin user list's columns, built-in or declared fields. */
+    adminUserListFields: string[];
     preventUserEnumeration: boolean;
     userQueryAccess: UserQueryAccess;
     apiStyle: ApiStyle;
@@ -117,6 +122,8 @@ export interface Config {
     acceptUnboundTokens: boolean;
   };
   jwt: {
+    /** The claim that names the user: USERNAME_FIELD, as django-graphql-jwt's payload has it. */
+    usernameClaim: string;
     algorithm: JwtAlgorithm;
     secretKey: string;
     privateKey: string | undefined;

@@ -323,6 +323,21 @@ function readDeclaration(name: string, raw: unknown): UserFieldDeclaration | str
     ...rangeProblems(declaration),
   );
   if (declaration.unique && type === "JSONField") problems.push("a JSONField cannot be unique");
+  if (declaration.unique && declaration.default !== undefined && declaration.default !== null)
+    problems.push(
+      "a unique field cannot have a default: every user made without a value would share it " +
+        '(declare "null": true and leave the default out)',
+    );
+  if (
+    declaration.choices !== undefined &&
+    !declaration.null &&
+    !declaration.blank &&
+    declaration.default === undefined
+  )
+    problems.push(
+      "a field with choices that is neither blank nor null needs a default among them: users " +
+        "made without a value (createsuperuser, the admin's add form) would hold no choice",
+    );
   const hasEmptyValue = TAKES_MAX_LENGTH.has(type) || type === "TextField";
   if (declaration.default === undefined && !declaration.null && !hasEmptyValue)
     problems.push(

@@ -1,4 +1,5 @@
-// The Pothos builder, the request context and the three custom scalars of SPEC §4.
+// The Pothos builder, the request context and the three custom scalars of SPEC §4 (the scalars
+// of declared user fields are in types/user-fields.ts).
 import SchemaBuilder from "@pothos/core";
 import { GraphQLError, Kind, type ValueNode } from "graphql";
 import type { ErrorMap } from "../accounts/errors.js";
@@ -21,6 +22,12 @@ export interface SchemaTypes {
     DateTime: { Input: Date; Output: Date };
     GenericScalar: { Input: unknown; Output: unknown };
     ExpectedErrorType: { Input: ErrorMap; Output: ErrorMap };
+    // Defined only when a declared user field needs them (types/user-fields.ts).
+    BigInt: { Input: number; Output: number };
+    Decimal: { Input: string; Output: string };
+    Date: { Input: string; Output: string };
+    UUID: { Input: string; Output: string };
+    JSONString: { Input: unknown; Output: unknown };
   };
 }
 

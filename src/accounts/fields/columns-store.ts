@@ -5,6 +5,8 @@
 // max_length, null → not null) waits for `gatehouse fields --apply`, which says what it does.
 import { PostgresAdapter, sql, type Kysely, type RawBuilder } from "kysely";
 import type { UserFieldDeclaration } from "../../config/user-fields.js";
+import { withMigrationLock } from "../../db/migrate.js";
+import { uniqueViolationDetail } from "../../db/values.js";
 
 // Typed against Kysely<any> like the migrations: these columns are not in db/tables.ts.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the users table gains columns at run time
@@ -255,7 +257,16 @@ async function record(db: AnyDb, field: UserFieldDeclaration, now: Date): Promis
 }
 
 /** Adds new fields and records harmless changes; throws, listing them, on destructive ones. */
-export async function syncUserColumns(
+export function syncUserColumns(
+  db: AnyDb,
+  declared: readonly UserFieldDeclaration[],
+  now: Date,
+): Promise<UserColumnPlan> {
+  // Under the migrations' lock: nodes starting together must not add a column twice.
+  return withMigrationLock(db, (locked) => syncLocked(locked, declared, now));
+}
+
+async function syncLocked(
   db: AnyDb,
   declared: readonly UserFieldDeclaration[],
   now: Date,
@@ -275,7 +286,15 @@ export async function syncUserColumns(
 }
 
 /** `gatehouse fields --apply`: every change of the plan, destructive ones included. */
-export async function applyUserColumns(
+export function applyUserColumns(
+  db: AnyDb,
+  declared: readonly UserFieldDeclaration[],
+  now: Date,
+): Promise<UserColumnPlan> {
+  return withMigrationLock(db, (locked) => applyLocked(locked, declared, now));
+}
+
+async function applyLocked(
   db: AnyDb,
   declared: readonly UserFieldDeclaration[],
   now: Date,
@@ -368,4 +387,22 @@ export async function isFieldValueTaken(
     .where(field.name, "=", toColumnValue(field, value));
   if (exceptUserId !== undefined) query = query.where("id", "!=", exceptUserId);
   return (await query.executeTakeFirst()) !== undefined;
+}
+
+/**
+ * The declared unique field a failed write collided on, when a concurrent write took the value
+ * between the form's check and the save; undefined for any other error.
+ */
+export function takenDeclaredField(
+  error: unknown,
+  fields: readonly UserFieldDeclaration[],
+): UserFieldDeclaration | undefined {
+  const detail = uniqueViolationDetail(error);
+  if (detail === undefined) return undefined;
+  // PostgreSQL: `Key (phone)=(…) already exists.`; SQLite: `UNIQUE constraint failed: users.phone`.
+  return fields.find(
+    (field) =>
+      field.unique &&
+      (detail.includes(`(${field.name})=`) || new RegExp(`users\\.${field.name}\\b`).test(detail)),
+  );
 }

@@ -4,10 +4,11 @@
 import type { Config } from "../../config/config.js";
 import type { UserFieldDeclaration } from "../../config/user-fields.js";
 import type { Deps } from "../../deps.js";
-import type { FieldErrors } from "../errors.js";
+import { AccountsError, type FieldErrors } from "../errors.js";
 import type { User } from "../types.js";
 import {
   applyUserColumns,
+  takenDeclaredField,
   fromColumnValue,
   isFieldValueTaken,
   planUserColumns,
@@ -133,4 +134,19 @@ export function planUserFieldColumns(deps: Pick<Deps, "config" | "db">) {
 /** `gatehouse fields --apply`: every change, those that drop or convert data included. */
 export function applyUserFieldColumns(deps: Pick<Deps, "config" | "db" | "clock">) {
   return applyUserColumns(deps.db, declaredFields(deps.config), deps.clock.now());
+}
+
+/**
+ * The form error for a declared unique value that a concurrent write took between the check and
+ * the save (the unique index refused it), under the argument it came in; undefined for any
+ * other error.
+ */
+export function declaredFieldClash(
+  config: Config,
+  error: unknown,
+  argumentOf: (field: UserFieldDeclaration) => string = (field) => field.name,
+): AccountsError | undefined {
+  const field = takenDeclaredField(error, declaredFields(config));
+  if (field === undefined) return undefined;
+  return new AccountsError({ [argumentOf(field)]: [FIELD_MESSAGES.unique(field.verboseName)] });
 }

@@ -48,6 +48,7 @@ export const FIELD_MESSAGES = {
   json: () => detail("Enter a valid JSON.", "invalid"),
   boolean: () => detail("Enter a valid boolean.", "invalid"),
   nullCharacters: () => detail("Null characters are not allowed.", "null_characters_not_allowed"),
+  null: () => detail("This field cannot be null.", "null"),
   unique: (label: string) =>
     detail(`User with this ${capitalize(label)} already exists.`, "unique"),
 };
@@ -104,6 +105,8 @@ export function cleanFieldValue(field: UserFieldDeclaration, raw: unknown): Clea
   if (typeof raw === "string" && raw.includes("\u0000"))
     return invalid(FIELD_MESSAGES.nullCharacters());
   const cleaned = cleanByType(field, raw);
+  // JSON's null is no value for a not-null field (Django's model validation: "null").
+  if (cleaned.ok && cleaned.value === null && !field.null) return invalid(FIELD_MESSAGES.null());
   if (!cleaned.ok || field.choices === undefined) return cleaned;
   return field.choices.some((choice) => choice.value === cleaned.value)
     ? cleaned

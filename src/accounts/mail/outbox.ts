@@ -8,6 +8,7 @@ import type { Config, EmailKind } from "../../config/config.js";
 import type { MailTransport } from "../../mail/mailer.js";
 import type { EmailRenderer } from "./rendering.js";
 import { AccountsError } from "../errors.js";
+import { declaredFields, fieldValue, type UserFieldDeclaration } from "../fields/user-fields.js";
 import {
   deleteOutboxMessages,
   insertOutboxMessage,
@@ -64,6 +65,34 @@ export function emailDelivery(config: Config): Delivery {
   return config.mail.asyncTask ? "queued" : "now";
 }
 
+/**
+ * A declared field's value as templates print it: text as stored, numbers and booleans as they
+ * are (`true` / `false`), dates `YYYY-MM-DD`, datetimes in ISO 8601, JSON as its text.
+ */
+function templateValue(field: UserFieldDeclaration, value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (field.type === "JSONField" && value !== null) return JSON.stringify(value);
+  return value;
+}
+
+/** The template's `user`: the declared fields (USER_FIELDS) with AbstractUser's four. */
+function templateUser(config: Config, user: User) {
+  const declared = Object.fromEntries(
+    declaredFields(config).map((field) => [
+      field.name,
+      templateValue(field, fieldValue(field, user)),
+    ]),
+  );
+  // Declared names never take a built-in one (config/user-fields.ts), so these keys stay as they were.
+  return {
+    ...declared,
+    username: user.username,
+    email: user.email,
+    first_name: user.firstName,
+    last_name: user.lastName,
+  };
+}
+
 /** A mail written with a change and leased to the request that wrote it. */
 export interface WrittenEmail {
   id: number;
@@ -86,12 +115,7 @@ export async function writeAccountEmail(
   const now = deps.clock.now();
   const domain = linkDomain(deps.config, email.origin);
   const rendered = await deps.emails.render(email.kind, {
-    user: {
-      username: email.user.username,
-      email: email.user.email,
-      first_name: email.user.firstName,
-      last_name: email.user.lastName,
-    },
+    user: templateUser(deps.config, email.user),
     token: email.token,
     protocol: email.origin.isSecure ? "https" : "http",
     domain,

@@ -4,6 +4,7 @@
 // before any hashing, and at most one password per request, so aliases cannot batch guesses.
 import type { Deps } from "../../deps.js";
 import { AccountsError } from "../errors.js";
+import { naturalKeyOf } from "../natural-key.js";
 import { limitSignIn } from "../rate-limits/limiter.js";
 import type { RequestOrigin, User } from "../types.js";
 
@@ -31,12 +32,12 @@ export function spendPasswordCheck(origin: PasswordCheckOrigin): void {
  * or RATE_LIMITED (the user's or the client's sign-in attempts are used up), both before hashing.
  */
 export async function checkUserPassword(
-  deps: Pick<Deps, "passwords" | "rateLimiter">,
+  deps: Pick<Deps, "config" | "passwords" | "rateLimiter">,
   user: User,
   password: string,
   origin: PasswordCheckOrigin,
 ): Promise<boolean> {
   spendPasswordCheck(origin);
-  await limitSignIn(deps, { identifier: user.username, origin });
+  await limitSignIn(deps, { identifier: naturalKeyOf(deps.config, user), origin });
   return deps.passwords.verify(password, user.passwordHash, { caller: origin.ip });
 }

@@ -17,7 +17,8 @@ import { digestSecret } from "../tokens/secrets.js";
 import { AccountsError } from "../errors.js";
 import { isSignInAllowed } from "../rate-limits/limiter.js";
 import type { RequestOrigin, User } from "../types.js";
-import { findUserById, findUserByUsername, updateUser } from "../users-store.js";
+import { findUserByNaturalKey } from "../natural-key.js";
+import { findUserById, updateUser } from "../users-store.js";
 import type { Db } from "../../db/database.js";
 
 export type { AdminLogEntry } from "./access-store.js";
@@ -53,14 +54,15 @@ export interface AdminViewer {
  * also once the tokenAuth limits (same counters) are used up: the form shows its usual message.
  */
 export async function signInToAdmin(
-  deps: Pick<Deps, "db" | "clock" | "passwords" | "events" | "rateLimiter">,
+  deps: Pick<Deps, "config" | "db" | "clock" | "passwords" | "events" | "rateLimiter">,
+  /** `username` is the value of USERNAME_FIELD (Django's admin login asks for that field). */
   credentials: { username: string; password: string },
   client: Pick<RequestOrigin, "ip">,
 ): Promise<{ sessionToken: string; user: User }> {
   if (!(await isSignInAllowed(deps, { identifier: credentials.username, origin: client }))) {
     throw new AccountsError({ nonFieldErrors: [STAFF_LOGIN_ERROR] });
   }
-  const user = await findUserByUsername(deps.db, credentials.username);
+  const user = await findUserByNaturalKey(deps, credentials.username);
   const caller = { caller: client.ip };
   const isPasswordRight =
     user === undefined

@@ -17,7 +17,7 @@ import {
   type AdminUserChange,
 } from "./user-form.js";
 import { AccountsError, FieldErrors, MESSAGES } from "../errors.js";
-import { newUserFieldColumns } from "../fields/user-fields.js";
+import { declaredFieldClash, newUserFieldColumns } from "../fields/user-fields.js";
 import { checkUserPassword, type PasswordCheckOrigin } from "../passwords/checks.js";
 import { cleanPasswordPair } from "../password-reset.js";
 import { cleanNewPasswords } from "../registration.js";
@@ -45,7 +45,7 @@ type PasswordDeps = Pick<Deps, "config" | "db" | "clock" | "passwords" | "passwo
  * the admin session that made the change stays. Throws field errors (old_password, new_password2).
  */
 export async function changeOwnPassword(
-  deps: Pick<Deps, "db" | "clock" | "passwords" | "passwordPolicy" | "rateLimiter">,
+  deps: Pick<Deps, "config" | "db" | "clock" | "passwords" | "passwordPolicy" | "rateLimiter">,
   user: User,
   input: { oldPassword: string; newPassword1: string; newPassword2: string },
   origin: PasswordCheckOrigin,
@@ -139,13 +139,13 @@ export async function addUserFromAdmin(
 }
 
 /**
- * Saves the change form (user fields, status inline, groups, direct permissions). Deactivating
- * ends the user's sessions; changing the email sends no mail. Returns undefined when the user is
- * gone; throws field errors keyed by form field (grants refused there), or permission_denied for
- * a superuser when the viewer is none (privileges.ts).
+ * Saves the change form (user fields, declared fields, status inline, groups, direct
+ * permissions). Deactivating ends the user's sessions; changing the email sends no mail. Returns
+ * undefined when the user is gone; throws field errors keyed by form field (grants refused
+ * there), or permission_denied for a superuser when the viewer is none (privileges.ts).
  */
 export async function changeUserFromAdmin(
-  deps: Pick<Deps, "db" | "clock" | "events">,
+  deps: Pick<Deps, "config" | "db" | "clock" | "events">,
   viewer: AdminViewer,
   id: number,
   input: AdminUserChange,
@@ -183,6 +183,9 @@ export async function changeUserFromAdmin(
       });
     });
   } catch (error) {
+    // A declared unique value another user took after the form was checked.
+    const clash = declaredFieldClash(deps.config, error);
+    if (clash !== undefined) throw clash;
     const taken = takenUserField(error);
     throw taken === undefined ? error : takenFieldError(taken);
   }

@@ -1,6 +1,7 @@
 // The admin's user change form as Django's UserChangeForm cleans it (SPEC §2.2 rules, status
-// inline, groups, direct permissions), the change message it logs, and the password summary
-// shown instead of the hash.
+// inline, groups, direct permissions, the declared USER_FIELDS), the change message it logs, and
+// the password summary shown instead of the hash.
+import type { Config } from "../../config/config.js";
 import type { Deps } from "../../deps.js";
 import type { AdminViewer } from "./access.js";
 import {
@@ -13,6 +14,13 @@ import { AccountsError, CATALOGUE, FieldErrors, MESSAGES, type ErrorDetail } fro
 import { findAllGroups, listPermissions } from "./groups-store.js";
 import { accountToChange, refuseUnheldGroups, refuseUnheldPermissions } from "./privileges.js";
 import type { User } from "../types.js";
+import {
+  cleanSubmittedFields,
+  declaredFields,
+  fieldColumnsOf,
+  fieldValue,
+  type UserFieldDeclaration,
+} from "../fields/user-fields.js";
 import {
   findLookAlikeUserIds,
   lockEmailAddress,
@@ -45,6 +53,12 @@ export interface AdminUserChange {
   archived: boolean;
   /** Empty for none. */
   secondaryEmail: string;
+  /**
+   * The declared fields (USER_FIELDS) as the form's widgets submit them, by field name (see
+   * declaredFieldFormValue). Absent: they are left alone; a name missing from it is submitted
+   * empty, as a browser would.
+   */
+  fields?: Readonly<Record<string, string>>;
 }
 
 export interface CurrentUserState {
@@ -53,7 +67,87 @@ export interface CurrentUserState {
   permissionIds: readonly number[];
 }
 
-type CleanValues = Omit<AdminUserChange, "secondaryEmail"> & { secondaryEmail: string | null };
+type CleanValues = Omit<AdminUserChange, "secondaryEmail" | "fields"> & {
+  secondaryEmail: string | null;
+  /** The declared fields' clean values (domain form), by field name. */
+  fields: Record<string, unknown>;
+};
+
+/** Django's NullBooleanSelect: "true" / "false", anything else "unknown" (null). */
+const NULL_BOOLEAN_CHOICES: Readonly<Record<string, boolean>> = { true: true, false: false };
+
+/** A UTC datetime as the `datetime-local` widget shows it: to the second, milliseconds if any. */
+function dateTimeLocal(date: Date): string {
+  const text = date.toISOString().slice(0, 23);
+  return text.endsWith(".000") ? text.slice(0, 19) : text;
+}
+
+/**
+ * A declared field's value as its form widget holds and submits it: the checkbox "on" or "",
+ * the null-Boolean select "unknown" / "true" / "false", dates `YYYY-MM-DD`, datetimes in UTC
+ * (`YYYY-MM-DDTHH:MM:SS`), JSON as its text; empty for null.
+ */
+export function declaredFieldFormValue(field: UserFieldDeclaration, value: unknown): string {
+  if (field.type === "BooleanField") {
+    if (field.null) return value === null ? "unknown" : String(value === true);
+    return value === true ? "on" : "";
+  }
+  if (value === null || value === undefined) return "";
+  if (value instanceof Date) return dateTimeLocal(value);
+  if (field.type === "JSONField") return JSON.stringify(value);
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** The declared fields of the form, as the stored user fills them. */
+export function declaredFormValues(
+  config: Config,
+  user: Pick<User, "fieldColumns">,
+): Record<string, string> {
+  return Object.fromEntries(
+    declaredFields(config).map((field) => [
+      field.name,
+      declaredFieldFormValue(field, fieldValue(field, user)),
+    ]),
+  );
+}
+
+/** What a widget submitted, as cleanFieldValue reads it. */
+function submittedValue(field: UserFieldDeclaration, raw: string): unknown {
+  if (field.type !== "BooleanField") return raw;
+  // Django's CheckboxInput: ticked unless "", "false" or "0"; NullBooleanSelect: see above.
+  return field.null ? (NULL_BOOLEAN_CHOICES[raw] ?? null) : raw;
+}
+
+/** Whether a clean value differs from the stored one (Dates by time, JSON by its text). */
+function isSameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (typeof a === "object" || typeof b === "object")
+    return JSON.stringify(a) === JSON.stringify(b);
+  return a === b;
+}
+
+/**
+ * The declared fields cleaned as the API cleans them (Django's messages, each under its field;
+ * uniqueness among the other users).
+ */
+async function cleanDeclaredFields(
+  deps: Pick<Deps, "db" | "config">,
+  errors: FieldErrors,
+  userId: number,
+  submitted: Readonly<Record<string, string>> | undefined,
+): Promise<Record<string, unknown>> {
+  if (submitted === undefined) return {};
+  return cleanSubmittedFields(
+    deps,
+    errors,
+    declaredFields(deps.config).map((field) => ({
+      field,
+      raw: submittedValue(field, submitted[field.name] ?? ""),
+      argument: field.name,
+    })),
+    { exceptUserId: userId },
+  );
+}
 
 const USER_FIELDS = [
   ["username", "username"],
@@ -129,7 +223,7 @@ async function cleanMemberships(
 
 /** Validates the form against the user's current state; throws field errors keyed by form field. */
 async function cleanValues(
-  deps: Pick<Deps, "db">,
+  deps: Pick<Deps, "db" | "config">,
   viewer: AdminViewer,
   current: CurrentUserState,
   input: AdminUserChange,
@@ -173,6 +267,7 @@ async function cleanValues(
       code: "permission_denied_field",
     });
   }
+  const fields = await cleanDeclaredFields(deps, errors, userId, input.fields);
   const memberships = await cleanMemberships(deps, errors, input);
   // Unknown ids are already errors; only real choices can be grants (privileges.ts, rule 2).
   if (!errors.has("user_permissions")) {
@@ -188,7 +283,7 @@ async function cleanValues(
     });
   }
   errors.throwIfAny();
-  return { ...input, username, firstName, lastName, ...addresses, ...memberships };
+  return { ...input, username, firstName, lastName, ...addresses, ...memberships, fields };
 }
 
 const sameIds = (a: readonly number[], b: readonly number[]) =>
@@ -203,7 +298,7 @@ export interface CleanedUserChange {
 
 /** The cleaned form, what it changes, and how to write it inside the caller's transaction. */
 export async function cleanUserChange(
-  deps: Pick<Deps, "db">,
+  deps: Pick<Deps, "db" | "config">,
   viewer: AdminViewer,
   current: CurrentUserState,
   input: AdminUserChange,
@@ -223,6 +318,14 @@ export async function cleanUserChange(
   );
   if (isGroupsChanged) changedFields.push("groups");
   if (isPermissionsChanged) changedFields.push("user_permissions");
+  // Django names a changed field by its label: the verbose name ("Changed phone number.").
+  for (const field of declaredFields(deps.config)) {
+    if (
+      field.name in values.fields &&
+      !isSameValue(values.fields[field.name], fieldValue(field, user))
+    )
+      changedFields.push(field.verboseName);
+  }
   const changedStatusFields = [
     values.verified !== user.status.verified ? "verified" : undefined,
     values.archived !== user.status.archived ? "archived" : undefined,
@@ -242,6 +345,7 @@ export async function cleanUserChange(
       isActive,
       isStaff,
       isSuperuser,
+      fieldColumns: fieldColumnsOf(deps.config, values.fields),
     });
     await updateUserStatus(tx, user.id, {
       verified: values.verified,

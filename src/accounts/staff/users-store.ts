@@ -1,23 +1,49 @@
 // SQL behind the admin's user pages: the searchable, sortable list, group and permission
 // memberships, and what a deletion takes with it.
-import { PostgresAdapter, sql, type Expression, type SqlBool } from "kysely";
+import {
+  PostgresAdapter,
+  sql,
+  type Expression,
+  type OrderByItemBuilder,
+  type SqlBool,
+} from "kysely";
 import { escapeLike, toBool, toDate } from "../../db/values.js";
+import type { UserFieldDeclaration } from "../../config/user-fields.js";
+import { toColumnValue } from "../fields/columns-store.js";
 import { emailKeys, foldCase } from "../validation.js";
 import type { Db } from "../../db/database.js";
 
 export const ADMIN_USER_SORT_COLUMNS = [
+  "id",
   "username",
   "email",
   "first_name",
   "last_name",
   "is_staff",
+  "is_superuser",
+  "is_active",
   "date_joined",
+  "last_login",
 ] as const;
 export type AdminUserSortColumn = (typeof ADMIN_USER_SORT_COLUMNS)[number];
 
+/** A built-in sort column, or a declared field (USER_FIELDS), whose column is `users.<name>`. */
+export type AdminUserSortKey = AdminUserSortColumn | { declared: UserFieldDeclaration };
+
+/** A declared field's value the list keeps (a Boolean or a choice), or null for "unknown". */
+export interface AdminUserFieldFilter {
+  field: UserFieldDeclaration;
+  value: unknown;
+}
+
 export interface AdminUserCriteria {
-  /** Every word must match one of username, first name, last name or email. */
+  /**
+   * Every word must match one of username, first name, last name or email, or one of the
+   * declared text fields in `searchFields`.
+   */
   words: readonly string[];
+  searchFields?: readonly UserFieldDeclaration[] | undefined;
+  fieldFilters?: readonly AdminUserFieldFilter[] | undefined;
   isStaff?: boolean | undefined;
   isSuperuser?: boolean | undefined;
   isActive?: boolean | undefined;
@@ -38,32 +64,76 @@ export interface AdminUserSummary {
   isActive: boolean;
   verified: boolean;
   archived: boolean;
+  secondaryEmail: string | null;
   dateJoined: Date;
+  lastLogin: Date | null;
+  /** The declared columns asked for, as the database returned them (see fields/). */
+  fieldColumns: Record<string, unknown>;
 }
 
 // Email sorts by its folded key, which has an index, so "Bob@" and "bob@" sit together.
 const SORT_EXPRESSIONS: Record<AdminUserSortColumn, string> = {
+  id: "users.id",
   username: "users.username",
   email: "users.email_key",
   first_name: "users.first_name",
   last_name: "users.last_name",
   is_staff: "users.is_staff",
+  is_superuser: "users.is_superuser",
+  is_active: "users.is_active",
   date_joined: "users.date_joined",
+  last_login: "users.last_login",
 };
 
-function wordMatches(word: string): Expression<SqlBool> {
+const declaredColumn = (field: UserFieldDeclaration) => sql.ref(`users.${field.name}`);
+
+function sortExpression(key: AdminUserSortKey) {
+  return typeof key === "string" ? sql.ref(SORT_EXPRESSIONS[key]) : declaredColumn(key.declared);
+}
+
+/**
+ * The direction of a sort, with empty (null) declared values last either way: the databases
+ * disagree on where nulls go (PostgreSQL puts them first when descending, SQLite when
+ * ascending), and the page must not depend on which one serves it.
+ */
+function sortDirection(key: AdminUserSortKey, isDescending: boolean) {
+  return (order: OrderByItemBuilder) => {
+    const directed = isDescending ? order.desc() : order.asc();
+    return typeof key === "string" ? directed : directed.nullsLast();
+  };
+}
+
+function wordMatches(
+  word: string,
+  searchFields: readonly UserFieldDeclaration[],
+): Expression<SqlBool> {
   const pattern = `%${escapeLike(foldCase(word))}%`;
-  // The same expressions as the trigram indexes of migration 202611260130, so PostgreSQL can use them.
-  return sql<SqlBool>`(users.username_key like ${pattern} escape '\\'
-    or users.email_key like ${pattern} escape '\\'
-    or lower(users.first_name) like ${pattern} escape '\\'
-    or lower(users.last_name) like ${pattern} escape '\\')`;
+  const conditions = [
+    // The same expressions as the trigram indexes of migration 202611260130, so PostgreSQL can use them.
+    sql`users.username_key like ${pattern} escape '\\'`,
+    sql`users.email_key like ${pattern} escape '\\'`,
+    sql`lower(users.first_name) like ${pattern} escape '\\'`,
+    sql`lower(users.last_name) like ${pattern} escape '\\'`,
+    // Declared text columns have no such index: a search reads them row by row.
+    ...searchFields.map(
+      (field) => sql`lower(${declaredColumn(field)}) like ${pattern} escape '\\'`,
+    ),
+  ];
+  return sql<SqlBool>`(${sql.join(conditions, sql` or `)})`;
 }
 
 /** Ids of the users matching; status filters are semi-joins, since every user has one status row. */
 function matchingUsers(db: Db, criteria: AdminUserCriteria) {
   let query = db.selectFrom("users");
-  for (const word of criteria.words) query = query.where(wordMatches(word));
+  for (const word of criteria.words)
+    query = query.where(wordMatches(word, criteria.searchFields ?? []));
+  for (const { field, value } of criteria.fieldFilters ?? []) {
+    query = query.where((eb) =>
+      value === null
+        ? eb(declaredColumn(field), "is", null)
+        : eb(declaredColumn(field), "=", toColumnValue(field, value)),
+    );
+  }
   for (const [column, value] of [
     ["users.is_staff", criteria.isStaff],
     ["users.is_superuser", criteria.isSuperuser],
@@ -102,7 +172,7 @@ function matchingUsers(db: Db, criteria: AdminUserCriteria) {
 }
 
 export interface AdminUserPageRequest {
-  order: AdminUserSortColumn;
+  order: AdminUserSortKey;
   isDescending: boolean;
   offset: number;
   limit: number;
@@ -116,12 +186,13 @@ export interface AdminUserPageRequest {
 /** The ids of one page; only ids are skipped over, so deep pages do not fetch rows they drop. */
 function pageIds(db: Db, criteria: AdminUserCriteria, page: AdminUserPageRequest) {
   const direction = page.isDescending ? "desc" : "asc";
-  const sortKey = sql.ref(SORT_EXPRESSIONS[page.order]);
+  const sortKey = sortExpression(page.order);
+  const sortOrder = sortDirection(page.order, page.isDescending);
   if (!page.isSparse) {
     // Ties (same first name, same staff flag) need a fixed order, or rows jump between pages.
     return matchingUsers(db, criteria)
       .select("users.id")
-      .orderBy(sortKey, direction)
+      .orderBy(sortKey, sortOrder)
       .orderBy("users.id", direction)
       .limit(page.limit)
       .offset(page.offset);
@@ -133,21 +204,24 @@ function pageIds(db: Db, criteria: AdminUserCriteria, page: AdminUserPageRequest
     )
     .selectFrom("matches")
     .select("matches.id")
-    .orderBy("matches.sort_key", direction)
+    .orderBy("matches.sort_key", sortOrder)
     .orderBy("matches.id", direction)
     .limit(page.limit)
     .offset(page.offset);
 }
 
+/** One page of the list, with the values of the declared fields in `columns`. */
 export async function listUserSummaries(
   db: Db,
   criteria: AdminUserCriteria,
   page: AdminUserPageRequest,
+  columns: readonly UserFieldDeclaration[] = [],
 ): Promise<AdminUserSummary[]> {
   const direction = page.isDescending ? "desc" : "asc";
   const rows = await db
     .selectFrom("users")
     .innerJoin("user_status", "user_status.user_id", "users.id")
+    .select(columns.map((field) => declaredColumn(field).as(`field_${field.name}`)))
     .select([
       "users.id",
       "users.username",
@@ -158,11 +232,13 @@ export async function listUserSummaries(
       "users.is_superuser",
       "users.is_active",
       "users.date_joined",
+      "users.last_login",
       "user_status.verified",
       "user_status.archived",
+      "user_status.secondary_email",
     ])
     .where("users.id", "in", pageIds(db, criteria, page))
-    .orderBy(sql.ref(SORT_EXPRESSIONS[page.order]), direction)
+    .orderBy(sortExpression(page.order), sortDirection(page.order, page.isDescending))
     .orderBy("users.id", direction)
     .execute();
   return rows.map((row) => ({
@@ -176,7 +252,12 @@ export async function listUserSummaries(
     isActive: toBool(row.is_active),
     verified: toBool(row.verified),
     archived: toBool(row.archived),
+    secondaryEmail: row.secondary_email,
     dateJoined: toDate(row.date_joined),
+    lastLogin: row.last_login === null ? null : toDate(row.last_login),
+    fieldColumns: Object.fromEntries(
+      columns.map((field) => [field.name, (row as Record<string, unknown>)[`field_${field.name}`]]),
+    ),
   }));
 }
 

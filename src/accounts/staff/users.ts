@@ -1,6 +1,8 @@
 // The admin's user pages as staff read them: the searchable list, one user with the choices of
 // the change form, its history, and what deleting users would take with them.
 import type { Deps } from "../../deps.js";
+import { declaredFields, fieldValue, type UserFieldDeclaration } from "../fields/user-fields.js";
+import { isTextType } from "../fields/values.js";
 import { objectHistory, requireAdmin, type AdminLogEntry, type AdminViewer } from "./access.js";
 import {
   ADMIN_USER_SORT_COLUMNS,
@@ -11,7 +13,7 @@ import {
   listUserSummaries,
   previewUserRefreshTokens,
   type AdminUserCriteria,
-  type AdminUserSortColumn,
+  type AdminUserSortKey,
   type AdminUserSummary,
   type GroupChoice,
   type PermissionChoice,
@@ -25,6 +27,7 @@ import { findUserById } from "../users-store.js";
 
 export type {
   AdminUserSortColumn,
+  AdminUserSortKey,
   AdminUserSummary,
   GroupChoice,
   PermissionChoice,
@@ -32,16 +35,22 @@ export type {
 export { ADMIN_USER_SORT_COLUMNS } from "./users-store.js";
 export type { PasswordSummary } from "./user-form.js";
 
-type AdminDeps = Pick<Deps, "db" | "clock">;
-
 // --- the list ---
 
 const USERS_PER_PAGE = 100;
 // Counting beyond this reads rows for a number nobody needs exactly; below it counts are exact.
 const COUNT_LIMIT = 10_000;
 
-export interface AdminUserListQuery extends Omit<AdminUserCriteria, "words"> {
+export interface AdminUserListQuery extends Omit<
+  AdminUserCriteria,
+  "words" | "searchFields" | "fieldFilters"
+> {
   search: string;
+  /**
+   * Filters on declared fields (USER_FIELDS) by name: a Boolean's true or false, one of a
+   * field's choices, or null for "unknown" (a nullable Boolean). Other names are ignored.
+   */
+  fieldFilters?: Readonly<Record<string, unknown>>;
   /** A sort column, "-" in front for descending; anything else sorts by username. */
   order: string;
   /** 1-based. */
@@ -50,8 +59,13 @@ export interface AdminUserListQuery extends Omit<AdminUserCriteria, "words"> {
 
 export type CountKind = "exact" | "estimated" | "atLeast";
 
+/** A listed user, with the values of the declared fields the list shows, by field name. */
+export interface AdminUserRow extends Omit<AdminUserSummary, "fieldColumns"> {
+  fields: Record<string, unknown>;
+}
+
 export interface AdminUserPage {
-  users: AdminUserSummary[];
+  users: AdminUserRow[];
   page: number;
   /** Exact; PostgreSQL's estimate (large table, no filter); or a lower bound (many matches). */
   count: number;
@@ -59,26 +73,45 @@ export interface AdminUserPage {
   /** Undefined when only a lower bound of the count is known. */
   pageCount: number | undefined;
   hasNextPage: boolean;
-  order: { column: AdminUserSortColumn; isDescending: boolean };
+  /** The column sorted by: a built-in sort column or a declared field's name. */
+  order: { column: string; isDescending: boolean };
 }
 
-function parseOrder(order: string): AdminUserPage["order"] {
+/** `o`: a built-in sort column or a declared field, "-" in front for descending. */
+function parseOrder(
+  order: string,
+  declared: readonly UserFieldDeclaration[],
+): { key: AdminUserSortKey; column: string; isDescending: boolean } {
   const isDescending = order.startsWith("-");
   const name = isDescending ? order.slice(1) : order;
   const column = ADMIN_USER_SORT_COLUMNS.find((candidate) => candidate === name);
-  return column === undefined
-    ? { column: "username", isDescending: false }
-    : { column, isDescending };
+  if (column !== undefined) return { key: column, column, isDescending };
+  const field = declared.find((candidate) => candidate.name === name);
+  if (field !== undefined) return { key: { declared: field }, column: name, isDescending };
+  return { key: "username", column: "username", isDescending: false };
 }
 
 function isUnfiltered(criteria: AdminUserCriteria): boolean {
-  return Object.entries(criteria).every(([key, value]) =>
-    key === "words" ? criteria.words.length === 0 : value === undefined,
+  return Object.entries(criteria).every(([key, value]) => {
+    if (key === "words") return criteria.words.length === 0;
+    if (key === "searchFields") return true;
+    if (key === "fieldFilters") return (criteria.fieldFilters ?? []).length === 0;
+    return value === undefined;
+  });
+}
+
+/** The declared fields' filters the query names, each matched to its declaration. */
+function fieldFiltersOf(
+  declared: readonly UserFieldDeclaration[],
+  filters: Readonly<Record<string, unknown>>,
+) {
+  return declared.flatMap((field) =>
+    field.name in filters ? [{ field, value: filters[field.name] }] : [],
   );
 }
 
 async function countForList(
-  deps: AdminDeps,
+  deps: Pick<Deps, "db">,
   criteria: AdminUserCriteria,
 ): Promise<{ count: number; kind: CountKind }> {
   if (isUnfiltered(criteria)) {
@@ -91,43 +124,64 @@ async function countForList(
   return count > COUNT_LIMIT ? { count: COUNT_LIMIT, kind: "atLeast" } : { count, kind: "exact" };
 }
 
-/** One page of users, searched (every word in username, names or email), filtered and sorted. */
+/**
+ * One page of users, searched (every word in username, names, email or a declared text field),
+ * filtered and sorted, with the values of the declared fields ADMIN_USER_LIST_FIELDS shows.
+ */
 export async function listUsersForAdmin(
-  deps: AdminDeps,
+  deps: Pick<Deps, "db" | "config">,
   viewer: AdminViewer,
   query: AdminUserListQuery,
 ): Promise<AdminUserPage> {
   requireAdmin(viewer, "view", "user");
-  const { search, order: orderText, page: requestedPage, ...filters } = query;
+  const { search, order: orderText, page: requestedPage, fieldFilters = {}, ...filters } = query;
+  const declared = declaredFields(deps.config);
   // A bounded number of words keeps one request from building an enormous query.
   // PostgreSQL text cannot hold NUL, so such a character matches nothing and must not reach it.
   const words = search
     .replaceAll("\u0000", "")
     .split(/\s+/)
     .filter((word) => word !== "");
-  const criteria: AdminUserCriteria = { ...filters, words: words.slice(0, 10) };
-  const order = parseOrder(orderText);
+  const criteria: AdminUserCriteria = {
+    ...filters,
+    words: words.slice(0, 10),
+    searchFields: declared.filter(isTextType),
+    fieldFilters: fieldFiltersOf(declared, fieldFilters),
+  };
+  const order = parseOrder(orderText, declared);
+  const listed = new Set(deps.config.accounts.adminUserListFields);
+  const columns = declared.filter((field) => listed.has(field.name));
   const page = Number.isSafeInteger(requestedPage) && requestedPage >= 1 ? requestedPage : 1;
   const { count, kind } = await countForList(deps, criteria);
   const isEmpty = kind === "exact" && count === 0;
   // One row more than a page says whether a next page exists, whatever kind of count we have.
   const rows = isEmpty
     ? []
-    : await listUserSummaries(deps.db, criteria, {
-        order: order.column,
-        isDescending: order.isDescending,
-        offset: (page - 1) * USERS_PER_PAGE,
-        limit: USERS_PER_PAGE + 1,
-        isSparse: kind === "exact" && !isUnfiltered(criteria),
-      });
+    : await listUserSummaries(
+        deps.db,
+        criteria,
+        {
+          order: order.key,
+          isDescending: order.isDescending,
+          offset: (page - 1) * USERS_PER_PAGE,
+          limit: USERS_PER_PAGE + 1,
+          isSparse: kind === "exact" && !isUnfiltered(criteria),
+        },
+        columns,
+      );
   return {
-    users: rows.slice(0, USERS_PER_PAGE),
+    users: rows.slice(0, USERS_PER_PAGE).map(({ fieldColumns, ...row }) => ({
+      ...row,
+      fields: Object.fromEntries(
+        columns.map((field) => [field.name, fieldValue(field, { fieldColumns })]),
+      ),
+    })),
     page,
     count,
     countKind: kind,
     pageCount: kind === "atLeast" ? undefined : Math.max(1, Math.ceil(count / USERS_PER_PAGE)),
     hasNextPage: rows.length > USERS_PER_PAGE,
-    order,
+    order: { column: order.column, isDescending: order.isDescending },
   };
 }
 

@@ -4,7 +4,8 @@ import type { Deps } from "../../deps.js";
 import { AccountsError } from "../errors.js";
 import { limitTokenRequest } from "../rate-limits/limiter.js";
 import type { IssuedAccessToken, RequestOrigin, User } from "../types.js";
-import { findUserById, findUserByUsername } from "../users-store.js";
+import { findUserByNaturalKey, naturalKeyOf } from "../natural-key.js";
+import { findUserById } from "../users-store.js";
 import type { AccessTokenBinding, AccessTokenClaims } from "./jwt.js";
 
 export function unixSeconds(date: Date): number {
@@ -13,14 +14,14 @@ export function unixSeconds(date: Date): number {
 
 /** origIat never precedes tokens_valid_after, so a fresh token survives the move it follows. */
 export function issueAccessToken(
-  deps: Pick<Deps, "clock" | "accessTokens">,
+  deps: Pick<Deps, "clock" | "accessTokens" | "config">,
   user: User,
 ): IssuedAccessToken {
   const origIat = Math.max(unixSeconds(deps.clock.now()), user.tokensValidAfter);
-  const { token, claims } = deps.accessTokens.issue(user.username, origIat, {
+  const { token, claims } = deps.accessTokens.issue(naturalKeyOf(deps.config, user), origIat, {
     binding: { userId: user.id, version: user.tokenVersion },
   });
-  return { token, payload: claims };
+  return { token, payload: deps.accessTokens.payloadOf(claims) };
 }
 
 /** The user an access token authenticates, or undefined (SPEC §3.2 steps 4–5). */
@@ -45,7 +46,8 @@ async function userOfToken(
   const user = await findUserById(deps.db, token.binding.userId);
   if (user === undefined || !user.isActive) return undefined;
   const isCurrent =
-    user.tokenVersion === token.binding.version && user.username === token.claims.username;
+    user.tokenVersion === token.binding.version &&
+    naturalKeyOf(deps.config, user) === token.claims.username;
   return isCurrent ? user : undefined;
 }
 
@@ -60,7 +62,7 @@ async function userOfLegacyToken(
   claims: AccessTokenClaims,
 ): Promise<User | undefined> {
   if (!deps.config.compatMode) return undefined;
-  const user = await findUserByUsername(deps.db, claims.username);
+  const user = await findUserByNaturalKey(deps, claims.username);
   if (user === undefined || !user.isActive) return undefined;
   const issuedAt = claims.origIat ?? claims.exp - deps.config.jwt.expirationDeltaSeconds;
   return issuedAt < user.tokensValidAfter ? undefined : user;
@@ -79,5 +81,5 @@ export async function verifyAccessToken(
   if ((await userOfToken(deps, checked)) === undefined) {
     throw AccountsError.of("INVALID_TOKEN");
   }
-  return checked.claims;
+  return deps.accessTokens.payloadOf(checked.claims);
 }

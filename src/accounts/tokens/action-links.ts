@@ -4,7 +4,7 @@ import type { Deps } from "../../deps.js";
 import { AccountsError } from "../errors.js";
 import { readActionToken, signActionToken, stateFingerprint } from "./action-tokens.js";
 import type { User } from "../types.js";
-import { findUserByUsername } from "../users-store.js";
+import { findUserByNaturalKey, naturalKeyOf } from "../natural-key.js";
 import { digestSecret } from "./secrets.js";
 import { insertSpentActionToken, isActionTokenSpent } from "./spent-action-tokens-store.js";
 
@@ -48,8 +48,9 @@ export function actionToken(
   user: User,
   extra: Record<string, string> = {},
 ): string {
+  // Keyed by USERNAME_FIELD, as django-graphql-auth's get_token does.
   const payload = {
-    username: user.username,
+    [deps.config.accounts.usernameField]: naturalKeyOf(deps.config, user),
     action,
     ...extra,
     fp: stateFingerprint(deps.config.secretKey, boundState(action, user)),
@@ -85,9 +86,10 @@ export async function readActionLink(
   if (!result.ok)
     throw AccountsError.of(result.reason === "expired" ? "EXPIRED_TOKEN" : "INVALID_TOKEN");
   const { payload } = result;
-  if (payload.action !== action || typeof payload.username !== "string")
+  const naturalKey = payload[deps.config.accounts.usernameField];
+  if (payload.action !== action || typeof naturalKey !== "string")
     throw AccountsError.of("INVALID_TOKEN");
-  const user = await findUserByUsername(deps.db, payload.username);
+  const user = await findUserByNaturalKey(deps, naturalKey);
   if (user === undefined) throw AccountsError.of("INVALID_TOKEN");
   if (payload.fp !== undefined) {
     if (payload.fp !== stateFingerprint(deps.config.secretKey, boundState(action, user)))

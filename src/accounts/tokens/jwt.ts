@@ -6,6 +6,7 @@ import { createSigner, createVerifier } from "fast-jwt";
 import type { Config } from "../../config/config.js";
 
 export interface AccessTokenClaims {
+  /** The user's natural key (USERNAME_FIELD's value), whatever the claim is called. */
   username: string;
   exp: number;
   origIat?: number;
@@ -39,6 +40,8 @@ export interface AccessTokens {
   ): { token: string; claims: AccessTokenClaims };
   /** Never throws: anything but a well-signed, well-formed, current token is `invalid` or `expired`. */
   check(token: string, nowSeconds: number): AccessTokenCheck;
+  /** The claims as the token carries them: the user under USERNAME_FIELD's name (SPEC §7.1). */
+  payloadOf(claims: AccessTokenClaims): Record<string, unknown>;
 }
 
 type JwtSettings = Config["jwt"];
@@ -74,7 +77,7 @@ export function createAccessTokens(settings: JwtSettings): AccessTokens {
         Math.floor(issuedAtSeconds),
       );
       const sign = options.binding === undefined ? unbound : signer(options.binding);
-      return { token: sign({ ...claims }), claims };
+      return { token: sign(payloadOf(settings, claims)), claims };
     },
     check(token, nowSeconds) {
       let decoded: { header: unknown; payload: unknown };
@@ -89,6 +92,7 @@ export function createAccessTokens(settings: JwtSettings): AccessTokens {
       const binding = readBinding(decoded.header);
       return binding === undefined ? checked : { ...checked, binding };
     },
+    payloadOf: (claims) => payloadOf(settings, claims),
   };
 }
 
@@ -156,7 +160,13 @@ function keysFor(settings: JwtSettings): { signingKey: string; verifyingKey: str
   return { signingKey: privateKey, verifyingKey: derived.toString() };
 }
 
-// Claim order follows django-graphql-jwt's jwt_payload: username, exp, origIat, aud, iss.
+// Claim order follows django-graphql-jwt's jwt_payload: the user (under USERNAME_FIELD's name),
+// exp, origIat, aud, iss.
+function payloadOf(settings: JwtSettings, claims: AccessTokenClaims): Record<string, unknown> {
+  const { username, ...rest } = claims;
+  return { [settings.usernameClaim]: username, ...rest };
+}
+
 function claimsFor(
   settings: JwtSettings,
   username: string,
@@ -179,7 +189,7 @@ function checkPayload(
   nowSeconds: number,
 ): AccessTokenCheck {
   if (!isRecord(payload)) return INVALID;
-  const claims = readClaims(payload);
+  const claims = readClaims(payload, settings.usernameClaim);
   if (claims === undefined) return INVALID;
   // Like PyJWT: a token that names an audience is meant for someone, so with no audience
   // configured it is not meant for us (a sibling service may share the key).
@@ -195,8 +205,12 @@ function checkPayload(
   return { ok: true, claims };
 }
 
-function readClaims(payload: Record<string, unknown>): AccessTokenClaims | undefined {
-  const { username, exp, origIat, aud, iss } = payload;
+function readClaims(
+  payload: Record<string, unknown>,
+  usernameClaim: string,
+): AccessTokenClaims | undefined {
+  const { exp, origIat, aud, iss } = payload;
+  const username = payload[usernameClaim];
   if (typeof username !== "string" || !isWholeSeconds(exp)) return undefined;
   if (origIat !== undefined && !isWholeSeconds(origIat)) return undefined;
   // aud may be a list in general JWTs; we only ever issue, and so only accept, a single string.

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { AccountsError } from "../errors.js";
 import { limitTokenRequest } from "../rate-limits/limiter.js";
 import type { IssuedAccessToken, RefreshTokenMinter, RequestOrigin } from "../types.js";
+import { naturalKeyOf } from "../natural-key.js";
 import { findUserById } from "../users-store.js";
 import { authenticateAccessToken, issueAccessToken, unixSeconds } from "./access-tokens.js";
 import {
@@ -144,12 +145,17 @@ export async function refreshAccessToken(deps: RefreshDeps, token: string, clien
   ) {
     throw AccountsError.of("INVALID_TOKEN");
   }
-  const issued = deps.accessTokens.issue(user.username, origIat, {
+  const issued = deps.accessTokens.issue(naturalKeyOf(deps.config, user), origIat, {
     issuedAtSeconds: now,
     binding: { userId: user.id, version: user.tokenVersion },
   });
   deps.events.emit("token_refreshed", { user });
-  return { access: { token: issued.token, payload: issued.claims } satisfies IssuedAccessToken };
+  return {
+    access: {
+      token: issued.token,
+      payload: deps.accessTokens.payloadOf(issued.claims),
+    } satisfies IssuedAccessToken,
+  };
 }
 
 /** revokeToken (SPEC §5.17): returns the revocation time. */

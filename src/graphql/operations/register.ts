@@ -40,11 +40,19 @@ export function registerMutation(config: Config): MutationSpec {
           values[camelCase(field)] as string | null | undefined,
         ]),
       );
+      const declared = ctx.deps.config.accounts.userFields
+        .filter((field) => values[camelCase(field.name)] !== undefined)
+        .map((field) => ({
+          name: field.name,
+          raw: values[camelCase(field.name)],
+          argument: camelCase(field.name),
+        }));
       const { session } = await registerUser(
         ctx.deps,
         {
           fields,
           argumentNames,
+          declared,
           password1: values.password1 as string | undefined,
           password2: values.password2 as string | undefined,
         },

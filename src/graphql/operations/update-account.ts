@@ -28,7 +28,17 @@ export function updateAccountMutation(config: Config): MutationSpec {
           values[camelCase(field)] as string | null | undefined,
         ]),
       );
-      await updateAccount(ctx.deps, ctx.viewer, { fields, argumentNames }, ctx.origin);
+      // Absent arguments leave their field alone; for a declared field an explicit null empties it.
+      const declared = ctx.deps.config.accounts.userFields
+        .filter(
+          (field) => camelCase(field.name) in args && values[camelCase(field.name)] !== undefined,
+        )
+        .map((field) => ({
+          name: field.name,
+          raw: values[camelCase(field.name)],
+          argument: camelCase(field.name),
+        }));
+      await updateAccount(ctx.deps, ctx.viewer, { fields, argumentNames, declared }, ctx.origin);
     },
   };
 }

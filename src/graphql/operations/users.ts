@@ -9,11 +9,13 @@ import {
   type FilterLookup,
   type UserFilter,
 } from "../../accounts/users.js";
+import type { UserFieldDeclaration } from "../../accounts/fields/user-fields.js";
 import type { User } from "../../accounts/types.js";
 import type { Builder } from "../builder.js";
 import { offsetToCursor, planSlice } from "../connection.js";
 import { PublicGraphQLError } from "../errors.js";
 import type { UserNodeRef } from "../types/user.js";
+import { scalarOf, useScalar, type DeclaredScalar } from "../types/user-fields.js";
 
 const PERMISSION_DENIED = "You do not have permission to perform this action";
 const BOOLEAN_FIELDS = new Set([
@@ -34,6 +36,20 @@ const LOOKUPS = new Set<string>([
   "iendswith",
   "in",
   "isnull",
+  "lt",
+  "lte",
+  "gt",
+  "gte",
+]);
+/** Lookups that match a text pattern: their argument is text whatever the field's type. */
+const PATTERN_LOOKUPS = new Set([
+  "iexact",
+  "contains",
+  "icontains",
+  "startswith",
+  "istartswith",
+  "endswith",
+  "iendswith",
 ]);
 
 /** SPEC §4.3's naming rule: `status__secondary_email` → `status_SecondaryEmail`. */
@@ -52,21 +68,35 @@ interface FilterArgument {
   name: string;
   field: string;
   lookup: FilterLookup;
-  type: "String" | "Boolean" | "StringList";
+  /** The argument's type: `list` is `[type!]` for a built-in field, `[type]` for a declared one. */
+  type: DeclaredScalar;
+  list: boolean;
+  declaration?: UserFieldDeclaration;
+}
+
+/**
+ * A declared field's argument as graphene-django 3 types a filter: the field's own scalar (the
+ * choice's value for a field with choices, as register and updateAccount take it), a list of it
+ * for `in`, Boolean for `isnull`, text for the pattern lookups.
+ */
+function declaredArgumentType(field: UserFieldDeclaration, lookup: string): DeclaredScalar {
+  if (lookup === "isnull") return "Boolean";
+  return PATTERN_LOOKUPS.has(lookup) ? "String" : scalarOf(field.type);
 }
 
 export function filterArguments(config: Config): FilterArgument[] {
   const result: FilterArgument[] = [];
   for (const [field, lookups] of Object.entries(config.accounts.userNodeFilterFields)) {
-    if (!isFilterableField(field))
+    const declaration = config.accounts.userFields.find((declared) => declared.name === field);
+    if (declaration === undefined && !isFilterableField(field))
       throw new Error(`USER_NODE_FILTER_FIELDS: unknown field "${field}"`);
     for (const lookup of lookups) {
       if (!LOOKUPS.has(lookup))
         throw new Error(`USER_NODE_FILTER_FIELDS: unknown lookup "${lookup}"`);
       const type =
-        lookup === "in"
-          ? "StringList"
-          : lookup === "isnull" || BOOLEAN_FIELDS.has(field)
+        declaration !== undefined
+          ? declaredArgumentType(declaration, lookup)
+          : lookup !== "in" && (lookup === "isnull" || BOOLEAN_FIELDS.has(field))
             ? "Boolean"
             : "String";
       result.push({
@@ -74,6 +104,8 @@ export function filterArguments(config: Config): FilterArgument[] {
         field,
         lookup: lookup as FilterLookup,
         type,
+        list: lookup === "in",
+        ...(declaration === undefined ? {} : { declaration }),
       });
     }
   }
@@ -137,14 +169,18 @@ export function defineUsersQuery(builder: Builder, userNode: UserNodeRef, config
         first: t.arg.int(),
         last: t.arg.int(),
         ...Object.fromEntries(
-          filters.map((filter) => [
-            filter.name,
-            filter.type === "StringList"
-              ? t.arg.stringList()
-              : filter.type === "Boolean"
-                ? t.arg.boolean()
-                : t.arg.string(),
-          ]),
+          filters.map((filter) => {
+            const type = useScalar(builder, filter.type) as "String";
+            return [
+              filter.name,
+              filter.list
+                ? t.arg({
+                    type: [type],
+                    required: { list: false, items: filter.declaration === undefined },
+                  })
+                : t.arg({ type, required: false }),
+            ];
+          }),
         ),
       },
       resolve: async (_root, args, ctx) => {
@@ -161,6 +197,7 @@ export function defineUsersQuery(builder: Builder, userNode: UserNodeRef, config
             field: filter.field,
             lookup: filter.lookup,
             value: values[filter.name],
+            ...(filter.declaration === undefined ? {} : { declaration: filter.declaration }),
           }));
         const maxLimit = ctx.deps.config.accounts.relayConnectionMaxLimit;
         const pagination = {

@@ -1,7 +1,16 @@
 // UserNode (SPEC §4) with its relay global id, and the Node interface it implements.
 import type { Config } from "../../config/config.js";
+import { fieldValue } from "../../accounts/fields/user-fields.js";
 import type { User } from "../../accounts/types.js";
 import type { Builder } from "../builder.js";
+import { camelCase } from "../names.js";
+import {
+  choiceOf,
+  defineChoiceEnum,
+  isNullableOnNode,
+  scalarOf,
+  useScalar,
+} from "./user-fields.js";
 
 export const USER_NODE = "UserNode";
 
@@ -108,6 +117,17 @@ export function defineUserNode(builder: Builder, config: Config) {
     fields: (t) => ({ id: t.id({ nullable: false, resolve: () => "" }) }),
   });
   const excluded = new Set(config.accounts.userNodeExcludeFields);
+  // Declared fields (USER_FIELDS) follow the built-in ones, each as graphene-django converts it.
+  const declared = config.accounts.userFields
+    .filter((field) => !excluded.has(field.name))
+    .map((field) => ({
+      field,
+      isChoice: field.choices !== undefined,
+      type:
+        field.choices === undefined
+          ? useScalar(builder, scalarOf(field.type))
+          : defineChoiceEnum(builder, field),
+    }));
   return builder.objectRef<User>(USER_NODE).implement({
     interfaces: [nodeInterface],
     isTypeOf: (value) => typeof value === "object" && value !== null && "passwordHash" in value,
@@ -120,6 +140,20 @@ export function defineUserNode(builder: Builder, config: Config) {
             type: field.type,
             nullable: field.nullable,
             resolve: (user) => field.value(user) as never,
+          }),
+        ]),
+      ),
+      ...Object.fromEntries(
+        declared.map(({ field, isChoice, type }) => [
+          camelCase(field.name),
+          t.field({
+            type: type as "String",
+            nullable: isNullableOnNode(field),
+            ...(field.helpText === "" ? {} : { description: field.helpText }),
+            resolve: (user) => {
+              const value = fieldValue(field, user);
+              return (isChoice ? choiceOf(field, value) : value) as never;
+            },
           }),
         ]),
       ),

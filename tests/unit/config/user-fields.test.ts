@@ -30,6 +30,7 @@ describe("USER_FIELDS", () => {
         title: {
           type: "CharField",
           max_length: 3,
+          null: true,
           choices: [
             ["dr", "Doctor"],
             ["pr", "Prof."],
@@ -97,7 +98,7 @@ describe("USER_FIELDS", () => {
       {
         name: "title",
         type: "CharField",
-        null: false,
+        null: true,
         blank: false,
         unique: false,
         dbIndex: false,
@@ -128,7 +129,7 @@ describe("USER_FIELDS", () => {
           phone: { type: "PhoneField" },
           age: { type: "IntegerField", max_length: 3, colour: "red", null: true },
           price: { type: "DecimalField", max_digits: 4, decimal_places: 6, null: true },
-          mood: { type: "CharField", max_length: 2, choices: [["happy", "Happy"]] },
+          mood: { type: "CharField", max_length: 2, choices: [["happy", "Happy"]], null: true },
           score: { type: "IntegerField", default: "high" },
           rank: { type: "IntegerField" },
           Bad_Name: { type: "TextField" },

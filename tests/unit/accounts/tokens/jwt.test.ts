@@ -17,6 +17,7 @@ const PYJWT_TOKEN =
 
 function jwtSettings(overrides: Partial<Config["jwt"]> = {}): Config["jwt"] {
   return {
+    usernameClaim: "username",
     algorithm: "HS256",
     secretKey: SECRET,
     privateKey: undefined,
