@@ -159,7 +159,7 @@ export function modelFieldProblems(config: Config): string[] {
       new Set(["username", "email", ...declared.filter((f) => f.unique).map((f) => f.name)]),
     ),
   ];
-  problems.push(...identityFieldProblems(config));
+  problems.push(...identityFieldProblems(config), ...similarityAttributeProblems(config));
   for (const [name, lookups] of Object.entries(accounts.userNodeFilterFields)) {
     const field = fields.get(name);
     if (field === undefined || name === "password") {
@@ -220,4 +220,24 @@ function adminUserListProblems(
   for (const name of new Set(names.filter((name, index) => names.indexOf(name) !== index)))
     problems.push(`ADMIN_USER_LIST_FIELDS: "${name}" is listed more than once`);
   return problems;
+}
+
+/** The attributes the password similarity check is given (Django's DEFAULT_USER_ATTRIBUTES). */
+const SIMILARITY_ATTRIBUTES = ["username", "first_name", "last_name", "email"];
+
+/** UserAttributeSimilarityValidator's user_attributes must be attributes it is given. */
+function similarityAttributeProblems(config: Config): string[] {
+  return config.accounts.passwordValidators
+    .filter((validator) => validator.name === "UserAttributeSimilarityValidator")
+    .flatMap((validator) => {
+      const names = validator.options["user_attributes"];
+      if (!Array.isArray(names)) return [];
+      return names
+        .filter((name) => typeof name !== "string" || !SIMILARITY_ATTRIBUTES.includes(name))
+        .map(
+          (name) =>
+            `PASSWORD_VALIDATORS: UserAttributeSimilarityValidator compares ${SIMILARITY_ATTRIBUTES.join(", ")}; ` +
+            `"${String(name)}" is none of them`,
+        );
+    });
 }

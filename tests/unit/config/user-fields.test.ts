@@ -212,4 +212,20 @@ describe("settings that name model fields", () => {
       }),
     ).toEqual(['LOGIN_ALLOWED_FIELDS: the user model has no field "nickname" that it can use']);
   });
+
+  it("refuses similarity attributes the password check is never given", () => {
+    expect(
+      problemsOf({
+        ...fields({ phone: { type: "CharField", max_length: 20, blank: true, default: "" } }),
+        PASSWORD_VALIDATORS: JSON.stringify([
+          {
+            name: "UserAttributeSimilarityValidator",
+            options: { user_attributes: ["email", "phone"] },
+          },
+        ]),
+      }),
+    ).toEqual([
+      'PASSWORD_VALIDATORS: UserAttributeSimilarityValidator compares username, first_name, last_name, email; "phone" is none of them',
+    ]);
+  });
 });
