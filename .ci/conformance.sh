@@ -17,7 +17,7 @@ start_gatehouse() {
   local settings=()
   while [[ $# -gt 0 && "$1" != "--" ]]; do settings+=("$1"); shift; done
   [[ $# -gt 0 ]] && shift
-  env NODE_ENV=test COMPAT_MODE=true RATE_LIMITS=false \
+  env GATEHOUSE_ENV_FILE= NODE_ENV=test COMPAT_MODE=true RATE_LIMITS=false \
     EMAIL_HOST=127.0.0.1 EMAIL_PORT="$conformance_smtp_port" EMAIL_USE_TLS=false EMAIL_USE_SSL=false \
     SECRET_KEY="conformance-secret-key-0123456789abcdef" HOST=127.0.0.1 PORT="$port" LOG_LEVEL=warn \
     "${settings[@]}" node dist/src/cli/main.js serve "$@" >"$log" 2>&1 &

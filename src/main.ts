@@ -1,15 +1,39 @@
 // Starts the server: configuration, dependencies, migrations, HTTP listener, clean shutdown.
-import { pino } from "pino";
+import type { FastifyInstance } from "fastify";
 import { loadConfig, redactedConfig, type Environment } from "./config/config.js";
+import type { EnvFileOutcome } from "./config/env-file.js";
 import { checkUserFieldColumns, syncUserFieldColumns } from "./accounts/fields/user-fields.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { createDeps } from "./deps.js";
 import { buildServer } from "./http/server.js";
+import { createLogger } from "./log/logger.js";
+import { startupSummary } from "./log/startup-summary.js";
 
-export async function startServer(env: Environment, options: { migrate?: boolean } = {}) {
+export interface StartOptions {
+  migrate?: boolean;
+  /** The `.env` file the CLI read, named in the start-up summary. */
+  envFile?: EnvFileOutcome | undefined;
+}
+
+/**
+ * Fastify logs "Server listening at …" at info, once per address (every interface's for
+ * 0.0.0.0); the start-up summary says it once with the rest, so its logger (a child of ours,
+ * serving no request yet) is held at warn for the call.
+ */
+async function listenQuietly(app: FastifyInstance, options: { host: string; port: number }) {
+  const level = app.log.level;
+  if (["trace", "debug", "info"].includes(level)) app.log.level = "warn";
+  try {
+    return await app.listen(options);
+  } finally {
+    app.log.level = level;
+  }
+}
+
+export async function startServer(env: Environment, options: StartOptions = {}) {
   const config = loadConfig(env);
-  const log = pino({ level: config.logLevel });
-  log.info({ config: redactedConfig(config) }, "configuration");
+  const log = createLogger(config);
+  log.debug({ config: redactedConfig(config) }, "configuration");
   const deps = createDeps(config, { log });
   if (options.migrate ?? config.database.migrateOnStart) {
     const applied = await migrateToLatest(deps.db);
@@ -22,8 +46,9 @@ export async function startServer(env: Environment, options: { migrate?: boolean
   }
   deps.outbox.start();
   const app = await buildServer(deps);
-  const address = await app.listen({ host: config.http.host, port: config.http.port });
-  log.info(`Gatehouse listening on ${address} (GraphQL at ${address}/graphql)`);
+  const address = await listenQuietly(app, { host: config.http.host, port: config.http.port });
+  const summary = startupSummary(config, { address, envFile: options.envFile });
+  log.info(summary.fields, summary.message);
   const shutdown = async () => {
     await app.close();
     await deps.close();

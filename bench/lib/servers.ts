@@ -47,6 +47,8 @@ export async function startGatehouse(
     PORT: String(port),
     HOST: "127.0.0.1",
     NODE_ENV: "test",
+    // The measured settings are these, whatever .env the project root holds.
+    GATEHOUSE_ENV_FILE: "",
     SECRET_KEY,
     LOG_LEVEL: "warn",
     RATE_LIMITS: "false",

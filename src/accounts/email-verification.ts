@@ -39,16 +39,18 @@ export async function findUserByAnyEmail(
 
 /**
  * Mails a new activation link to the primary address. With PREVENT_USER_ENUMERATION the
- * answer is the same whatever the account's state, and the mail is queued. Throws
- * RATE_LIMITED (counted before the lookup, whether or not the address has an account).
+ * answer is the same whatever the account's state, and the mail is queued. Throws a field
+ * error for a malformed address, then RATE_LIMITED (counted before the lookup, whether or not
+ * the address has an account).
  */
 export async function resendActivationEmail(
   deps: VerificationDeps,
   rawEmail: string,
   origin: RequestOrigin,
 ) {
-  await limitEmailRequest(deps, { address: rawEmail, origin });
+  // A malformed address can get no mail: refused uncharged, as it reveals nothing.
   const email = cleanEmailArgument(rawEmail);
+  await limitEmailRequest(deps, { address: email, origin });
   const user = await findUserByAnyEmail(deps, email);
   const isHidden = deps.config.accounts.preventUserEnumeration;
   const delivery = isHidden ? "queued" : emailDelivery(deps.config);

@@ -32,9 +32,34 @@ export const CATALOGUE = {
   },
   RATE_LIMITED: { message: "Too many attempts. Try again later.", code: "rate_limited" },
   /** Ours: a request may have one password checked (aliases would otherwise batch guesses). */
+  /** Ours: revokeSession for an id that names none of the caller's live sessions. */
+  SESSION_NOT_FOUND: { message: "No such session.", code: "session_not_found" },
   PASSWORD_CHECK_LIMIT: {
     message: "Only one password can be checked per request.",
     code: "password_check_limit",
+  },
+  /** Ours, the second factor (accounts/second-factor/): tokenAuth needs a code for this user. */
+  OTP_REQUIRED: {
+    message: "Enter a code from your authenticator app or a recovery code.",
+    code: "otp_required",
+  },
+  INVALID_OTP: { message: "Invalid or expired code.", code: "invalid_otp" },
+  /** A request may have one code checked (aliases would otherwise batch guesses). */
+  OTP_CHECK_LIMIT: {
+    message: "Only one code can be checked per request.",
+    code: "otp_check_limit",
+  },
+  TOTP_ALREADY_ENABLED: {
+    message: "Two-factor authentication is already enabled.",
+    code: "totp_already_enabled",
+  },
+  TOTP_NOT_SET_UP: {
+    message: "Set up two-factor authentication first.",
+    code: "totp_not_set_up",
+  },
+  TOTP_NOT_ENABLED: {
+    message: "Two-factor authentication is not enabled.",
+    code: "totp_not_enabled",
   },
 } as const satisfies Record<string, ErrorDetail>;
 

@@ -7,6 +7,7 @@ import { cleanPasswordPair } from "./password-reset.js";
 import { endAllSessions } from "./tokens/revocation.js";
 import { issueAccessToken } from "./tokens/access-tokens.js";
 import { refreshTokenMinter } from "./tokens/refresh-tokens.js";
+import { startSession, type SessionOrigin } from "./tokens/user-sessions.js";
 import type { User } from "./types.js";
 import { updateUser } from "./users-store.js";
 
@@ -31,22 +32,23 @@ export async function changePassword(
   >,
   viewer: User | undefined,
   input: PasswordChangeInput,
-  origin: PasswordCheckOrigin,
+  origin: PasswordCheckOrigin & SessionOrigin,
 ) {
   const user = await guardAccount(deps, viewer, {
     password: { value: input.oldPassword, argument: "oldPassword", origin },
   });
   const password = cleanPasswordPair(deps, user, input);
   const passwordHash = await deps.passwords.hash(password, { caller: origin.ip });
-  const revoked = await deps.db.transaction().execute(async (tx) => {
+  // Every session ends; the caller goes on in a new one.
+  const { revoked, sessionId } = await deps.db.transaction().execute(async (tx) => {
     const ended = await endAllSessions(deps, tx, user);
     await updateUser(tx, user.id, { passwordHash });
-    return ended;
+    return { revoked: ended, sessionId: await startSession(deps, tx, user, origin) };
   });
   const changed: User = { ...user, passwordHash, ...revoked };
   deps.events.emit("token_issued", { user: changed });
   return {
-    access: issueAccessToken(deps, changed),
-    refreshToken: refreshTokenMinter(deps, user.id),
+    access: issueAccessToken(deps, changed, sessionId),
+    refreshToken: refreshTokenMinter(deps, user.id, sessionId),
   };
 }

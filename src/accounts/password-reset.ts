@@ -20,16 +20,18 @@ type ResetDeps = AccountMailDeps & Pick<Deps, "passwords" | "passwordPolicy">;
 
 /**
  * Mails a reset link to the address given (primary or secondary). Unknown addresses and
- * inactive accounts get the same answer and no mail. Throws RATE_LIMITED (counted before the
- * lookup, whether or not the address has an account).
+ * inactive accounts get the same answer and no mail. Throws a field error for a malformed
+ * address, then RATE_LIMITED (counted before the lookup, whether or not the address has an
+ * account).
  */
 export async function requestPasswordReset(
   deps: ResetDeps,
   rawEmail: string,
   origin: RequestOrigin,
 ) {
-  await limitEmailRequest(deps, { address: rawEmail, origin });
+  // A malformed address can get no mail: refused uncharged, as it reveals nothing.
   const email = cleanEmailArgument(rawEmail);
+  await limitEmailRequest(deps, { address: email, origin });
   const user = await findUserByAnyEmail(deps, email);
   const delivery = deps.config.accounts.preventUserEnumeration
     ? "queued"

@@ -16,11 +16,14 @@ import {
   declaredField,
   declaredFieldClash,
   newUserFieldColumns,
+  type SubmittedField,
 } from "./fields/user-fields.js";
+import { cleanFieldValue } from "./fields/values.js";
 import { makeUnusablePassword } from "./passwords/hasher.js";
 import type { PasswordUserAttributes } from "./passwords/validators.js";
 import { issueAccessToken } from "./tokens/access-tokens.js";
 import { refreshTokenMinter } from "./tokens/refresh-tokens.js";
+import { startSession } from "./tokens/user-sessions.js";
 import { actionToken } from "./tokens/action-links.js";
 import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
@@ -67,18 +70,22 @@ interface CleanedRegistration {
   password: string | undefined;
 }
 
-async function cleanRegistration(
-  deps: RegisterDeps,
-  input: RegistrationInput,
-): Promise<CleanedRegistration> {
+/** The form checked by its own rules (formats, required fields, passwords), before any lookup. */
+interface CheckedForm extends Omit<CleanedRegistration, "declared"> {
+  errors: FieldErrors;
+  isUsernameWellFormed: boolean;
+  isEmailWellFormed: boolean;
+  /** The declared fields whose values are well formed: their uniqueness is still to check. */
+  declaredToCheck: SubmittedField[];
+}
+
+function checkForm(deps: RegisterDeps, input: RegistrationInput): CheckedForm {
   const errors = new FieldErrors();
   const required = new Set(Object.keys(deps.config.accounts.registerMutationFields));
   const name = (field: RegisterableField) => input.argumentNames[field];
   const raw = (field: RegisterableField) => input.fields[field] ?? "";
   const isCleanField = (field: RegisterableField) => !errors.has(name(field));
 
-  // Django's form sets the instance's attributes from every well-formed field before it checks
-  // uniqueness, so the similarity validator still sees a taken username or email.
   // A project whose USERNAME_FIELD is another field never asks for a username: the account
   // gets an internal one, which the model's unique username column still needs.
   const hasOwnUsername =
@@ -87,31 +94,17 @@ async function cleanRegistration(
     ? cleanUsername(raw("username"), errors, name("username"))
     : internalUsername();
   const isUsernameWellFormed = isCleanField("username");
-  if (isUsernameWellFormed && (await isUsernameTaken(deps.db, username))) {
-    errors.add(name("username"), MESSAGES.usernameTaken());
-  } else if (isUsernameWellFormed && (await findLookAlikeUserIds(deps.db, username)).length > 0) {
-    errors.add(name("username"), MESSAGES.usernameSimilar());
-  }
-
   const email = normalizeEmail(raw("email"));
-  let isEmailWellFormed = false;
-  if (email !== "" || required.has("email")) {
-    cleanEmail(email, errors, name("email"));
-    isEmailWellFormed = isCleanField("email");
-    // Only primary addresses here (the model's unique constraint); a secondary-address clash
-    // surfaces as EMAIL_IN_USE once the form is valid (SPEC §5.1 step 2).
-    if (isEmailWellFormed && (await findUserByEmail(deps.db, email)) !== undefined) {
-      errors.add(name("email"), MESSAGES.primaryEmailTaken());
-    }
+  if (email !== "" || required.has("email")) cleanEmail(email, errors, name("email"));
+  const isEmailWellFormed = email !== "" && isCleanField("email");
+  const declaredToCheck: SubmittedField[] = [];
+  for (const { name: fieldName, raw: value, argument } of input.declared ?? []) {
+    const field = declaredField(deps.config, fieldName);
+    if (field === undefined) continue;
+    const cleaned = cleanFieldValue(field, value);
+    if (cleaned.ok) declaredToCheck.push({ field, raw: value, argument });
+    else for (const detail of cleaned.errors) errors.add(argument, detail);
   }
-  const declared = await cleanSubmittedFields(
-    deps,
-    errors,
-    (input.declared ?? []).flatMap(({ name: fieldName, raw: value, argument }) => {
-      const field = declaredField(deps.config, fieldName);
-      return field === undefined ? [] : [{ field, raw: value, argument }];
-    }),
-  );
   const firstName = raw("first_name").trim();
   const lastName = raw("last_name").trim();
   for (const [field, value] of [
@@ -122,6 +115,8 @@ async function cleanRegistration(
     for (const detail of nameErrors(value)) errors.add(name(field), detail);
   }
 
+  // Django's form sets the instance's attributes from every well-formed field before it checks
+  // uniqueness, so the similarity validator still sees a taken username or email.
   const password = deps.config.accounts.allowPasswordlessRegistration
     ? undefined
     : cleanNewPasswords(
@@ -136,15 +131,66 @@ async function cleanRegistration(
         },
         { first: "password1", second: "password2" },
       );
-  errors.throwIfAny();
   return {
-    declared,
+    errors,
+    isUsernameWellFormed,
+    isEmailWellFormed,
+    declaredToCheck,
     username,
     email: email === "" ? undefined : email,
     firstName,
     lastName,
     password,
   };
+}
+
+/** Username, primary email and declared unique fields: the checks that tell who has an account. */
+async function checkUniqueness(
+  deps: RegisterDeps,
+  input: RegistrationInput,
+  form: CheckedForm,
+): Promise<Record<string, unknown>> {
+  const { errors, username, email } = form;
+  if (form.isUsernameWellFormed && (await isUsernameTaken(deps.db, username))) {
+    errors.add(input.argumentNames.username, MESSAGES.usernameTaken());
+  } else if (
+    form.isUsernameWellFormed &&
+    (await findLookAlikeUserIds(deps.db, username)).length > 0
+  ) {
+    errors.add(input.argumentNames.username, MESSAGES.usernameSimilar());
+  }
+  // Only primary addresses here (the model's unique constraint); a secondary-address clash
+  // surfaces as EMAIL_IN_USE once the form is valid (SPEC §5.1 step 2).
+  if (
+    form.isEmailWellFormed &&
+    email !== undefined &&
+    (await findUserByEmail(deps.db, email)) !== undefined
+  ) {
+    errors.add(input.argumentNames.email, MESSAGES.primaryEmailTaken());
+  }
+  return cleanSubmittedFields(deps, errors, form.declaredToCheck);
+}
+
+/**
+ * SPEC §5.1 answers every field error at once, uniqueness included. But a uniqueness check says
+ * whether an account has a username or an address, so it runs only once the request is charged
+ * to the mail limits (README, Security). A form that breaks its own rules can send no mail and
+ * reveals nothing: with rate limits on it is answered from the form alone and not charged, so a
+ * developer's typos do not use up the mail limit. With rate limits off nothing is charged
+ * anyway, and the answer keeps the reference's every error.
+ */
+async function cleanRegistration(
+  deps: RegisterDeps,
+  input: RegistrationInput,
+  origin: RequestOrigin,
+): Promise<CleanedRegistration> {
+  const form = checkForm(deps, input);
+  if (!form.errors.isEmpty && deps.rateLimiter.isCounting) form.errors.throwIfAny();
+  await limitEmailRequest(deps, { address: input.fields.email ?? undefined, origin });
+  const declared = await checkUniqueness(deps, input, form);
+  form.errors.throwIfAny();
+  const { username, email, firstName, lastName, password } = form;
+  return { declared, username, email, firstName, lastName, password };
 }
 
 /** The username of an account whose USERNAME_FIELD is another field: unique, never typed. */
@@ -192,10 +238,8 @@ export async function registerUser(
   input: RegistrationInput,
   origin: RequestOrigin,
 ) {
-  // Counted before validation: the uniqueness checks would otherwise be a free way to test
-  // which addresses have accounts.
-  await limitEmailRequest(deps, { address: input.fields.email ?? undefined, origin });
-  const cleaned = await cleanRegistration(deps, input);
+  // Charged once the form is valid, before the uniqueness checks (cleanRegistration).
+  const cleaned = await cleanRegistration(deps, input, origin);
   const passwordHash =
     cleaned.password === undefined
       ? makeUnusablePassword()
@@ -246,11 +290,14 @@ export async function registerUser(
   await deliverWrittenEmails(deps, created.emails, (tx) => deleteUser(tx, user.id));
   deps.events.emit("user_registered", { user });
   const canSignIn = deps.config.accounts.allowLoginNotVerified && cleaned.password !== undefined;
+  if (!canSignIn) return { user, session: undefined };
+  const sessionId = await startSession(deps, deps.db, user, origin);
   return {
     user,
-    session: canSignIn
-      ? { access: issueAccessToken(deps, user), refreshToken: refreshTokenMinter(deps, user.id) }
-      : undefined,
+    session: {
+      access: issueAccessToken(deps, user, sessionId),
+      refreshToken: refreshTokenMinter(deps, user.id, sessionId),
+    },
   };
 }
 

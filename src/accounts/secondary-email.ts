@@ -15,7 +15,8 @@ type SecondaryDeps = AccountMailDeps & Pick<Deps, "passwords">;
 
 /**
  * Mails an activation link to the new address; nothing is stored until it is verified. Throws
- * RATE_LIMITED (counted before the password is checked), then the guard errors.
+ * the guard errors (the password check has limits of its own), a field error for a malformed
+ * address, RATE_LIMITED, then EMAIL_IN_USE.
  */
 export async function requestSecondaryEmail(
   deps: SecondaryDeps,
@@ -23,11 +24,13 @@ export async function requestSecondaryEmail(
   input: { email: string; password: string },
   origin: RequestOrigin,
 ) {
-  await limitEmailRequest(deps, { address: input.email, origin });
   const user = await guardAccount(deps, viewer, {
     password: { value: input.password, argument: "password", origin },
   });
   const email = cleanEmailArgument(input.email);
+  // Charged once the request could send mail, and before the lookup that says whether the
+  // address is anyone's.
+  await limitEmailRequest(deps, { address: email, origin });
   if (await isEmailTaken(deps.db, email)) throw AccountsError.of("EMAIL_IN_USE", "email");
   const token = actionToken(deps, "activation_secondary_email", user, { secondary_email: email });
   await mailAccount(

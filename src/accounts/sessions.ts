@@ -4,8 +4,10 @@ import type { Deps } from "../deps.js";
 import { AccountsError } from "./errors.js";
 import { spendPasswordCheck } from "./passwords/checks.js";
 import { limitSignIn } from "./rate-limits/limiter.js";
+import { requireSecondFactor } from "./second-factor/sign-in.js";
 import { issueAccessToken } from "./tokens/access-tokens.js";
 import { refreshTokenMinter } from "./tokens/refresh-tokens.js";
+import { startSession } from "./tokens/user-sessions.js";
 import type { RequestOrigin, User } from "./types.js";
 import { declaredField } from "./fields/user-fields.js";
 import {
@@ -23,13 +25,15 @@ type SessionDeps = Pick<
 >;
 
 /** Where a request came from; the rate limits count per client (SPEC §11.4). */
-type Client = Pick<RequestOrigin, "ip" | "passwordChecks">;
+type Client = Pick<RequestOrigin, "ip" | "userAgent" | "passwordChecks" | "codeChecks">;
 
 export interface Credentials {
   /** The login field used (`username`, `email`, or another model field). */
   field: string;
   value: string;
   password: string;
+  /** A TOTP or recovery code, for users whose second factor is on (second-factor/). */
+  otp?: string | null | undefined;
 }
 
 async function findLoginUser(
@@ -70,17 +74,19 @@ export async function signIn(deps: SessionDeps, credentials: Credentials, client
   if (!user.status.verified && !deps.config.accounts.allowLoginNotVerified) {
     throw AccountsError.of("NOT_VERIFIED");
   }
+  await requireSecondFactor(deps, user, credentials.otp, client);
   const now = deps.clock.now();
   const rehashed = deps.passwords.needsRehash(user.passwordHash)
     ? await deps.passwords.hash(credentials.password, caller)
     : undefined;
   const unarchiving = user.status.archived;
-  await deps.db.transaction().execute(async (tx) => {
+  const sessionId = await deps.db.transaction().execute(async (tx) => {
     await updateUser(tx, user.id, {
       lastLogin: now,
       ...(rehashed === undefined ? {} : { passwordHash: rehashed }),
     });
     if (unarchiving) await updateUserStatus(tx, user.id, { archived: false });
+    return startSession(deps, tx, user, client);
   });
   const signedInUser: User = {
     ...user,
@@ -90,8 +96,8 @@ export async function signIn(deps: SessionDeps, credentials: Credentials, client
   deps.events.emit("token_issued", { user: signedInUser });
   return {
     user: signedInUser,
-    access: issueAccessToken(deps, signedInUser),
-    refreshToken: refreshTokenMinter(deps, user.id),
+    access: issueAccessToken(deps, signedInUser, sessionId),
+    refreshToken: refreshTokenMinter(deps, user.id, sessionId),
     unarchiving,
   };
 }

@@ -52,6 +52,10 @@ export interface RequestOrigin {
   host: string | undefined;
   isSecure: boolean;
   ip: string | undefined;
+  /** The User-Agent header, shown in the sessions a sign-in starts. */
+  userAgent?: string | undefined;
   /** Set per request: how many passwords it may still have checked (passwords/checks.ts). */
   passwordChecks?: { remaining: number };
+  /** Set per request: how many second-factor codes it may still have checked (second-factor/). */
+  codeChecks?: { remaining: number };
 }

@@ -115,6 +115,64 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
   return findUserBy(db, "id", id);
 }
 
+const compiledSessionLookups = new WeakMap<Db, CompiledQuery>();
+// Stand-ins the compiled query's parameters are found by, whatever order Kysely writes them in.
+const SESSION_PLACEHOLDER = "\u0000session";
+const USER_PLACEHOLDER = -1;
+
+type SessionLookupRow = UserRow & {
+  session_found: number | boolean;
+  session_revoked_at: Date | string | null;
+  session_expires_at: Date | string | null;
+};
+
+/**
+ * The user of an access token and whether its session is still live, in the one query every
+ * authenticated request makes: a second round trip would cost `me` about a fifth (bench).
+ */
+export async function findUserForSession(
+  db: Db,
+  userId: number,
+  sessionId: string,
+  now: Date,
+): Promise<{ user: User; isSessionLive: boolean } | undefined> {
+  if (hasNul(sessionId)) return undefined;
+  let compiled = compiledSessionLookups.get(db);
+  if (compiled === undefined) {
+    compiled = selectUsers(db)
+      .leftJoin("sessions", (join) =>
+        join.onRef("sessions.user_id", "=", "users.id").on("sessions.id", "=", SESSION_PLACEHOLDER),
+      )
+      .select([
+        "sessions.revoked_at as session_revoked_at",
+        "sessions.expires_at as session_expires_at",
+      ])
+      .select(sql<number>`case when sessions.id is null then 0 else 1 end`.as("session_found"))
+      .where("users.id", "=", USER_PLACEHOLDER)
+      .compile();
+    compiledSessionLookups.set(db, compiled);
+  }
+  const parameters = compiled.parameters.map((parameter) =>
+    parameter === SESSION_PLACEHOLDER
+      ? sessionId
+      : parameter === USER_PLACEHOLDER
+        ? userId
+        : parameter,
+  );
+  const result = await db.executeQuery<SessionLookupRow>(
+    CompiledQuery.raw(PREPARE_ONCE + compiled.sql, parameters),
+  );
+  const row = result.rows[0];
+  if (row === undefined) return undefined;
+  const { session_found, session_revoked_at, session_expires_at, ...userRow } = row;
+  const isSessionLive =
+    Number(session_found) === 1 &&
+    session_revoked_at === null &&
+    session_expires_at !== null &&
+    toDate(session_expires_at) > now;
+  return { user: toUser(userRow), isSessionLive };
+}
+
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
   if (hasNul(username)) return undefined;
   return findUserBy(db, "username", username);

@@ -1,18 +1,17 @@
 // Reading users (SPEC §4.2–§4.3) with the USER_QUERY_ACCESS rule, and creating superusers.
 import type { Deps } from "../deps.js";
-import { AccountsError, FieldErrors, MESSAGES } from "./errors.js";
+import { FieldErrors, type ErrorDetail } from "./errors.js";
 import { cleanSubmittedFields, declaredField, newUserFieldColumns } from "./fields/user-fields.js";
-import { cleanNewPasswords, internalUsername } from "./registration.js";
+import { internalUsername } from "./registration.js";
+import {
+  newPasswordErrors,
+  superuserEmailErrors,
+  superuserUsernameErrors,
+} from "./superuser-checks.js";
 import type { User } from "./types.js";
 import { countUsers, listUsers, type UserFilter } from "./user-list-store.js";
-import {
-  findLookAlikeUserIds,
-  findUserById,
-  insertUser,
-  isEmailTaken,
-  isUsernameTaken,
-} from "./users-store.js";
-import { cleanEmail, cleanUsername, normalizeEmail } from "./validation.js";
+import { findUserById, insertUser } from "./users-store.js";
+import { normalizeEmail, normalizeUsername } from "./validation.js";
 
 export type { FilterLookup, UserFilter } from "./user-list-store.js";
 export { isFilterableField } from "./user-list-store.js";
@@ -62,6 +61,8 @@ export interface SuperuserInput {
   password: string;
   /** Declared fields' values by field name (USERNAME_FIELD's, when it is a declared field). */
   fields?: Record<string, string>;
+  /** The operator chose to keep a password the validators refuse (Django's bypass question). */
+  skipPasswordValidation?: boolean;
 }
 
 /**
@@ -73,30 +74,15 @@ export async function createSuperuser(
   input: SuperuserInput,
 ): Promise<User> {
   const errors = new FieldErrors();
-  const { usernameField } = deps.config.accounts;
-  const username =
-    usernameField === "username" || input.username.trim() !== ""
-      ? cleanUsername(input.username, errors, "username")
-      : internalUsername();
-  if (!errors.has("username") && (await isUsernameTaken(deps.db, username))) {
-    errors.add("username", {
-      message: "A user with that username already exists.",
-      code: "unique",
-    });
-  } else if (
-    !errors.has("username") &&
-    (await findLookAlikeUserIds(deps.db, username)).length > 0
-  ) {
-    errors.add("username", MESSAGES.usernameSimilar());
-  }
+  const add = (field: string, details: readonly ErrorDetail[]) => {
+    for (const detail of details) errors.add(field, detail);
+  };
+  const hasOwnUsername =
+    deps.config.accounts.usernameField === "username" || input.username.trim() !== "";
+  const username = hasOwnUsername ? normalizeUsername(input.username) : internalUsername();
+  if (hasOwnUsername) add("username", await superuserUsernameErrors(deps, input.username));
   const email = normalizeEmail(input.email);
-  if (email === "" && usernameField === "email") errors.add("email", MESSAGES.required());
-  if (email !== "") {
-    cleanEmail(email, errors, "email");
-    if (!errors.has("email") && (await isEmailTaken(deps.db, email))) {
-      errors.add("email", { message: "User with this Email already exists.", code: "unique" });
-    }
-  }
+  add("email", await superuserEmailErrors(deps, input.email));
   const declared = await cleanSubmittedFields(
     deps,
     errors,
@@ -105,18 +91,11 @@ export async function createSuperuser(
       return field === undefined ? [] : [{ field, raw, argument: name }];
     }),
   );
-  const password = cleanNewPasswords(
-    deps,
-    errors,
-    { password1: input.password, password2: input.password },
-    { username, email },
-    { first: "password", second: "password" },
-  );
+  const password = input.password;
+  // Django's "Bypass password validation and create user anyway?": a blank one never passes.
+  const isBypassed = input.skipPasswordValidation === true && password !== "";
+  if (!isBypassed) add("password", newPasswordErrors(deps, password, { username, email }));
   errors.throwIfAny();
-  if (password === undefined)
-    throw new AccountsError({
-      password: [{ message: "This field is required.", code: "required" }],
-    });
   const passwordHash = await deps.passwords.hash(password);
   const id = await deps.db.transaction().execute((tx) =>
     insertUser(tx, {

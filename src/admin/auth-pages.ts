@@ -60,7 +60,7 @@ async function logIn(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
   try {
     const { sessionToken } = await signInToAdmin(
       deps,
-      { username, password: formText(body, "password") },
+      { username, password: formText(body, "password"), otp: formText(body, "otp") },
       { ip: request.ip },
     );
     void reply.setCookie(SESSION_COOKIE, sessionToken, {

@@ -39,20 +39,26 @@ async function registerTemplates(scope: FastifyInstance, templatesRoot: string):
         extname: ".html",
         outputEscape: "escape",
         cache: true,
+        // Times are shown in UTC and say so (the templates add "UTC"), whatever the server's zone.
+        timezoneOffset: 0,
       }),
     },
     root: templatesRoot,
   });
 }
 
-function registerStylesheet(scope: FastifyInstance, templatesRoot: string): void {
-  const stylesheet = readFileSync(join(templatesRoot, "admin.css"), "utf8");
-  scope.get("/static/admin.css", (_request, reply) =>
-    reply
-      .type("text/css; charset=utf-8")
-      .header("cache-control", "public, max-age=3600")
-      .send(stylesheet),
-  );
+/** The stylesheet and the icon (also the home page's): files of templates/admin/, read once. */
+function registerStaticFiles(scope: FastifyInstance, templatesRoot: string): void {
+  const files = [
+    { name: "admin.css", type: "text/css; charset=utf-8" },
+    { name: "favicon.svg", type: "image/svg+xml" },
+  ];
+  for (const file of files) {
+    const content = readFileSync(join(templatesRoot, file.name), "utf8");
+    scope.get(`/static/${file.name}`, (_request, reply) =>
+      reply.type(file.type).header("cache-control", "public, max-age=3600").send(content),
+    );
+  }
 }
 
 function registerSessionHooks(scope: FastifyInstance, deps: Deps): void {
@@ -74,7 +80,7 @@ export async function registerAdmin(app: FastifyInstance, deps: Deps): Promise<v
       await scope.register(formbody, { bodyLimit: deps.config.http.bodyLimitBytes });
       await registerTemplates(scope, templatesRoot);
       registerSessionHooks(scope, deps);
-      registerStylesheet(scope, templatesRoot);
+      registerStaticFiles(scope, templatesRoot);
       registerErrorPages(scope, deps);
       registerAuthPages(scope, deps);
       registerIndexPage(scope, deps);

@@ -12,6 +12,8 @@ import type { Deps } from "../deps.js";
 import { formList, formText, isChecked, type FormBody } from "./forms.js";
 import { parseId } from "./ids.js";
 import { renderPage } from "./render.js";
+import { secondFactorPanel } from "./users-second-factor.js";
+import { sessionsPanel } from "./users-sessions.js";
 
 type LoadedUser = NonNullable<Awaited<ReturnType<typeof getUserForAdmin>>>;
 
@@ -193,6 +195,8 @@ export async function renderChangePage(
     canChange: canAdmin(viewer, "change", "user") && canChangeAccount(viewer, loaded.user),
     canDelete: canAdmin(viewer, "delete", "user") && canChangeAccount(viewer, loaded.user),
     canEditSuperuser: viewer.user.isSuperuser,
+    secondFactor: await secondFactorPanel(deps, viewer, loaded.user),
+    sessions: await sessionsPanel(deps, viewer, loaded.user),
     errors: page.errors,
   });
 }

@@ -70,13 +70,15 @@ const FLAG_TITLES: Record<(typeof FLAGS)[number], string> = {
   archived: "By archived",
 };
 
-type Cell = { text: string } | { boolean: boolean };
+/** A time's text is kept on one line (it would break at its hyphens). */
+type Cell = { text: string; isTime?: boolean } | { boolean: boolean };
 
 /** Django's empty_value_display. */
 const EMPTY = "-";
 
-function formatTime(date: Date | null): string {
-  return date === null ? EMPTY : `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+function formatTime(date: Date | null): Cell {
+  if (date === null) return { text: EMPTY };
+  return { text: `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`, isTime: true };
 }
 
 /** The built-in columns ADMIN_USER_LIST_FIELDS may name: header and cell. */
@@ -97,9 +99,9 @@ const BUILT_IN_COLUMNS: Record<string, { label: string; cell: (user: AdminUserRo
   },
   date_joined: {
     label: "Date joined",
-    cell: (user) => ({ text: user.dateJoined.toISOString().slice(0, 10) }),
+    cell: (user) => ({ text: user.dateJoined.toISOString().slice(0, 10), isTime: true }),
   },
-  last_login: { label: "Last login", cell: (user) => ({ text: formatTime(user.lastLogin) }) },
+  last_login: { label: "Last login", cell: (user) => formatTime(user.lastLogin) },
 };
 
 function capitalize(text: string): string {
@@ -113,7 +115,7 @@ function declaredCell(field: UserFieldDeclaration, value: unknown): Cell {
   if (field.choices !== undefined)
     return { text: field.choices.find((choice) => choice.value === value)?.label ?? EMPTY };
   if (typeof value === "boolean") return { boolean: value };
-  if (value instanceof Date) return { text: formatTime(value) };
+  if (value instanceof Date) return formatTime(value);
   if (field.type === "JSONField") return { text: JSON.stringify(value) };
   if (typeof value === "string")
     return { text: value === "" && !isTextType(field) ? EMPTY : value };

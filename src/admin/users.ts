@@ -13,6 +13,7 @@ import { getUserForAdmin, userHistory } from "../accounts/staff/users.js";
 import type { ErrorMap } from "../accounts/errors.js";
 import type { Deps } from "../deps.js";
 import { notFound } from "./error-pages.js";
+import { addFormErrors } from "./add-user-form.js";
 import { attempt, formBody, formText, isChecked } from "./forms.js";
 import { csrfCheck, requireViewer } from "./guards.js";
 import { pathId } from "./ids.js";
@@ -21,6 +22,8 @@ import { registerUserActions } from "./users-actions.js";
 import { registerUserDeletePage } from "./users-delete.js";
 import { changeFormFromUser, changeFormOf, renderChangePage } from "./users-form.js";
 import { registerUserListPage } from "./users-list.js";
+import { registerUserSecondFactorReset } from "./users-second-factor.js";
+import { registerUserSessionPages } from "./users-sessions.js";
 
 export function registerUserPages(scope: FastifyInstance, deps: Deps): void {
   const checkCsrf = csrfCheck(scope);
@@ -39,6 +42,8 @@ export function registerUserPages(scope: FastifyInstance, deps: Deps): void {
     savePasswordForm(deps, request, reply),
   );
   registerUserDeletePage(scope, deps);
+  registerUserSecondFactorReset(scope, deps);
+  registerUserSessionPages(scope, deps);
   scope.get("/users/:id/history/", (request, reply) => showHistory(deps, request, reply));
 }
 
@@ -68,7 +73,13 @@ async function saveAddForm(deps: Deps, request: FastifyRequest, reply: FastifyRe
   const outcome = await attempt(() => addUserFromAdmin(deps, viewer, input));
   if ("errors" in outcome) {
     const { username, email } = input;
-    const page = { section: "user", title: "Add user", username, email, errors: outcome.errors };
+    const page = {
+      section: "user",
+      title: "Add user",
+      username,
+      email,
+      ...addFormErrors(outcome.errors),
+    };
     return renderPage(request, reply, "users/add.html", page);
   }
   const user = outcome.value;

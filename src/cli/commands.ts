@@ -5,9 +5,11 @@ import type { Command } from "commander";
 import { pino } from "pino";
 import { AccountsError } from "../accounts/errors.js";
 import { changeUserPassword, clearRefreshTokens } from "../accounts/maintenance.js";
-import { naturalKeyOf } from "../accounts/natural-key.js";
+import { findUserByNaturalKey, naturalKeyOf } from "../accounts/natural-key.js";
+import { resetSecondFactorByNaturalKey } from "../accounts/second-factor/reset.js";
 import { createSuperuser } from "../accounts/users.js";
 import { loadConfig, type Config } from "../config/config.js";
+import type { EnvFileOutcome } from "../config/env-file.js";
 import {
   applyUserFieldColumns,
   checkUserFieldColumns,
@@ -16,8 +18,10 @@ import {
 } from "../accounts/fields/user-fields.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { createDeps, type Deps } from "../deps.js";
+import { registerDjangoCommands } from "./django-commands.js";
 import { fail } from "./fail.js";
 import { askAll } from "./prompter.js";
+import { askNewPassword, askSuperuser } from "./superuser-prompts.js";
 
 async function withDeps<T>(run: (deps: Deps, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env);
@@ -51,7 +55,7 @@ function superuserVariable(field: string): string | undefined {
  * Asks what Django's createsuperuser asks: USERNAME_FIELD (username by default), email and the
  * password; an account named by email or a declared field gets an internal username.
  */
-async function superuserInput(config: Config, noInput: boolean) {
+async function superuserInput(deps: Deps, config: Config, noInput: boolean) {
   const field = config.accounts.usernameField;
   const declared = config.accounts.userFields.find((candidate) => candidate.name === field);
   const label = declared?.verboseName ?? (field === "email" ? "Email address" : "Username");
@@ -66,14 +70,12 @@ async function superuserInput(config: Config, noInput: boolean) {
     }
     return superuser(field, key, email ?? "", password);
   }
-  const answers = await askAll(async (prompter) => ({
-    key: await prompter.ask(`${label.charAt(0).toUpperCase()}${label.slice(1)}: `),
-    email: field === "email" ? undefined : await prompter.ask("Email address: "),
-    password: await prompter.ask("Password: ", { hidden: true }),
-    again: await prompter.ask("Password (again): ", { hidden: true }),
-  }));
-  if (answers.password !== answers.again) fail("Error: Your passwords didn't match.");
-  return superuser(field, answers.key, answers.email ?? answers.key, answers.password);
+  // Each answer is checked as it is typed, and asked for again when wrong (Django's way).
+  const answers = await askAll((prompter) => askSuperuser(deps, prompter, label));
+  return {
+    ...superuser(field, answers.key, answers.email ?? answers.key, answers.password),
+    skipPasswordValidation: answers.skipPasswordValidation,
+  };
 }
 
 function superuser(field: string, key: string, email: string, password: string) {
@@ -82,17 +84,25 @@ function superuser(field: string, key: string, email: string, password: string) 
   return { username: "", email, password, fields: { [field]: key } };
 }
 
-export function registerCommands(program: Command): void {
-  registerServe(program);
+/** What main.ts learned before the commands ran. */
+export interface CliContext {
+  /** The `.env` file read at start, if any (the start-up summary names it). */
+  envFile?: EnvFileOutcome | undefined;
+}
+
+export function registerCommands(program: Command, context: CliContext = {}): void {
+  registerServe(program, context);
   registerMigrate(program);
   registerFields(program);
   registerCreateSuperuser(program);
   registerChangePassword(program);
+  registerResetSecondFactor(program);
   registerClearTokens(program);
   registerPrintSchema(program);
+  registerDjangoCommands(program);
 }
 
-function registerServe(program: Command): void {
+function registerServe(program: Command, context: CliContext): void {
   program
     .command("serve")
     .description("start the HTTP server (applies pending migrations unless --no-migrate)")
@@ -103,10 +113,10 @@ function registerServe(program: Command): void {
       // commander defaults --no-migrate's option to true; only a flag given overrides
       // MIGRATE_ON_START (a follower node may set either).
       const isFlagGiven = command.getOptionValueSource("migrate") === "cli";
-      const server = await startServer(
-        process.env,
-        isFlagGiven ? { migrate: options.migrate } : {},
-      );
+      const server = await startServer(process.env, {
+        ...(isFlagGiven ? { migrate: options.migrate } : {}),
+        envFile: context.envFile,
+      });
       const stop = () => {
         void server.shutdown().then(() => process.exit(0));
       };
@@ -179,7 +189,7 @@ function registerCreateSuperuser(program: Command): void {
     )
     .action(async (options: { input: boolean }) => {
       await withDeps(async (deps, config) => {
-        const input = await superuserInput(config, !options.input);
+        const input = await superuserInput(deps, config, !options.input);
         try {
           const user = await createSuperuser(deps, input);
           console.log(`Superuser created: ${naturalKeyOf(config, user)}`);
@@ -196,15 +206,46 @@ function registerChangePassword(program: Command): void {
     .command("changepassword <username>")
     .description("set a user's password (ends their sessions)")
     .action(async (username: string) => {
-      const { password, again } = await askAll(async (prompter) => ({
-        password: await prompter.ask(`Password for ${username}: `, { hidden: true }),
-        again: await prompter.ask("Password (again): ", { hidden: true }),
-      }));
-      if (password !== again) fail("Error: Your passwords didn't match.");
-      await withDeps(async (deps) => {
+      await withDeps(async (deps, config) => {
+        // Django's order: an unknown user is named before any password is asked for.
+        const user = await findUserByNaturalKey(deps, username);
+        if (user === undefined) fail(`Error: user '${username}' does not exist`);
+        console.log(`Changing password for user '${username}'`);
+        const password = await askAll((prompter) =>
+          askNewPassword(deps, prompter, {
+            naturalKey: naturalKeyOf(config, user),
+            attributes: {
+              username: user.username,
+              email: user.email,
+              first_name: user.firstName,
+              last_name: user.lastName,
+            },
+          }),
+        );
         try {
           await changeUserPassword(deps, username, password);
           console.log(`Password changed successfully for user '${username}'`);
+        } catch (error) {
+          if (error instanceof AccountsError) fail(describeErrors(error));
+          throw error;
+        }
+      });
+    });
+}
+
+function registerResetSecondFactor(program: Command): void {
+  program
+    .command("reset-2fa <username>")
+    .description("remove a user's second factor (TOTP and recovery codes)")
+    .action(async (username: string) => {
+      await withDeps(async (deps) => {
+        try {
+          const wasSet = await resetSecondFactorByNaturalKey(deps, username);
+          console.log(
+            wasSet
+              ? `Two-factor authentication reset for user '${username}'`
+              : `User '${username}' had no two-factor authentication`,
+          );
         } catch (error) {
           if (error instanceof AccountsError) fail(describeErrors(error));
           throw error;

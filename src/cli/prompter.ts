@@ -2,7 +2,7 @@
 import { createInterface } from "node:readline";
 import { fail } from "./fail.js";
 
-interface Prompter {
+export interface Prompter {
   ask(question: string, options?: { hidden?: boolean }): Promise<string>;
   close(): void;
 }

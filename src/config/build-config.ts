@@ -27,9 +27,18 @@ export function buildConfig(
     mail: mailConfig(e),
     passwordHashing: passwordHashingConfig(e, cpuCount),
     rateLimits: rateLimitsConfig(e),
+    // A developer's own machine sends every request from 127.0.0.1: without this, ten mails an
+    // hour lock them out. Never behind a proxy, where every client would look local.
+    rateLimitLoopbackExempt:
+      e.RATE_LIMIT_LOOPBACK_EXEMPT ?? (e.NODE_ENV === "development" && !e.TRUST_PROXY),
+    secondFactor: {
+      totpIssuer: e.TOTP_ISSUER,
+      encryptionKey: e.TOTP_ENCRYPTION_KEY ?? secretKey,
+    },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
   };
 }
 

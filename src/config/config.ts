@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { buildConfig } from "./build-config.js";
 import { environmentSchema, type ParsedEnvironment } from "./environment-schema.js";
-import { hardeningProductionProblems } from "./hardening.js";
+import { hardeningProductionProblems, rateLimitProblems } from "./hardening.js";
 import { modelFieldProblems } from "./model-fields.js";
 import { readUserFields } from "./user-fields.js";
 import type { Config } from "./types.js";
@@ -45,6 +45,7 @@ export function loadConfig(env: Environment, cpuCount = 2): Config {
     ...userFields.problems,
     ...modelFieldProblems(config),
     ...databaseProblems(config, parsed.data),
+    ...rateLimitProblems(parsed.data),
     ...productionProblems(config, parsed.data),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
@@ -125,6 +126,7 @@ export function redactedConfig(config: Config): unknown {
   return {
     ...config,
     secretKey: "[redacted]",
+    secondFactor: { ...config.secondFactor, encryptionKey: "[redacted]" },
     redisUrl: config.redisUrl?.replace(/\/\/[^@/]*@/, "//[redacted]@"),
     database: {
       ...config.database,

@@ -157,9 +157,25 @@ export const environmentSchema = z.object({
   RATE_LIMIT_EMAIL_PER_ADDRESS: z.string().default("3/1h").pipe(rateLimitRule),
   RATE_LIMIT_EMAIL_PER_IP: z.string().default("10/1h").pipe(rateLimitRule),
   RATE_LIMIT_TOKEN_MUTATIONS_PER_IP: z.string().default("30/1m").pipe(rateLimitRule),
+  // Loopback clients skip the per-IP limits; unset: on in development without TRUST_PROXY.
+  RATE_LIMIT_LOOPBACK_EXEMPT: bool.optional(),
   REDIS_URL: optionalText,
+  // The second factor (accounts/second-factor/): the issuer authenticator apps show, and the key
+  // TOTP secrets are encrypted under (unset: derived from SECRET_KEY).
+  TOTP_ISSUER: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((issuer) => !issuer.includes(":"), "must not contain ':' (it separates the label)")
+    .default("Gatehouse"),
+  TOTP_ENCRYPTION_KEY: optionalText.refine(
+    (key) => key === undefined || key.length >= 32,
+    "must be at least 32 characters",
+  ),
   REDIS_KEY_PREFIX: z.string().default("gatehouse:"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // auto: readable lines on a terminal, JSON lines otherwise (src/log/logger.ts).
+  LOG_FORMAT: z.enum(["auto", "pretty", "json"]).default("auto"),
 });
 
 export type ParsedEnvironment = z.infer<typeof environmentSchema>;

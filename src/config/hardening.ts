@@ -18,6 +18,7 @@ export function hardeningConfig(
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxCost: e.GRAPHQL_MAX_COST ?? COST_PER_PAGE_ITEM * e.RELAY_CONNECTION_MAX_LIMIT,
+      maxCostIsDerived: e.GRAPHQL_MAX_COST === undefined,
       // Off in production unless asked for: the schema is no secret (SPEC §4), but a map of it
       // helps attackers more than users (OWASP GraphQL Cheat Sheet, "Introspection").
       introspection: e.GRAPHQL_INTROSPECTION ?? !isProduction,
@@ -31,6 +32,23 @@ export function hardeningConfig(
       hstsMaxAgeSeconds: e.SECURE_HSTS_SECONDS ?? (isProduction ? ONE_YEAR_SECONDS : 0),
     },
   };
+}
+
+/**
+ * The loopback exemption is for a developer's machine. In production it would exempt whatever
+ * reaches the server through a local proxy or tunnel; with TRUST_PROXY the client address comes
+ * from X-Forwarded-For, which a client can set to 127.0.0.1 when the proxy appends to it.
+ */
+export function rateLimitProblems(e: ParsedEnvironment): string[] {
+  if (e.RATE_LIMIT_LOOPBACK_EXEMPT !== true) return [];
+  const problems: string[] = [];
+  if (e.NODE_ENV === "production")
+    problems.push("RATE_LIMIT_LOOPBACK_EXEMPT cannot be on in production");
+  if (e.TRUST_PROXY)
+    problems.push(
+      "RATE_LIMIT_LOOPBACK_EXEMPT cannot be on with TRUST_PROXY (a forwarded address may claim to be 127.0.0.1)",
+    );
+  return problems;
 }
 
 export function hardeningProductionProblems(e: ParsedEnvironment): string[] {

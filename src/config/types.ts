@@ -62,6 +62,11 @@ export interface Config {
     maxDirectives: number;
     maxTokens: number;
     maxCost: number;
+    /**
+     * GRAPHQL_MAX_COST unset: maxCost is 50 × RELAY_CONNECTION_MAX_LIMIT, raised where needed so
+     * GraphiQL's introspection query fits (limits.ts).
+     */
+    maxCostIsDerived: boolean;
     introspection: boolean;
   };
   /** Node's server limits and the HSTS header (src/http/). */
@@ -168,9 +173,19 @@ export interface Config {
     enabled: boolean;
     rules: Record<RateLimitRuleName, RateLimitRule>;
   };
+  secondFactor: {
+    /** TOTP_ISSUER: the name authenticator apps list the account under. */
+    totpIssuer: string;
+    /** TOTP_ENCRYPTION_KEY, else SECRET_KEY: what the TOTP secrets' key is derived from (HKDF). */
+    encryptionKey: string;
+  };
+  /** RATE_LIMIT_LOOPBACK_EXEMPT: requests from a loopback address skip the per-IP rules. */
+  rateLimitLoopbackExempt: boolean;
   /** Where rate-limit counters are shared; unset: the database. */
   redisUrl: string | undefined;
   /** Prefixes every Redis key, so deployments (or test runs) can share one Redis. */
   redisKeyPrefix: string;
   logLevel: string;
+  /** LOG_FORMAT: "auto" writes readable lines to a terminal and JSON lines anywhere else. */
+  logFormat: "auto" | "pretty" | "json";
 }

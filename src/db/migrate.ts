@@ -18,6 +18,9 @@ import * as addUserTokenVersion from "./migrations/202612061000_add-user-token-v
 import * as createUsedActionTokens from "./migrations/202612061005_create-used-action-tokens.js";
 import * as addUsernameSkeleton from "./migrations/202612061010_add-username-skeleton.js";
 import * as createUserFieldDeclarations from "./migrations/202612061100_create-user-field-declarations.js";
+import * as createSessions from "./migrations/202612070000_create-sessions.js";
+import * as createSecondFactor from "./migrations/202612070100_create-second-factor.js";
+import * as createDjangoImport from "./migrations/202612080000_create-django-import.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "202611260100_create-accounts": createAccounts,
@@ -30,6 +33,9 @@ const MIGRATIONS: Record<string, Migration> = {
   "202612061005_create-used-action-tokens": createUsedActionTokens,
   "202612061010_add-username-skeleton": addUsernameSkeleton,
   "202612061100_create-user-field-declarations": createUserFieldDeclarations,
+  "202612070000_create-sessions": createSessions,
+  "202612070100_create-second-factor": createSecondFactor,
+  "202612080000_create-django-import": createDjangoImport,
 };
 
 class MigrationFailedError extends Error {

@@ -47,6 +47,8 @@ export interface RefreshTokensTable {
   revoked: Timestamp | null;
   /** Set when rotation replaced this token: presenting it again is reuse (SPEC §5.16). */
   replaced_by_id: number | null;
+  /** The session it belongs to; null for tokens from before sessions (or imported ones). */
+  session_id: string | null;
 }
 
 export interface GroupsTable {
@@ -126,6 +128,62 @@ export interface UsedActionTokensTable {
   expires_at: Timestamp;
 }
 
+export interface SessionsTable {
+  /** Random, hex: not guessable, so one user's session id says nothing of another's. */
+  id: string;
+  user_id: number;
+  created_at: Timestamp;
+  last_used_at: Timestamp;
+  expires_at: Timestamp;
+  user_agent: string;
+  ip: string;
+  revoked_at: Timestamp | null;
+}
+
+/** A user's TOTP second factor (accounts/second-factor/); pending until confirmed_at is set. */
+export interface TotpSecretsTable {
+  user_id: number;
+  /** AES-256-GCM ciphertext of the base32 secret (secret-box.ts): never stored in clear. */
+  secret_ciphertext: string;
+  created_at: Timestamp;
+  confirmed_at: Timestamp | null;
+  /** The last 30-second step a code was accepted for: no code is accepted twice (RFC 6238 §5.2). */
+  last_used_step: number | null;
+}
+
+/** Single-use recovery codes: only a SHA-256 digest of each is kept. */
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_digest: string;
+  created_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+/** `gatehouse import-django`: a Django row (by kind and id) and the row it became here. */
+export interface DjangoImportMapTable {
+  kind: string;
+  django_id: number;
+  our_id: number;
+  /** Index into django_import_state.layouts: the column list `digests` follows. */
+  layout: number;
+  /** Short digests of the Django values last imported, one per column of the layout. */
+  digests: string;
+}
+
+/** The import under way or last finished (one row): its checkpoint and digest layouts. */
+export interface DjangoImportStateTable {
+  id: number;
+  source: string;
+  user_model: string;
+  phase: string;
+  after_id: number;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  /** JSON list of column lists (django_import_map.layout). */
+  layouts: string;
+}
+
 export interface Database {
   users: UsersTable;
   user_status: UserStatusTable;
@@ -140,4 +198,9 @@ export interface Database {
   admin_log: AdminLogTable;
   rate_limit_counters: RateLimitCountersTable;
   used_action_tokens: UsedActionTokensTable;
+  django_import_map: DjangoImportMapTable;
+  django_import_state: DjangoImportStateTable;
+  totp_secrets: TotpSecretsTable;
+  recovery_codes: RecoveryCodesTable;
+  sessions: SessionsTable;
 }

@@ -10,6 +10,8 @@ export interface GraphQLContext {
   deps: Deps;
   /** The authenticated caller (SPEC §3.2), resolved once per request. */
   viewer: User | undefined;
+  /** The session of the caller's access token (none for an admin session or older tokens). */
+  viewerSessionId: string | undefined;
   origin: RequestOrigin;
   /** Set by mutations that must also set cookies (JWT_COOKIE_AUTH). */
   cookies: { name: string; value: string; maxAgeSeconds: number }[];

@@ -38,13 +38,14 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
 }
 
 function registerMercurius(app: FastifyInstance, deps: Deps, parseOptions: ParseOptions): void {
+  const schema = buildSchema(deps.config);
   void app.register(mercurius, {
-    schema: buildSchema(deps.config),
+    schema,
     routes: false,
     graphiql: false,
     jit: 1,
     // Checked once per distinct document: mercurius caches the verdict, good or bad.
-    validationRules: graphqlValidationRules(deps.config),
+    validationRules: graphqlValidationRules(deps.config, schema, deps.log),
     graphql: { parseOptions },
     errorFormatter: (execution, context) => {
       const log = (context as unknown as { reply?: FastifyReply }).reply?.log ?? deps.log;

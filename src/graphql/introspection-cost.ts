@@ -8,8 +8,9 @@
 //     count; a list under a lone object (`__type(name:) { fields }`) holds the schema's maximum;
 //   - `ofType` returns an object only as deep as types are wrapped (`[String!]!` is three deep):
 //     at each depth it weighs the share of the schema's type references wrapped that deep.
-// GraphiQL's introspection query then costs what it answers, to within a few fields (about 2,300
-// on the default schema, 2,900 in relay style), within GRAPHQL_MAX_COST; three copies are not.
+// GraphiQL's introspection query then costs what it answers, to within a few fields (about 2,800
+// on the default schema, 3,600 in relay style); the derived GRAPHQL_MAX_COST fits one copy, never
+// two (limits.ts).
 import {
   isEnumType,
   isInputObjectType,

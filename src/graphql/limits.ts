@@ -9,12 +9,14 @@ import { maxDirectivesRule } from "@escape.tech/graphql-armor-max-directives";
 import {
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
+  type GraphQLSchema,
   type ParseOptions,
   type ValidationContext,
   type ValidationRule,
 } from "graphql";
 import type { Config } from "../config/config.js";
-import { queryCostRule } from "./query-cost.js";
+import type { Logger } from "pino";
+import { introspectionQueryCost, queryCostRule } from "./query-cost.js";
 
 /**
  * graphql-armor throws its errors out of validate() unless told otherwise, which would make a
@@ -30,7 +32,35 @@ const armorOptions = {
   ],
 };
 
-export function graphqlValidationRules(config: Config): ValidationRule[] {
+/** Room for one introspection query, not two: copies of it are the cheapest heavy request. */
+const INTROSPECTION_HEADROOM = 1.25;
+
+/**
+ * GRAPHQL_MAX_COST, or when unset 50 × RELAY_CONNECTION_MAX_LIMIT raised to fit GraphiQL's
+ * introspection query, whose cost grows with the schema (USER_FIELDS, new operations): explorers
+ * keep working as the schema grows or pages shrink. A GRAPHQL_MAX_COST that shuts introspection
+ * out while it is on is the operator's choice, said once at start.
+ */
+export function effectiveMaxCost(config: Config, schema: GraphQLSchema, log?: Logger): number {
+  const limits = config.graphqlLimits;
+  if (!limits.introspection) return limits.maxCost;
+  const introspection = introspectionQueryCost(schema, config.accounts.relayConnectionMaxLimit);
+  if (limits.maxCostIsDerived) {
+    return Math.max(limits.maxCost, Math.ceil(introspection * INTROSPECTION_HEADROOM));
+  }
+  if (introspection > limits.maxCost) {
+    log?.warn(
+      `GRAPHQL_MAX_COST (${String(limits.maxCost)}) is below what GraphiQL's introspection query costs on this schema (${String(introspection)}): schema explorers will be refused`,
+    );
+  }
+  return limits.maxCost;
+}
+
+export function graphqlValidationRules(
+  config: Config,
+  schema: GraphQLSchema,
+  log?: Logger,
+): ValidationRule[] {
   const limits = config.graphqlLimits;
   const rules: ValidationRule[] = [
     // Introspection counts too: __type and __schema nest without end (STACK.md: armor skips
@@ -45,7 +75,7 @@ export function graphqlValidationRules(config: Config): ValidationRule[] {
     maxAliasesRule({ n: limits.maxAliases, allowList: [], ...armorOptions }),
     maxDirectivesRule({ n: limits.maxDirectives, ...armorOptions }),
     queryCostRule({
-      maxCost: limits.maxCost,
+      maxCost: effectiveMaxCost(config, schema, log),
       pageSizeLimit: config.accounts.relayConnectionMaxLimit,
     }),
   ];

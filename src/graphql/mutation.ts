@@ -11,7 +11,7 @@ export interface ArgumentSpec {
 }
 
 export type OutputType =
-  "String" | "Int" | "Boolean" | "GenericScalar" | "ExpectedErrorType" | "UserNode";
+  "String" | "Int" | "Boolean" | "GenericScalar" | "ExpectedErrorType" | "UserNode" | "[String]";
 
 export interface MutationSpec {
   /** The mutation field, e.g. `tokenAuth`. */
@@ -50,7 +50,7 @@ function definePayloadType(
       const fields: Record<string, ReturnType<typeof t.field>> = {};
       for (const [field, type] of Object.entries(spec.outputs)) {
         fields[field] = t.field({
-          type: type === "UserNode" ? userNode : type,
+          type: type === "UserNode" ? userNode : type === "[String]" ? ["String"] : type,
           nullable: true,
           resolve: (payload) => outputValue(payload, field) as never,
         });

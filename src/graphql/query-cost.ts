@@ -15,6 +15,10 @@
 import {
   GraphQLError,
   Kind,
+  TypeInfo,
+  ValidationContext,
+  getIntrospectionQuery,
+  parse,
   SchemaMetaFieldDef,
   TypeMetaFieldDef,
   TypeNameMetaFieldDef,
@@ -28,7 +32,6 @@ import {
   type GraphQLField,
   type GraphQLSchema,
   type SelectionSetNode,
-  type ValidationContext,
   type ValidationRule,
 } from "graphql";
 import {
@@ -167,4 +170,32 @@ export function queryCostRule(options: QueryCostOptions): ValidationRule {
       },
     };
   };
+}
+
+/** GraphiQL's introspection query, every option on: what a schema explorer asks for. */
+const FULL_INTROSPECTION = parse(
+  getIntrospectionQuery({
+    descriptions: true,
+    specifiedByUrl: true,
+    directiveIsRepeatable: true,
+    schemaDescription: true,
+    inputValueDeprecation: true,
+    oneOf: true,
+  }),
+);
+
+/** What GraphiQL's introspection query costs on `schema`: it grows with every type and field. */
+export function introspectionQueryCost(schema: GraphQLSchema, pageSizeLimit: number): number {
+  const context = new ValidationContext(schema, FULL_INTROSPECTION, new TypeInfo(schema), () => {});
+  const selectionCost = operationCostCalculator(context, { maxCost: Infinity, pageSizeLimit });
+  let cost = 0;
+  for (const definition of FULL_INTROSPECTION.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    cost += selectionCost(
+      definition.selectionSet,
+      schema.getQueryType() ?? undefined,
+      OUTSIDE_LISTS,
+    );
+  }
+  return Math.ceil(cost);
 }

@@ -2,9 +2,9 @@
 // refresh-token cookie, which counts only when cookie-credentials.ts says the cookies may.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { onePasswordCheck } from "../accounts/passwords/checks.js";
+import { oneCodeCheck } from "../accounts/second-factor/code-checks.js";
 import { ADMIN_SESSION_COOKIE, adminViewerForSession } from "../accounts/staff/access.js";
-import { authenticateAccessToken } from "../accounts/tokens/access-tokens.js";
-import type { User } from "../accounts/types.js";
+import { authenticateCaller, type AuthenticatedCaller } from "../accounts/tokens/access-tokens.js";
 import type { Deps } from "../deps.js";
 import type { GraphQLContext } from "./builder.js";
 import { hasValidCsrfToken, mayUseTokenCookies } from "./cookie-credentials.js";
@@ -18,12 +18,14 @@ export async function requestContext(
   const useCookie = deps.config.jwt.cookieAuth && mayUseTokenCookies(request, allowedOrigins);
   return {
     deps,
-    viewer: await resolveViewer(deps, request, { useCookie }),
+    ...viewerOf(await resolveViewer(deps, request, { useCookie })),
     origin: {
       host: request.headers.host,
       isSecure: request.protocol === "https",
       ip: request.ip,
+      userAgent: request.headers["user-agent"],
       passwordChecks: onePasswordCheck(),
+      codeChecks: oneCodeCheck(),
     },
     cookies: [],
     presentedRefreshTokenCookie: useCookie
@@ -37,16 +39,21 @@ export async function requestContext(
  * SPEC §3.2: a token when one is presented; otherwise a logged-in admin session, but only
  * together with the matching CSRF token, so a cross-site request cannot ride on the session.
  */
+function viewerOf(caller: AuthenticatedCaller | undefined) {
+  return { viewer: caller?.user, viewerSessionId: caller?.sessionId };
+}
+
 async function resolveViewer(
   deps: Deps,
   request: FastifyRequest,
   options: { useCookie: boolean },
-): Promise<User | undefined> {
+): Promise<AuthenticatedCaller | undefined> {
   const token = presentedAccessToken(deps, request, options);
-  if (token !== undefined) return authenticateAccessToken(deps, token);
+  if (token !== undefined) return authenticateCaller(deps, token);
   const session = request.cookies[ADMIN_SESSION_COOKIE];
   if (session === undefined || !hasValidCsrfToken(request)) return undefined;
-  return (await adminViewerForSession(deps, session))?.user;
+  const user = (await adminViewerForSession(deps, session))?.user;
+  return user === undefined ? undefined : { user, sessionId: undefined };
 }
 
 /**

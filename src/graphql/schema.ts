@@ -5,18 +5,24 @@ import type { Config } from "../config/config.js";
 import { createBuilder } from "./builder.js";
 import { defineMutation, type MutationSpec } from "./mutation.js";
 import { archiveAccountMutation } from "./operations/archive-account.js";
+import { confirmTotpMutation } from "./operations/confirm-totp.js";
 import { deleteAccountMutation } from "./operations/delete-account.js";
+import { disableTotpMutation } from "./operations/disable-totp.js";
 import { defineMeQuery } from "./operations/me.js";
 import { passwordChangeMutation } from "./operations/password-change.js";
 import { passwordResetMutation } from "./operations/password-reset.js";
 import { passwordSetMutation } from "./operations/password-set.js";
 import { refreshTokenMutation } from "./operations/refresh-token.js";
+import { regenerateRecoveryCodesMutation } from "./operations/regenerate-recovery-codes.js";
 import { registerMutation } from "./operations/register.js";
 import { removeSecondaryEmailMutation } from "./operations/remove-secondary-email.js";
 import { resendActivationEmailMutation } from "./operations/resend-activation-email.js";
+import { revokeOtherSessionsMutation, revokeSessionMutation } from "./operations/revoke-session.js";
 import { revokeTokenMutation } from "./operations/revoke-token.js";
+import { defineSessionsQuery } from "./operations/sessions.js";
 import { sendPasswordResetEmailMutation } from "./operations/send-password-reset-email.js";
 import { sendSecondaryEmailActivationMutation } from "./operations/send-secondary-email-activation.js";
+import { setupTotpMutation } from "./operations/setup-totp.js";
 import { swapEmailsMutation } from "./operations/swap-emails.js";
 import { tokenAuthMutation } from "./operations/token-auth.js";
 import { updateAccountMutation } from "./operations/update-account.js";
@@ -47,6 +53,14 @@ function mutations(config: Config): MutationSpec[] {
     verifyTokenMutation(),
     refreshTokenMutation(config),
     revokeTokenMutation(config),
+    // Ours: sessions (accounts/tokens/user-sessions.ts).
+    revokeSessionMutation(),
+    revokeOtherSessionsMutation(),
+    // Ours: the second factor (accounts/second-factor/).
+    setupTotpMutation(),
+    confirmTotpMutation(),
+    disableTotpMutation(),
+    regenerateRecoveryCodesMutation(),
   ];
 }
 
@@ -56,6 +70,7 @@ export function buildSchema(config: Config): GraphQLSchema {
   defineMeQuery(builder, userNode);
   defineUserQuery(builder, userNode);
   defineUsersQuery(builder, userNode, config);
+  defineSessionsQuery(builder);
   for (const spec of mutations(config))
     defineMutation(builder, spec, userNode, config.accounts.apiStyle);
   return builder.toSchema();

@@ -1,4 +1,5 @@
-// The Fastify application: /graphql, /healthz, and the masking of unexpected errors.
+// The Fastify application: /, /graphql, /admin/, /healthz, /readyz, and the masking of unexpected
+// errors.
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
 import csrf from "@fastify/csrf-protection";
@@ -7,7 +8,9 @@ import { registerAdmin } from "../admin/plugin.js";
 import type { Deps } from "../deps.js";
 import { registerGraphQL } from "../graphql/http.js";
 import { clientErrorHandler } from "./client-errors.js";
+import { registerHomePage } from "./home-page.js";
 import { registerOversizedBodyClose } from "./oversized-bodies.js";
+import { RequestLog } from "./request-log.js";
 import { registerSecurityHeaders } from "./security-headers.js";
 
 const UNAVAILABLE = "Service unavailable: the database cannot be reached. Try again.";
@@ -16,11 +19,14 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
   const hardening = deps.config.httpHardening;
   const requestTimeoutMs = hardening.requestTimeoutSeconds * 1000;
   const app = Fastify({
+    // A child of its own: main.ts quiets it while Fastify announces its addresses.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- keeps FastifyInstance's default logger type
-    loggerInstance: deps.log as FastifyBaseLogger,
+    loggerInstance: deps.log.child({}) as FastifyBaseLogger,
     bodyLimit: deps.config.http.bodyLimitBytes,
     trustProxy: deps.config.http.trustProxy,
     requestIdHeader: "x-request-id",
+    // One line per request at most, at debug unless slow or failed (request-log.ts).
+    logController: new RequestLog(),
     // Slow or oversized requests must not hold sockets and memory (Fastify's docs recommend a
     // requestTimeout whenever no reverse proxy stands in front; Node's own default is 5 min).
     http: {
@@ -93,6 +99,7 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
         .send({ status: "unavailable", database: UNAVAILABLE });
     }
   });
+  registerHomePage(app, deps.config);
   registerGraphQL(app, deps);
   await registerAdmin(app, deps);
   await app.ready();

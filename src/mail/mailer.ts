@@ -1,7 +1,9 @@
-// Delivery of finished messages: SMTP, or the console (Django's console backend) when no SMTP
-// server is configured. What a message says is decided in accounts/emails.ts.
+// Delivery of finished messages: SMTP, or the console (like Django's console backend, but
+// readable: console-format.ts) when no SMTP server is configured. What a message says is decided
+// in accounts/mail/rendering.ts.
 import nodemailer from "nodemailer";
 import type { MailTransportConfig } from "../config/config.js";
+import { formatConsoleMail } from "./console-format.js";
 
 export interface MailMessage {
   to: string[];
@@ -22,9 +24,6 @@ export interface MailTransport {
 // A dead or silent server must fail the send rather than hold a request open (nodemailer waits
 // up to 10 minutes on an idle socket by default).
 const SMTP_TIMEOUT_MS = 10_000;
-
-/** Django's console backend ends each message with a line of 79 dashes. */
-const CONSOLE_SEPARATOR = `${"-".repeat(79)}\n`;
 
 export function createMailTransport(
   settings: MailTransportConfig,
@@ -69,13 +68,12 @@ function createSmtpTransport(
   };
 }
 
+/** Prints each message readably (console-format.ts) instead of sending it. */
 function createConsoleTransport(output: NodeJS.WritableStream): MailTransport {
-  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true });
   return {
-    async send(message) {
-      const info = await transporter.sendMail(toMailOptions(message));
-      const mime = Buffer.isBuffer(info.message) ? info.message.toString("utf8") : "";
-      output.write(`${mime}\n${CONSOLE_SEPARATOR}`);
+    send(message) {
+      output.write(formatConsoleMail(message, new Date()));
+      return Promise.resolve();
     },
     close() {
       return Promise.resolve();

@@ -4,7 +4,7 @@
 // when its scripts cannot load.
 import type { Browser, BrowserContext, ConsoleMessage, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { launchBrowser, screenshot } from "../support/browser.js";
+import { launchBrowser, readmeScreenshot, screenshot } from "../support/browser.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
 const TOKEN = "JWT not-a-real-token-but-a-secret-all-the-same";
@@ -90,6 +90,40 @@ describe("GraphiQL in Chromium, offline", () => {
     expect(stored).toContain("__typename");
     expect(stored).not.toContain("not-a-real-token");
     expect(stored).not.toContain("Authorization");
+    expect(problems).toEqual([]);
+  });
+
+  it("signs a user in with tokenAuth, as the README's picture shows", async () => {
+    const username = "ada";
+    const registered = await app.gql(
+      `mutation ($u: String!, $e: String!, $p: String!) {
+        register(username: $u, email: $e, password1: $p, password2: $p) { success }
+      }`,
+      { u: username, e: `${username}@example.com`, p: "Correct-Horse-42" },
+    );
+    expect(registered.body.data?.register).toEqual({ success: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(app.url);
+    const operation = [
+      "mutation {",
+      `  tokenAuth(username: "${username}", password: "Correct-Horse-42") {`,
+      "    success",
+      "    errors",
+      "    user { username verified }",
+      "    token",
+      "  }",
+      "}",
+    ].join("\n");
+    // Set whole, as a paste would: typed line by line, the editor's completion takes the Enters.
+    await page.locator(".graphiql-query-editor .CodeMirror").first().waitFor();
+    await page.evaluate(
+      `document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.setValue(${JSON.stringify(operation)})`,
+    );
+    await run();
+    await expect.poll(() => page.locator(".result-window").innerText()).toContain('"token"');
+    expect(await page.locator(".result-window").innerText()).toContain('"success": true');
+    await readmeScreenshot(page, "graphiql");
+    expect(elsewhere).toEqual([]);
     expect(problems).toEqual([]);
   });
 

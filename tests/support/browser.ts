@@ -36,6 +36,22 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 
+/** The README's pictures: docs/screenshots/, rewritten only when UPDATE_SCREENSHOTS=1. */
+export const README_SCREENSHOT_DIR = join(process.cwd(), "docs", "screenshots");
+
+/**
+ * A screenshot the README shows: always kept with the test results; written to
+ * docs/screenshots/ too when the run is asked to bring them up to date (UPDATE_SCREENSHOTS=1),
+ * so ordinary runs leave the committed pictures alone. The viewport, not the full page.
+ */
+export async function readmeScreenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+  if (process.env.UPDATE_SCREENSHOTS !== "1") return;
+  mkdirSync(README_SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(README_SCREENSHOT_DIR, `${name}.png`) });
+}
+
 /** Logs into the admin through the real form. */
 export async function adminLogIn(
   page: Page,

@@ -5,13 +5,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { openDatabase, type DatabaseHandle } from "../../src/db/database.js";
 import { DEFAULT_TEST_POSTGRES_URL } from "./global-setup.js";
+import { cliCommand, PROJECT_ROOT } from "./cli.js";
 import type { TestDatabase } from "./test-app.js";
 
-const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 const KEPT_OUTPUT_LINES = 200;
 
@@ -38,20 +37,23 @@ function exited(child: ChildProcess): Promise<void> {
 
 /**
  * Starts `gatehouse serve` with only `env` (plus PATH, HOME, TMPDIR) and waits until it listens.
- * `serveArgs` are options of `serve` (`--no-migrate`); `startTimeoutMs` bounds the wait (60 s).
+ * `serveArgs` are options of `serve` (`--no-migrate`); `startTimeoutMs` bounds the wait (60 s);
+ * `cwd` is the working folder (the project root by default).
  */
 export function startServerProcess(
   env: Record<string, string>,
-  options: { serveArgs?: string[]; startTimeoutMs?: number } = {},
+  options: { serveArgs?: string[]; startTimeoutMs?: number; cwd?: string } = {},
 ): Promise<ServerProcess> {
   const startTimeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
-  const args = ["--import", "tsx", "src/cli/main.ts", "serve", ...(options.serveArgs ?? [])];
-  const child = spawn(process.execPath, args, {
-    cwd: PROJECT_ROOT,
+  const [command = "", ...args] = cliCommand(["serve", ...(options.serveArgs ?? [])]);
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? PROJECT_ROOT,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
       ...(process.env.TMPDIR === undefined ? {} : { TMPDIR: process.env.TMPDIR }),
+      // A developer's own .env in the project root must not change the tests.
+      GATEHOUSE_ENV_FILE: "",
       HOST: "127.0.0.1",
       PORT: "0",
       LOG_LEVEL: "info",

@@ -8,7 +8,11 @@
 // Cheat Sheet, "Protect against automated attacks":
 // https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html).
 // Subjects are counted as given, whether or not an account has them, and a refused attempt gets
-// the same answer either way, so the limits reveal nothing about which accounts exist.
+// the same answer either way, so the limits reveal nothing about which accounts exist. The mail
+// limits count the requests that could send mail: one refused for its own fields (a malformed
+// address, a weak password) sends none and reveals nothing, so it is not charged.
+// RATE_LIMIT_LOOPBACK_EXEMPT (on by default in development only) lets requests from this machine
+// skip the per-IP rules, so a developer is not locked out of their own server.
 import { createHmac } from "node:crypto";
 import { isIPv6 } from "node:net";
 import type { Logger } from "pino";
@@ -34,11 +38,15 @@ export interface RateLimitStore {
 export interface RateLimitCharge {
   rule: RateLimitRuleName;
   subject: string;
+  /** A per-IP charge of a client on this machine (RATE_LIMIT_LOOPBACK_EXEMPT may skip it). */
+  isLoopback?: boolean;
 }
 
 export interface RateLimiter {
   /** Charges one attempt to every (rule, subject); false when any of them is over its limit. */
   attempt(charges: readonly RateLimitCharge[]): Promise<boolean>;
+  /** False when RATE_LIMITS is off: attempts are then neither counted nor refused. */
+  readonly isCounting: boolean;
   close(): Promise<void>;
 }
 
@@ -48,11 +56,20 @@ export function createRateLimiter(
 ): RateLimiter {
   const { enabled, rules } = deps.config.rateLimits;
   if (!enabled || store === undefined) {
-    return { attempt: () => Promise.resolve(true), close: () => Promise.resolve() };
+    return {
+      attempt: () => Promise.resolve(true),
+      isCounting: false,
+      close: () => Promise.resolve(),
+    };
   }
   const secretKey = deps.config.secretKey;
+  const isLoopbackExempt = deps.config.rateLimitLoopbackExempt;
   return {
-    async attempt(charges) {
+    isCounting: true,
+    async attempt(requested) {
+      const charges = isLoopbackExempt
+        ? requested.filter((charge) => charge.isLoopback !== true)
+        : requested;
       const nowMs = deps.clock.now().getTime();
       const counts = await Promise.all(
         charges.map(({ rule, subject }) => {
@@ -98,6 +115,20 @@ export function clientSubject(ip: string | undefined): string {
   return `ip:${prefix.join(":")}::/64`;
 }
 
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 addresses (::ffff:127.0.0.1). */
+export function isLoopbackAddress(ip: string | undefined): boolean {
+  if (ip === undefined) return false;
+  const address = ip.replace(/^::ffff:/i, "");
+  return (
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address) || /^(0{0,4}:){2,7}0{0,3}1$/.test(address)
+  );
+}
+
+/** The charge of a per-IP rule to the client at `ip`. */
+function clientCharge(rule: RateLimitRuleName, ip: string | undefined): RateLimitCharge {
+  return { rule, subject: clientSubject(ip), isLoopback: isLoopbackAddress(ip) };
+}
+
 /**
  * Identifiers and addresses are matched case-insensitively (SPEC §2.2), so they count so, and in
  * their canonical form: look-alike spellings of one mailbox (`alice@ｅxample.com`) reach the same
@@ -122,7 +153,7 @@ export function isSignInAllowed(
 ): Promise<boolean> {
   return deps.rateLimiter.attempt([
     { rule: "signInPerIdentifier", subject: foldedSubject("identifier", attempt.identifier) },
-    { rule: "signInPerIp", subject: clientSubject(attempt.origin.ip) },
+    clientCharge("signInPerIp", attempt.origin.ip),
   ]);
 }
 
@@ -143,9 +174,7 @@ export async function limitEmailRequest(
   deps: Pick<Deps, "rateLimiter">,
   request: { address: string | undefined; origin: Pick<RequestOrigin, "ip"> },
 ): Promise<void> {
-  const charges: RateLimitCharge[] = [
-    { rule: "emailPerIp", subject: clientSubject(request.origin.ip) },
-  ];
+  const charges: RateLimitCharge[] = [clientCharge("emailPerIp", request.origin.ip)];
   if (request.address !== undefined && request.address.trim() !== "") {
     charges.push({ rule: "emailPerAddress", subject: foldedSubject("address", request.address) });
   }
@@ -157,7 +186,7 @@ export async function limitTokenRequest(
   deps: Pick<Deps, "rateLimiter">,
   origin: Pick<RequestOrigin, "ip">,
 ): Promise<void> {
-  const charges = [{ rule: "tokenPerIp" as const, subject: clientSubject(origin.ip) }];
+  const charges = [clientCharge("tokenPerIp", origin.ip)];
   if (!(await deps.rateLimiter.attempt(charges))) throw AccountsError.of("RATE_LIMITED");
 }
 

@@ -16,6 +16,7 @@ import {
 import { digestSecret } from "../tokens/secrets.js";
 import { AccountsError } from "../errors.js";
 import { isSignInAllowed } from "../rate-limits/limiter.js";
+import { requireSecondFactor } from "../second-factor/sign-in.js";
 import type { RequestOrigin, User } from "../types.js";
 import { findUserByNaturalKey } from "../natural-key.js";
 import { findUserById, updateUser } from "../users-store.js";
@@ -55,8 +56,11 @@ export interface AdminViewer {
  */
 export async function signInToAdmin(
   deps: Pick<Deps, "config" | "db" | "clock" | "passwords" | "events" | "rateLimiter">,
-  /** `username` is the value of USERNAME_FIELD (Django's admin login asks for that field). */
-  credentials: { username: string; password: string },
+  /**
+   * `username` is the value of USERNAME_FIELD (Django's admin login asks for that field); `otp`
+   * the code of a user whose second factor is on, which the admin asks for as tokenAuth does.
+   */
+  credentials: { username: string; password: string; otp?: string },
   client: Pick<RequestOrigin, "ip">,
 ): Promise<{ sessionToken: string; user: User }> {
   if (!(await isSignInAllowed(deps, { identifier: credentials.username, origin: client }))) {
@@ -72,6 +76,7 @@ export async function signInToAdmin(
     deps.events.emit("user_login_failed", { identifier: credentials.username });
     throw new AccountsError({ nonFieldErrors: [STAFF_LOGIN_ERROR] });
   }
+  await requireSecondFactor(deps, user, credentials.otp, client);
   const now = deps.clock.now();
   const sessionToken = randomBytes(32).toString("base64url");
   const rehashed = deps.passwords.needsRehash(user.passwordHash)

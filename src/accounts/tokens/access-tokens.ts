@@ -5,23 +5,48 @@ import { AccountsError } from "../errors.js";
 import { limitTokenRequest } from "../rate-limits/limiter.js";
 import type { IssuedAccessToken, RequestOrigin, User } from "../types.js";
 import { findUserByNaturalKey, naturalKeyOf } from "../natural-key.js";
-import { findUserById } from "../users-store.js";
+import { findUserById, findUserForSession } from "../users-store.js";
 import type { AccessTokenBinding, AccessTokenClaims } from "./jwt.js";
 
 export function unixSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
 
-/** origIat never precedes tokens_valid_after, so a fresh token survives the move it follows. */
+/**
+ * An access token for `user` in `sessionId` (tokens user-sessions.ts ends with it). origIat never
+ * precedes tokens_valid_after, so a fresh token survives the move it follows.
+ */
 export function issueAccessToken(
   deps: Pick<Deps, "clock" | "accessTokens" | "config">,
   user: User,
+  sessionId: string | undefined,
 ): IssuedAccessToken {
   const origIat = Math.max(unixSeconds(deps.clock.now()), user.tokensValidAfter);
   const { token, claims } = deps.accessTokens.issue(naturalKeyOf(deps.config, user), origIat, {
-    binding: { userId: user.id, version: user.tokenVersion },
+    binding: {
+      userId: user.id,
+      version: user.tokenVersion,
+      ...(sessionId === undefined ? {} : { sessionId }),
+    },
   });
   return { token, payload: deps.accessTokens.payloadOf(claims) };
+}
+
+/** Who a request's access token authenticates, and in which session. */
+export interface AuthenticatedCaller {
+  user: User;
+  sessionId: string | undefined;
+}
+
+/** The user an access token authenticates, with its session, or undefined (SPEC §3.2 steps 4–5). */
+export async function authenticateCaller(
+  deps: Pick<Deps, "db" | "clock" | "accessTokens" | "config">,
+  token: string,
+): Promise<AuthenticatedCaller | undefined> {
+  const checked = deps.accessTokens.check(token, unixSeconds(deps.clock.now()));
+  if (!checked.ok) return undefined;
+  const user = await userOfToken(deps, checked);
+  return user === undefined ? undefined : { user, sessionId: checked.binding?.sessionId };
 }
 
 /** The user an access token authenticates, or undefined (SPEC §3.2 steps 4–5). */
@@ -29,8 +54,7 @@ export async function authenticateAccessToken(
   deps: Pick<Deps, "db" | "clock" | "accessTokens" | "config">,
   token: string,
 ): Promise<User | undefined> {
-  const checked = deps.accessTokens.check(token, unixSeconds(deps.clock.now()));
-  return checked.ok ? userOfToken(deps, checked) : undefined;
+  return (await authenticateCaller(deps, token))?.user;
 }
 
 /**
@@ -39,14 +63,26 @@ export async function authenticateAccessToken(
  * or a rename moves the version on, and a deleted user's namesake has another id.
  */
 async function userOfToken(
-  deps: Pick<Deps, "db" | "config">,
+  deps: Pick<Deps, "db" | "config" | "clock">,
   token: { claims: AccessTokenClaims; binding?: AccessTokenBinding },
 ): Promise<User | undefined> {
-  if (token.binding === undefined) return userOfLegacyToken(deps, token.claims);
-  const user = await findUserById(deps.db, token.binding.userId);
+  const { binding } = token;
+  if (binding === undefined) return userOfLegacyToken(deps, token.claims);
+  // A token of a session reads the session with the user: an ended one ends the token at once.
+  let user: User | undefined;
+  if (binding.sessionId === undefined) user = await findUserById(deps.db, binding.userId);
+  else {
+    const found = await findUserForSession(
+      deps.db,
+      binding.userId,
+      binding.sessionId,
+      deps.clock.now(),
+    );
+    user = found?.isSessionLive === true ? found.user : undefined;
+  }
   if (user === undefined || !user.isActive) return undefined;
   const isCurrent =
-    user.tokenVersion === token.binding.version &&
+    user.tokenVersion === binding.version &&
     naturalKeyOf(deps.config, user) === token.claims.username;
   return isCurrent ? user : undefined;
 }

@@ -22,6 +22,8 @@ export interface AccessTokenClaims {
 export interface AccessTokenBinding {
   userId: number;
   version: number;
+  /** The session (sign-in) the token was minted for; absent on tokens from before sessions. */
+  sessionId?: string;
 }
 
 export type AccessTokenCheck =
@@ -62,7 +64,12 @@ export function createAccessTokens(settings: JwtSettings): AccessTokens {
       ...(binding === undefined
         ? {}
         : {
-            header: { alg: settings.algorithm, uid: binding.userId, ver: binding.version },
+            header: {
+              alg: settings.algorithm,
+              uid: binding.userId,
+              ver: binding.version,
+              ...(binding.sessionId === undefined ? {} : { sid: binding.sessionId }),
+            },
           }),
     });
   const unbound = signer();
@@ -233,8 +240,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function readBinding(header: unknown): AccessTokenBinding | undefined {
   if (!isRecord(header)) return undefined;
-  const { uid, ver } = header;
-  return Number.isSafeInteger(uid) && Number.isSafeInteger(ver)
-    ? { userId: uid as number, version: ver as number }
-    : undefined;
+  const { uid, ver, sid } = header;
+  if (!Number.isSafeInteger(uid) || !Number.isSafeInteger(ver)) return undefined;
+  const binding: AccessTokenBinding = { userId: uid as number, version: ver as number };
+  if (typeof sid === "string") binding.sessionId = sid;
+  return binding;
 }

@@ -11,6 +11,7 @@ export interface RefreshTokenRecord {
   created: Date;
   revoked: Date | null;
   replacedById: number | null;
+  sessionId: string | null;
 }
 
 function toRecord(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
@@ -21,12 +22,19 @@ function toRecord(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
     created: toDate(row.created),
     revoked: row.revoked === null ? null : toDate(row.revoked),
     replacedById: row.replaced_by_id,
+    sessionId: row.session_id,
   };
 }
 
 export async function insertRefreshToken(
   db: Db,
-  token: { userId: number; digest: string; prefix: string; created: Date },
+  token: {
+    userId: number;
+    digest: string;
+    prefix: string;
+    created: Date;
+    sessionId: string | null;
+  },
 ): Promise<number> {
   const row = await db
     .insertInto("refresh_tokens")
@@ -37,6 +45,7 @@ export async function insertRefreshToken(
       created: token.created,
       revoked: null,
       replaced_by_id: null,
+      session_id: token.sessionId,
     })
     .returning("id")
     .executeTakeFirstOrThrow();

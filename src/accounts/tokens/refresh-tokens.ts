@@ -17,6 +17,8 @@ import {
 } from "./refresh-tokens-store.js";
 import { endAllSessions } from "./revocation.js";
 import { digestSecret } from "./secrets.js";
+import { revokeSessions, touchSession } from "./sessions-store.js";
+import { startSession } from "./user-sessions.js";
 
 type RefreshDeps = Pick<
   Deps,
@@ -24,7 +26,7 @@ type RefreshDeps = Pick<
 >;
 
 /** Where a request came from; the rate limits count per client (SPEC §11.4). */
-type Client = Pick<RequestOrigin, "ip">;
+type Client = Pick<RequestOrigin, "ip" | "userAgent">;
 
 function newRefreshTokenValue(deps: Pick<Deps, "config">): {
   token: string;
@@ -43,6 +45,7 @@ function refreshExpiry(deps: Pick<Deps, "config">, created: Date): Date {
 export function refreshTokenMinter(
   deps: Pick<Deps, "config" | "db" | "clock">,
   userId: number,
+  sessionId: string | null,
 ): RefreshTokenMinter {
   let minted: ReturnType<RefreshTokenMinter> | undefined;
   return () => {
@@ -54,6 +57,7 @@ export function refreshTokenMinter(
         digest: value.digest,
         prefix: value.prefix,
         created,
+        sessionId,
       });
       return { token: value.token, expiresAt: refreshExpiry(deps, created) };
     })();
@@ -81,6 +85,9 @@ export async function refreshTokens(deps: RefreshDeps, presented: string, client
     if (user === undefined || !user.isActive || now > refreshExpiry(deps, record.created)) {
       return { kind: "invalid" as const };
     }
+    // A family from before sessions (or imported) becomes one now, so it can be seen and ended.
+    const sessionId = record.sessionId ?? (await startSession(deps, tx, user, client));
+    await touchSession(tx, sessionId, { usedAt: now, expiresAt: refreshExpiry(deps, now) });
     const value = newRefreshTokenValue(deps);
     if (deps.config.jwt.reuseRefreshTokens) {
       await replaceRefreshTokenValue(tx, record.id, {
@@ -91,6 +98,7 @@ export async function refreshTokens(deps: RefreshDeps, presented: string, client
       return {
         kind: "rotated" as const,
         user,
+        sessionId,
         token: value.token,
         oldId: record.id,
         newId: record.id,
@@ -101,13 +109,21 @@ export async function refreshTokens(deps: RefreshDeps, presented: string, client
       digest: value.digest,
       prefix: value.prefix,
       created: now,
+      sessionId,
     });
     if (!(await revokeTokenRow(tx, record.id, now, newId))) {
       // A concurrent refresh rotated it first: this presentation is a replay.
       await endAllSessions(deps, tx, user);
       return { kind: "reused" as const, userId: user.id };
     }
-    return { kind: "rotated" as const, user, token: value.token, oldId: record.id, newId };
+    return {
+      kind: "rotated" as const,
+      user,
+      sessionId,
+      token: value.token,
+      oldId: record.id,
+      newId,
+    };
   });
   if (outcome.kind !== "rotated") {
     if (outcome.kind === "reused")
@@ -120,7 +136,7 @@ export async function refreshTokens(deps: RefreshDeps, presented: string, client
     newTokenId: outcome.newId,
   });
   return {
-    access: issueAccessToken(deps, outcome.user),
+    access: issueAccessToken(deps, outcome.user, outcome.sessionId),
     refreshToken: outcome.token,
     refreshExpiresAt: refreshExpiry(deps, now),
   };
@@ -145,9 +161,14 @@ export async function refreshAccessToken(deps: RefreshDeps, token: string, clien
   ) {
     throw AccountsError.of("INVALID_TOKEN");
   }
+  const sessionId = checked.binding?.sessionId;
   const issued = deps.accessTokens.issue(naturalKeyOf(deps.config, user), origIat, {
     issuedAtSeconds: now,
-    binding: { userId: user.id, version: user.tokenVersion },
+    binding: {
+      userId: user.id,
+      version: user.tokenVersion,
+      ...(sessionId === undefined ? {} : { sessionId }),
+    },
   });
   deps.events.emit("token_refreshed", { user });
   return {
@@ -167,13 +188,17 @@ export async function revokeRefreshToken(
   await limitTokenRequest(deps, client);
   const now = deps.clock.now();
   const record = await findRefreshTokenByDigest(deps.db, digestSecret(presented));
-  if (
-    record === undefined ||
-    record.revoked !== null ||
-    !(await revokeTokenRow(deps.db, record.id, now))
-  ) {
-    throw AccountsError.of("INVALID_TOKEN");
-  }
+  if (record === undefined || record.revoked !== null) throw AccountsError.of("INVALID_TOKEN");
+  // Signing out ends the sign-in: the session's access tokens stop with its refresh token, and
+  // the sessions list no longer shows it.
+  const revoked = await deps.db.transaction().execute(async (tx) => {
+    if (!(await revokeTokenRow(tx, record.id, now))) return false;
+    if (record.sessionId !== null) {
+      await revokeSessions(tx, record.userId, now, { ids: [record.sessionId] });
+    }
+    return true;
+  });
+  if (!revoked) throw AccountsError.of("INVALID_TOKEN");
   deps.events.emit("refresh_token_revoked", { userId: record.userId, tokenId: record.id });
   return now;
 }

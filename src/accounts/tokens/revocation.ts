@@ -5,6 +5,7 @@ import type { Deps } from "../../deps.js";
 import { revokeUserAccessTokens } from "../users-store.js";
 import { unixSeconds } from "./access-tokens.js";
 import { revokeUserRefreshTokens } from "./refresh-tokens-store.js";
+import { revokeSessions } from "./sessions-store.js";
 
 /**
  * Runs inside the caller's transaction. Returns what a token issued afterwards must carry:
@@ -16,6 +17,7 @@ export async function endAllSessions(
   user: { id: number },
 ): Promise<{ tokenVersion: number; tokensValidAfter: number }> {
   const now = deps.clock.now();
+  await revokeSessions(tx, user.id, now);
   await revokeUserRefreshTokens(tx, user.id, now);
   const tokensValidAfter = unixSeconds(now) + 1;
   const tokenVersion = await revokeUserAccessTokens(tx, user.id, tokensValidAfter);

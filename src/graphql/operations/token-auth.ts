@@ -14,6 +14,8 @@ export function tokenAuthMutation(config: Config): MutationSpec {
   const identifiers = config.accounts.loginAllowedFields;
   const args: Record<string, ArgumentSpec> = { password: { type: "String", required: true } };
   for (const field of identifiers) args[camelCase(field)] = { type: "String", required: false };
+  // Ours: a TOTP or recovery code, for users whose second factor is on (accounts/second-factor/).
+  args.otp = { type: "String", required: false };
   const outputs: Record<string, OutputType> = {
     token: "String",
     success: "Boolean",
@@ -48,6 +50,7 @@ export function tokenAuthMutation(config: Config): MutationSpec {
           field,
           value: (values[camelCase(field)] as string | null) ?? "",
           password: values.password as string,
+          otp: values.otp as string | null | undefined,
         },
         ctx.origin,
       );

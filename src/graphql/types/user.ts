@@ -1,6 +1,7 @@
 // UserNode (SPEC §4) with its relay global id, and the Node interface it implements.
 import type { Config } from "../../config/config.js";
 import { fieldValue } from "../../accounts/fields/user-fields.js";
+import { twoFactorEnabledFor } from "../../accounts/second-factor/status.js";
 import type { User } from "../../accounts/types.js";
 import type { Builder } from "../builder.js";
 import { camelCase } from "../names.js";
@@ -157,6 +158,13 @@ export function defineUserNode(builder: Builder, config: Config) {
           }),
         ]),
       ),
+      // Ours (issue 16): null unless the caller is this user or staff.
+      twoFactorEnabled: t.field({
+        type: "Boolean",
+        nullable: true,
+        description: "Whether the user's second factor (TOTP) is on; only for the user and staff.",
+        resolve: (user, _args, ctx) => twoFactorEnabledFor(ctx.deps, ctx.viewer, user),
+      }),
     }),
   });
 }

@@ -469,6 +469,7 @@ describe.each(testDatabases())(
         digest: "0".repeat(64),
         prefix: owner.refreshToken.slice(0, 8),
         created: new Date(),
+        sessionId: null,
       });
       const byPrefix = await admin.get(
         `/admin/refresh-tokens/?q=${owner.refreshToken.slice(0, 8)}`,

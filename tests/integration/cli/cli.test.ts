@@ -1,54 +1,15 @@
 // The gatehouse CLI (SPEC §1) run as an operator runs it: a child process on a SQLite file, whose
 // effects are then checked through a started server on the same file.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aRegisteredUser, STRONG_PASSWORD } from "../../support/builders.js";
+import { runCli, runCliOnTerminal } from "../../support/cli.js";
 import { ME, REVOKE_TOKEN, TOKEN_AUTH_USERNAME } from "../../support/operations.js";
 import { startTestApp, unique, type TestApp } from "../../support/test-app.js";
 
-const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const EIGHT_DAYS_SECONDS = 8 * 86_400;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `gatehouse <args>` with only the given settings in its environment. */
-function runCli(
-  args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
-): Promise<CliResult> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "",
-    ...(process.env.TMPDIR === undefined ? {} : { TMPDIR: process.env.TMPDIR }),
-    PASSWORD_HASH_MEMORY_KIB: "1024",
-    PASSWORD_HASH_TIME_COST: "1",
-    LOG_LEVEL: "warn",
-    ...options.env,
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-      cwd: PROJECT_ROOT,
-      env,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? "");
-  });
-}
 
 /** A SQLite file of its own in a temporary folder. */
 function aDatabaseFile() {
@@ -156,7 +117,9 @@ describe("gatehouse createsuperuser and changepassword", () => {
     });
 
     it("exits non-zero when the two passwords differ", async () => {
-      const result = await runCli(["changepassword", "anyone"], {
+      // An existing user: an unknown one is refused before any password is asked for.
+      const user = await aRegisteredUser(app);
+      const result = await runCli(["changepassword", user.username], {
         env: { DATABASE_URL: database.url },
         input: "Fresh-Horse-77\nFresh-Horse-78\n",
       });
@@ -234,5 +197,190 @@ describe("gatehouse print-schema", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("type Query {");
     expect(result.stdout).toContain("users(");
+  });
+});
+
+describe("gatehouse createsuperuser, interactive", () => {
+  const database = aDatabaseFile();
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp("sqlite", { DATABASE_URL: database.url });
+  });
+  afterAll(async () => {
+    await app.close();
+    database.remove();
+  });
+
+  const env = () => ({ DATABASE_URL: database.url });
+  const lines = (...answers: string[]) => `${answers.join("\n")}\n`;
+
+  it("asks again after a taken username, a bad address, different and refused passwords", async () => {
+    const taken = await aRegisteredUser(app);
+    const username = unique("asked");
+    const result = await runCli(["createsuperuser"], {
+      env: env(),
+      input: lines(
+        taken.username,
+        username,
+        "not-an-address",
+        `${username}@example.com`,
+        "Fresh-Horse-77",
+        "Fresh-Horse-78",
+        "12345678",
+        "12345678",
+        "n",
+        STRONG_PASSWORD,
+        STRONG_PASSWORD,
+      ),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr.split("\n").filter((line) => line !== "")).toEqual([
+      "Error: That username is already taken.",
+      "Error: Enter a valid email address.",
+      "Error: Your passwords didn't match.",
+      "This password is too common.",
+      "This password is entirely numeric.",
+    ]);
+    expect(result.stdout.match(/Username[^:]*: /g)).toHaveLength(2);
+    expect(result.stdout.match(/Email address: /g)).toHaveLength(2);
+    expect(result.stdout).toContain("Bypass password validation and create user anyway? [y/N]: ");
+    expect(result.stdout).toContain(`Superuser created: ${username}`);
+    expect(await logsIn(app, username, STRONG_PASSWORD)).toBe(true);
+  });
+
+  it("keeps a refused password when the bypass question is answered y", async () => {
+    const username = unique("bypass");
+    const result = await runCli(["createsuperuser"], {
+      env: env(),
+      input: lines(username, "", "12345678", "12345678", "y"),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("This password is entirely numeric.");
+    expect(result.stdout).toContain(`Superuser created: ${username}`);
+    expect(await logsIn(app, username, "12345678")).toBe(true);
+  });
+
+  it("refuses blank passwords and exits non-zero when the input ends", async () => {
+    const username = unique("blank");
+    const result = await runCli(["createsuperuser"], {
+      env: env(),
+      input: lines(username, "", "", ""),
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("Error: Blank passwords aren't allowed.");
+    expect(await logsIn(app, username, "")).toBe(false);
+  });
+
+  it("asks on a terminal, showing what is typed except the passwords", async () => {
+    const username = unique("tty");
+    const session = runCliOnTerminal(["createsuperuser"], { env: env() });
+    await session.answer("Username", username);
+    await session.answer("Email address: ", "not-an-address");
+    await session.answer("Email address: ", `${username}@example.com`);
+    await session.answer("Password: ", STRONG_PASSWORD);
+    await session.answer("Password (again): ", STRONG_PASSWORD);
+    const { code, output } = await session.finished();
+    expect(code, output).toBe(0);
+    expect(output).toContain(username);
+    expect(output).toContain("Error: Enter a valid email address.");
+    expect(output).toContain(`Superuser created: ${username}`);
+    expect(output).not.toContain(STRONG_PASSWORD);
+    expect(await logsIn(app, username, STRONG_PASSWORD)).toBe(true);
+  });
+});
+
+describe("gatehouse changepassword, interactive", () => {
+  const database = aDatabaseFile();
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp("sqlite", { DATABASE_URL: database.url });
+  });
+  afterAll(async () => {
+    await app.close();
+    database.remove();
+  });
+
+  it("says that an unknown user does not exist before asking for a password", async () => {
+    const result = await runCli(["changepassword", "nosuchuser"], {
+      env: { DATABASE_URL: database.url },
+      input: "Fresh-Horse-77\nFresh-Horse-77\n",
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim()).toBe("Error: user 'nosuchuser' does not exist");
+    expect(result.stdout).not.toContain("Password");
+  });
+
+  it("asks again after a refused password, and gives up after three attempts", async () => {
+    const user = await aRegisteredUser(app);
+    const changed = await runCli(["changepassword", user.username], {
+      env: { DATABASE_URL: database.url },
+      input: "12345678\n12345678\nFresh-Horse-77\nFresh-Horse-77\n",
+    });
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stdout).toContain(`Changing password for user '${user.username}'`);
+    expect(changed.stderr).toContain("This password is entirely numeric.");
+    expect(await logsIn(app, user.username, "Fresh-Horse-77")).toBe(true);
+
+    const refused = await runCli(["changepassword", user.username], {
+      env: { DATABASE_URL: database.url },
+      input: "12345678\n12345678\n".repeat(3),
+    });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      `Error: Aborting password change for user '${user.username}' after 3 attempts`,
+    );
+    expect(await logsIn(app, user.username, "Fresh-Horse-77")).toBe(true);
+  });
+});
+
+describe("gatehouse --version", () => {
+  it("prints the version of package.json", async () => {
+    const manifest = JSON.parse(
+      readFileSync(new URL("../../../package.json", import.meta.url), "utf8"),
+    ) as { version: string };
+    const result = await runCli(["--version"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe(manifest.version);
+  });
+});
+
+describe("settings from .env", () => {
+  let folder: string;
+  beforeAll(() => {
+    folder = mkdtempSync(join(tmpdir(), "gatehouse-dotenv-"));
+    writeFileSync(
+      join(folder, ".env"),
+      "# settings of this folder\nGRAPHQL_API_STYLE=relay\nRELAY_CONNECTION_MAX_LIMIT='50'\n",
+    );
+  });
+  afterAll(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  // Without GATEHOUSE_ENV_FILE: the working folder's .env, as a developer's shell has it.
+  const fromFolder = (env: Record<string, string> = {}) =>
+    runCli(["print-schema"], { cwd: folder, env, envFile: "folder" });
+
+  it("reads .env from the working folder at start", async () => {
+    const result = await fromFolder();
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("input RegisterInput {");
+  });
+
+  it("lets a variable of the real environment override the file", async () => {
+    const result = await fromFolder({ GRAPHQL_API_STYLE: "graphql" });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain("input RegisterInput {");
+  });
+
+  it("reads no file when GATEHOUSE_ENV_FILE is empty, and fails naming one that is missing", async () => {
+    const none = await runCli(["print-schema"], { cwd: folder, env: { GATEHOUSE_ENV_FILE: "" } });
+    expect(none.stdout).not.toContain("input RegisterInput {");
+    const missing = await runCli(["print-schema"], {
+      cwd: folder,
+      env: { GATEHOUSE_ENV_FILE: "production.env" },
+    });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(`GATEHOUSE_ENV_FILE (${join(folder, "production.env")})`);
   });
 });

@@ -104,24 +104,54 @@ describe("createMailTransport (smtp)", () => {
 });
 
 describe("createMailTransport (console)", () => {
-  it("prints the whole MIME message with both parts, then a separator line", async () => {
+  /** What the console transport prints for `message`. */
+  async function printed(message: MailMessage): Promise<string> {
     const output = new PassThrough();
     const chunks: Buffer[] = [];
     output.on("data", (chunk: Buffer) => chunks.push(chunk));
     const transport = createMailTransport({ kind: "console" }, output);
-
-    await transport.send(aMessage({ subject: "Set your password on café.example" }));
+    await transport.send(message);
     await transport.close();
+    return Buffer.concat(chunks).toString("utf8");
+  }
 
-    const printed = Buffer.concat(chunks).toString("utf8");
-    expect(printed).toMatch(/^From: webmaster@localhost$/m);
-    expect(printed).toMatch(/^To: alice@example.com$/m);
-    expect(printed).toMatch(/^Subject: =\?UTF-8\?/m);
-    expect(printed).toMatch(/^Content-Type: multipart\/alternative;/m);
-    expect(printed).toMatch(/^Content-Type: text\/plain; charset=utf-8$/m);
-    expect(printed).toMatch(/^Content-Type: text\/html; charset=utf-8$/m);
-    expect(printed).toContain("Hello alice!");
-    expect(printed).toContain("<p>Hello alice!</p>");
-    expect(printed.endsWith(`\n${"-".repeat(79)}\n`)).toBe(true);
+  it("prints the headers and the decoded text part, then a separator line", async () => {
+    const text = await printed(
+      aMessage({ subject: "Set your password on café.example", messageId: "<m-1@localhost>" }),
+    );
+    expect(text).toMatch(/^From: webmaster@localhost$/m);
+    expect(text).toMatch(/^To: alice@example.com$/m);
+    expect(text).toMatch(/^Subject: Set your password on café\.example$/m);
+    expect(text).toMatch(/^Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/m);
+    expect(text).toMatch(/^Message-ID: <m-1@localhost>$/m);
+    expect(text).toContain("Hello alice!");
+    // The text part only: no MIME structure, no HTML, no transfer encoding.
+    expect(text).not.toContain("<p>");
+    expect(text).not.toMatch(/^Content-(Type|Transfer-Encoding):/m);
+    expect(text.endsWith(`\n${"-".repeat(79)}\n`)).toBe(true);
+  });
+
+  it("prints each link whole on a line of its own, however long", async () => {
+    const token = `${"A".repeat(60)}:${"b".repeat(90)}`;
+    const link = `https://app.example.test/activate/${token}`;
+    const text = await printed(
+      aMessage({
+        text: `Hello alice!\n\nPlease activate your account: ${link} (valid 7 days)`,
+        html: `<p>Hello alice!</p><p><a href="${link}">Activate</a> or <a href="https://app.example.test/help?a=1&amp;b=2">read the help</a></p>`,
+      }),
+    );
+    const lines = text.split("\n");
+    expect(lines).toContain(link);
+    expect(lines).toContain("Please activate your account:");
+    // A link only the HTML part shows is listed after the text.
+    expect(lines).toContain("https://app.example.test/help?a=1&b=2");
+    expect(lines.filter((line) => line === link)).toHaveLength(1);
+    // No quoted-printable soft line breaks.
+    expect(text).not.toMatch(/=\r?\n/);
+  });
+
+  it("gives a message without one a Message-ID of the sender's domain", async () => {
+    const text = await printed(aMessage({ from: "Gatehouse <noreply@app.example.test>" }));
+    expect(text).toMatch(/^Message-ID: <[0-9a-f-]{36}@app\.example\.test>$/m);
   });
 });

@@ -27,6 +27,7 @@ describe("loadConfig hardening defaults", () => {
       maxDirectives: 50,
       maxTokens: 2000,
       maxCost: 5000,
+      maxCostIsDerived: true,
       introspection: true,
     });
     expect(loadConfig({ NODE_ENV: "test" }).graphqlLimits.introspection).toBe(true);
@@ -53,7 +54,10 @@ describe("loadConfig hardening defaults", () => {
 
   it("derives the cost limit from RELAY_CONNECTION_MAX_LIMIT unless set", () => {
     expect(loadConfig({ RELAY_CONNECTION_MAX_LIMIT: "1000" }).graphqlLimits.maxCost).toBe(50_000);
-    expect(loadConfig({ GRAPHQL_MAX_COST: "123" }).graphqlLimits.maxCost).toBe(123);
+    expect(loadConfig({ GRAPHQL_MAX_COST: "123" }).graphqlLimits).toMatchObject({
+      maxCost: 123,
+      maxCostIsDerived: false,
+    });
   });
 
   it("reads the server limits and timeouts, durations in seconds or with a unit", () => {
