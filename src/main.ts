@@ -4,7 +4,7 @@ import { loadConfig, redactedConfig, type Environment } from "./config/config.js
 import type { EnvFileOutcome } from "./config/env-file.js";
 import { checkUserFieldColumns, syncUserFieldColumns } from "./accounts/fields/user-fields.js";
 import { migrateToLatest } from "./db/migrate.js";
-import { createDeps } from "./deps.js";
+import { createDeps, type Deps } from "./deps.js";
 import { buildServer } from "./http/server.js";
 import { createLogger } from "./log/logger.js";
 import { startupSummary } from "./log/startup-summary.js";
@@ -13,6 +13,24 @@ export interface StartOptions {
   migrate?: boolean;
   /** The `.env` file the CLI read, named in the start-up summary. */
   envFile?: EnvFileOutcome | undefined;
+  /**
+   * One of `serve --workers`' processes: the supervisor writes the start-up summary, so this
+   * process says it listens at debug only.
+   */
+  isWorker?: boolean;
+}
+
+/** Migrations and the USER_FIELDS columns, or only a check that the schema is there. */
+export async function prepareDatabase(deps: Deps, migrate: boolean): Promise<void> {
+  if (migrate) {
+    const applied = await migrateToLatest(deps.db);
+    if (applied.length > 0) deps.log.info({ applied }, "migrations applied");
+    const fields = await syncUserFieldColumns(deps);
+    if (fields.added.length > 0)
+      deps.log.info({ added: fields.added.map((field) => field.name) }, "user fields added");
+  } else {
+    await checkUserFieldColumns(deps);
+  }
 }
 
 /**
@@ -35,20 +53,16 @@ export async function startServer(env: Environment, options: StartOptions = {}) 
   const log = createLogger(config);
   log.debug({ config: redactedConfig(config) }, "configuration");
   const deps = createDeps(config, { log });
-  if (options.migrate ?? config.database.migrateOnStart) {
-    const applied = await migrateToLatest(deps.db);
-    if (applied.length > 0) log.info({ applied }, "migrations applied");
-    const fields = await syncUserFieldColumns(deps);
-    if (fields.added.length > 0)
-      log.info({ added: fields.added.map((field) => field.name) }, "user fields added");
-  } else {
-    await checkUserFieldColumns(deps);
-  }
+  await prepareDatabase(deps, options.migrate ?? config.database.migrateOnStart);
   deps.outbox.start();
   const app = await buildServer(deps);
   const address = await listenQuietly(app, { host: config.http.host, port: config.http.port });
-  const summary = startupSummary(config, { address, envFile: options.envFile });
-  log.info(summary.fields, summary.message);
+  if (options.isWorker === true) {
+    log.debug({ address }, "worker listening");
+  } else {
+    const summary = startupSummary(config, { address, envFile: options.envFile });
+    log.info(summary.fields, summary.message);
+  }
   const shutdown = async () => {
     await app.close();
     await deps.close();

@@ -1,5 +1,6 @@
 // The CLI commands of SPEC §1: serve, migrate, createsuperuser, changepassword, cleartokens,
 // plus print-schema. Bad input gets a clear message and a non-zero exit code.
+import cluster from "node:cluster";
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { pino } from "pino";
@@ -107,22 +108,57 @@ function registerServe(program: Command, context: CliContext): void {
     .command("serve")
     .description("start the HTTP server (applies pending migrations unless --no-migrate)")
     .option("--no-migrate", "do not apply pending migrations at start")
-    .action(async (options: { migrate: boolean }, command: Command) => {
-      // The HTTP and GraphQL stack loads only for the commands that need it: the others start faster.
-      const { startServer } = await import("../main.js");
+    .option(
+      "--workers <count>",
+      'server processes sharing the port: a number or "auto" (one per core); overrides WORKERS',
+    )
+    .action(async (options: { migrate: boolean; workers?: string }, command: Command) => {
       // commander defaults --no-migrate's option to true; only a flag given overrides
       // MIGRATE_ON_START (a follower node may set either).
       const isFlagGiven = command.getOptionValueSource("migrate") === "cli";
-      const server = await startServer(process.env, {
-        ...(isFlagGiven ? { migrate: options.migrate } : {}),
-        envFile: context.envFile,
-      });
+      const migrate = isFlagGiven ? { migrate: options.migrate } : {};
+      // The flag goes through the setting, so it is checked (and reported) the same way.
+      if (options.workers !== undefined) process.env.WORKERS = options.workers;
+      if (cluster.isWorker) {
+        await serveAsWorker(context);
+        return;
+      }
+      if (loadConfig(process.env).http.workers > 1) {
+        const { superviseWorkers } = await import("../workers.js");
+        process.exit(await superviseWorkers(process.env, { ...migrate, envFile: context.envFile }));
+      }
+      // The HTTP and GraphQL stack loads only for the commands that need it: the others start faster.
+      const { startServer } = await import("../main.js");
+      const server = await startServer(process.env, { ...migrate, envFile: context.envFile });
       const stop = () => {
         void server.shutdown().then(() => process.exit(0));
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
+}
+
+/**
+ * One process of `serve --workers`. The supervisor decides when it stops: Ctrl-C reaches the
+ * whole process group, so SIGINT is left to the supervisor, which answers it with SIGTERM.
+ */
+async function serveAsWorker(context: CliContext): Promise<void> {
+  process.on("SIGINT", () => undefined);
+  const { startServer } = await import("../main.js");
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(process.env, { envFile: context.envFile, isWorker: true });
+  } catch (error) {
+    // The channel to the supervisor would keep this process alive: the supervisor must see it end.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+  let isStopping = false;
+  process.on("SIGTERM", () => {
+    if (isStopping) return;
+    isStopping = true;
+    void server.shutdown().then(() => process.exit(0));
+  });
 }
 
 function registerMigrate(program: Command): void {

@@ -16,7 +16,7 @@ export function buildConfig(
     environment: e.NODE_ENV,
     debug: e.DEBUG,
     compatMode: e.COMPAT_MODE,
-    http: httpConfig(e),
+    http: httpConfig(e, cpuCount),
     ...hardeningConfig(e),
     database: databaseConfig(e),
     secretKey,
@@ -42,8 +42,12 @@ export function buildConfig(
   };
 }
 
-function httpConfig(e: ParsedEnvironment): Config["http"] {
+function httpConfig(e: ParsedEnvironment, cpuCount: number): Config["http"] {
+  // One process per core in production; one in development, where a debugger or `tsx watch`
+  // expects a single process.
+  const workers = e.WORKERS ?? (e.NODE_ENV === "production" ? "auto" : 1);
   return {
+    workers: workers === "auto" ? Math.max(1, cpuCount) : workers,
     host: e.HOST,
     port: e.PORT,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -1,6 +1,7 @@
 // The only reader of process.env (through loadConfig's argument). Every setting of SPEC §11 is read
 // from the environment variable of the same name; the result is one frozen, nested Config.
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { buildConfig } from "./build-config.js";
 import { environmentSchema, type ParsedEnvironment } from "./environment-schema.js";
 import { hardeningProductionProblems, rateLimitProblems } from "./hardening.js";
@@ -29,7 +30,8 @@ export type Environment = Record<string, string | undefined>;
 /** Every variable loadConfig reads; `.env.example` must list exactly these. */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
 
-export function loadConfig(env: Environment, cpuCount = 2): Config {
+/** `cpuCount` sizes what defaults to the machine (WORKERS=auto, PASSWORD_HASH_CONCURRENCY). */
+export function loadConfig(env: Environment, cpuCount = availableParallelism()): Config {
   const known = Object.fromEntries(
     CONFIG_VARIABLES.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]),
   );
@@ -85,6 +87,13 @@ const POSTGRES_ONLY_SETTINGS = [
 
 function databaseProblems(config: Config, e: ParsedEnvironment): string[] {
   if (config.database.kind === "sqlite") {
+    const isInMemory = /^sqlite:(\/\/)?:memory:$/i.test(config.database.url);
+    if (isInMemory && config.http.workers > 1) {
+      return [
+        `WORKERS=${String(config.http.workers)} needs a database every process shares, but ` +
+          "DATABASE_URL is an in-memory SQLite database (one per process): use a file or WORKERS=1",
+      ];
+    }
     return POSTGRES_ONLY_SETTINGS.filter((name) => e[name] !== undefined).map(
       (name) => `${name} applies to PostgreSQL only, but DATABASE_URL is a SQLite file`,
     );

@@ -30,6 +30,8 @@ export const environmentSchema = z.object({
   CORS_ALLOWED_ORIGINS: stringList.default([]),
   GRAPHIQL: bool.optional(),
   TRUST_PROXY: bool.default(false),
+  // Server processes sharing the port; `auto` is the number of cores. Default in build-config.ts.
+  WORKERS: z.union([z.literal("auto"), integer.min(1).max(256)]).optional(),
   // --- HTTP and GraphQL hardening (defaults explained in .env.example) ---
   GRAPHQL_MAX_DEPTH: integer.min(1).default(16),
   GRAPHQL_MAX_ALIASES: integer.min(0).default(15),

@@ -46,6 +46,8 @@ export interface Config {
   debug: boolean;
   compatMode: boolean;
   http: {
+    /** Server processes sharing the port (`gatehouse serve --workers`), WORKERS resolved. */
+    workers: number;
     host: string;
     port: number;
     bodyLimitBytes: number;

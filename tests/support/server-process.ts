@@ -22,6 +22,10 @@ export interface ServerProcess {
   kill(): Promise<void>;
   /** SIGTERM: the server's own clean shutdown. */
   stop(): Promise<void>;
+  /** Sends a signal and returns at once (SIGHUP, or SIGTERM with requests in flight). */
+  signal(name: NodeJS.Signals): void;
+  /** Resolves with the exit code once the process has ended (null when a signal ended it). */
+  exitCode(): Promise<number | null>;
   /** The last lines the process wrote, for failure messages. */
   output(): string;
 }
@@ -103,6 +107,13 @@ export function startServerProcess(
         async stop() {
           child.kill("SIGTERM");
           await exited(child);
+        },
+        signal(name) {
+          child.kill(name);
+        },
+        async exitCode() {
+          await exited(child);
+          return child.exitCode;
         },
         output,
       });
