@@ -1,11 +1,13 @@
 // The baseline: the least each benchmarked request needs, with no framework. node:http, the same
 // drivers (better-sqlite3 / pg), fast-jwt with the same key and @node-rs/argon2 at the same cost,
 // and JSON.stringify. Run as a child process by bench/run.ts (so its RSS is measured on its own):
-//   BASELINE_DB=<sqlite path | postgres url> BASELINE_PORT=<port> node --import tsx bench/baseline.ts
+//   BASELINE_DB=<sqlite path | postgres url> BASELINE_PORT=<port> [BASELINE_WORKERS=<n>] \
+//     node --import tsx bench/baseline.ts
 import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
 import type { Algorithm } from "@node-rs/argon2";
 import Database from "better-sqlite3";
 import { createSigner, createVerifier } from "fast-jwt";
+import cluster from "node:cluster";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import pg from "pg";
@@ -312,6 +314,23 @@ const server = createServer((request, response) => {
     });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(port, "127.0.0.1", () => {
-  process.stdout.write("baseline ready\n");
-});
+
+// BASELINE_WORKERS=N: N processes on one port through node:cluster, as `serve --workers N` runs
+// Gatehouse, so the two are compared process for process.
+const workers = Number(process.env["BASELINE_WORKERS"] ?? "1");
+if (workers > 1 && cluster.isPrimary) {
+  let listening = 0;
+  cluster.on("listening", () => {
+    listening += 1;
+    if (listening === workers) process.stdout.write("baseline ready\n");
+  });
+  for (let index = 0; index < workers; index += 1) cluster.fork();
+  process.on("SIGTERM", () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
+    process.exit(0);
+  });
+} else {
+  server.listen(port, "127.0.0.1", () => {
+    process.stdout.write("baseline ready\n");
+  });
+}

@@ -1,4 +1,6 @@
-// Peak RSS of a child process, from /proc/<pid>/status.
+// Peak RSS of a child process, from /proc/<pid>/status. With `serve --workers` the child is a
+// supervisor and its own children serve: each process's peak is tracked, and the figure is the
+// largest one (the budget is per process).
 import { readFileSync, writeFileSync } from "node:fs";
 
 function readStatusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
@@ -12,21 +14,48 @@ function readStatusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
   }
 }
 
-/** Resets the kernel's peak-RSS mark, then samples VmRSS; stop() returns the peak in bytes. */
-export function watchRss(pid: number): { stop(): number } {
+/** `pid` and its child processes (a supervisor's workers; threads are not processes). */
+export function processTree(pid: number): number[] {
   try {
-    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+    return [pid, ...children];
   } catch {
-    // Not allowed here: the sampled maximum still holds.
+    return [pid];
   }
-  let peakKb = readStatusKb(pid, "VmRSS");
-  const timer = setInterval(() => {
-    peakKb = Math.max(peakKb, readStatusKb(pid, "VmRSS"));
-  }, 50);
+}
+
+/** The largest current RSS among `pid` and its children, in bytes. */
+export function currentRss(pid: number): number {
+  return Math.max(...processTree(pid).map((each) => readStatusKb(each, "VmRSS"))) * 1024;
+}
+
+/** Resets the kernel's peak-RSS marks, then samples VmRSS; stop() returns the peak in bytes. */
+export function watchRss(pid: number): { stop(): number } {
+  const peaksKb = new Map<number, number>();
+  const sample = () => {
+    for (const each of processTree(pid))
+      peaksKb.set(each, Math.max(peaksKb.get(each) ?? 0, readStatusKb(each, "VmRSS")));
+  };
+  for (const each of processTree(pid)) {
+    try {
+      writeFileSync(`/proc/${each}/clear_refs`, "5");
+    } catch {
+      // Not allowed here: the sampled maximum still holds.
+    }
+  }
+  sample();
+  const timer = setInterval(sample, 50);
   return {
     stop() {
       clearInterval(timer);
-      return Math.max(peakKb, readStatusKb(pid, "VmHWM"), readStatusKb(pid, "VmRSS")) * 1024;
+      sample();
+      for (const each of peaksKb.keys())
+        peaksKb.set(each, Math.max(peaksKb.get(each) ?? 0, readStatusKb(each, "VmHWM")));
+      return Math.max(0, ...peaksKb.values()) * 1024;
     },
   };
 }

@@ -7,7 +7,7 @@ import { log } from "./log.js";
 import { MB, ROOT, type Options } from "./options.js";
 import type { PairedRow } from "./paired.js";
 import type { Row } from "./scenarios.js";
-import { DEFAULT_VARIANTS, VARIANTS, type VariantName } from "./variants.js";
+import { DEFAULT_VARIANTS, VARIANTS, type Variant, type VariantName } from "./variants.js";
 
 /** Prints aligned columns: the first `left` ones padded right, the others padded left. */
 function printColumns(header: string[], lines: string[][], left = 2): void {
@@ -114,9 +114,44 @@ function printVariantComparison(rows: Row[]): void {
   console.log("The baseline connects directly in every variant.");
 }
 
+/**
+ * Each `*-workers` variant's req/s against the single-process variant of the same database:
+ * what the extra processes buy, on each side.
+ */
+function printWorkerScaling(rows: Row[]): void {
+  const lines: string[][] = [];
+  for (const many of [...new Set(rows.map((r) => r.db))]) {
+    const workers = (VARIANTS[many] as Variant).workers;
+    if (workers === undefined) continue;
+    const single = many.replace(/-workers$/, "") as VariantName;
+    for (const r of rows.filter((x) => x.db === many)) {
+      const one = rows.find((x) => x.db === single && x.scenario === r.scenario);
+      if (one === undefined) continue;
+      lines.push([
+        VARIANTS[many].kind,
+        r.scenario,
+        one.gatehouse.rps.toFixed(0),
+        r.gatehouse.rps.toFixed(0),
+        `×${(r.gatehouse.rps / one.gatehouse.rps).toFixed(2)}`,
+        `×${(r.baseline.rps / one.baseline.rps).toFixed(2)}`,
+        r.ratio.toFixed(2),
+        (r.gatehouse.peakRssBytes / MB).toFixed(0),
+      ]);
+    }
+  }
+  if (lines.length === 0) return;
+  console.log("");
+  console.log("Workers: Gatehouse req/s with 1 process and with N (serve --workers N)");
+  printColumns(
+    ["db", "scenario", "1 worker", "N workers", "gain", "base gain", "N ratio", "RSS MB/proc"],
+    lines,
+  );
+}
+
 /** The main table, then (PostgreSQL) the connections and the comparison of the variants. */
 export function printReport(rows: Row[]): void {
   printTable(rows);
+  printWorkerScaling(rows);
   if (rows.some((r) => r.gatehouse.dbConnections !== undefined)) {
     console.log("");
     printConnections(rows);

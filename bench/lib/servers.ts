@@ -8,7 +8,8 @@ import {
 } from "./databases.js";
 import type { Target } from "./graphql-client.js";
 import { log } from "./log.js";
-import type { Options } from "./options.js";
+import { currentRss } from "./memory.js";
+import { MB, type Options } from "./options.js";
 import { openConnectionCounter, type ConnectionCounter } from "./pg-connections.js";
 import {
   freePort,
@@ -22,7 +23,7 @@ import {
 import { runScenarios, type Row } from "./scenarios.js";
 import { seedPostgres, seedSqlite } from "./seed.js";
 import { SECRET_KEY } from "./shared.js";
-import { VARIANTS, type VariantName } from "./variants.js";
+import { VARIANTS, type Variant, type VariantName } from "./variants.js";
 
 export interface RunSettings {
   options: Options;
@@ -69,11 +70,11 @@ export async function startGatehouse(
   return gatehouse;
 }
 
-async function startBaseline(db: DbSetup): Promise<Child> {
+async function startBaseline(db: DbSetup, workers: number): Promise<Child> {
   const port = await freePort();
   const baseline = spawnChild(
     ["node", "--import", "tsx", "bench/baseline.ts"],
-    { BASELINE_DB: db.baselineDb, BASELINE_PORT: String(port) },
+    { BASELINE_DB: db.baselineDb, BASELINE_PORT: String(port), BASELINE_WORKERS: String(workers) },
     port,
   );
   await waitFor(baseline, "/me");
@@ -109,8 +110,26 @@ export function targetOf(
   };
 }
 
+/** RSS with no request running, of the largest process on each side. */
+function logIdleRss(variant: VariantName, when: string, gatehouse: Child, baseline: Child): void {
+  const mb = (child: Child) => (currentRss(child.process.pid ?? 0) / MB).toFixed(0);
+  log(`${variant}: RSS ${when}: Gatehouse ${mb(gatehouse)} MB, baseline ${mb(baseline)} MB`);
+}
+
+/** --only, narrowed to the scenarios the variant is for. */
+function variantOptions(variant: VariantName, options: Options): Options {
+  const { scenarios } = VARIANTS[variant] as Variant;
+  if (scenarios === undefined) return options;
+  return {
+    ...options,
+    only: scenarios.filter((scenario) => options.only?.includes(scenario) ?? true),
+  };
+}
+
 export async function benchVariant(variant: VariantName, settings: RunSettings): Promise<Row[]> {
   const { kind } = VARIANTS[variant];
+  const options = variantOptions(variant, settings.options);
+  if (options.only?.length === 0) return [];
   const db = await setupDatabase(variant, settings.options);
   let gatehouse: Child | undefined;
   let baseline: Child | undefined;
@@ -118,17 +137,20 @@ export async function benchVariant(variant: VariantName, settings: RunSettings):
   try {
     gatehouse = await startGatehouse(variant, db, settings);
     await seed(variant, db, settings);
-    baseline = await startBaseline(db);
+    baseline = await startBaseline(db, (VARIANTS[variant] as Variant).workers ?? 1);
     if (kind === "postgres") counter = await openConnectionCounter(settings.options.pgBase);
-    return await runScenarios({
+    logIdleRss(variant, "idle after start", gatehouse, baseline);
+    const rows = await runScenarios({
       variant,
       kind,
       users: settings.options.users[kind],
       g: targetOf("gatehouse", gatehouse, counter, gatehouseApplicationName(variant)),
       b: targetOf("baseline", baseline, counter, BASELINE_APPLICATION_NAME),
-      options: settings.options,
+      options,
       hashingLimit: settings.hashingLimit,
     });
+    logIdleRss(variant, "idle after the load", gatehouse, baseline);
+    return rows;
   } finally {
     await counter?.close();
     if (baseline !== undefined) await stopChild(baseline);
