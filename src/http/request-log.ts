@@ -8,6 +8,8 @@
 // disableRequestLogging is deprecated, and would silence failures too); it must be a subclass.
 import { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 
+const WRITES_DEBUG: ReadonlySet<string> = new Set(["debug", "trace"]);
+
 /** Requests slower than this are logged at info. */
 export const SLOW_REQUEST_MS = 1000;
 
@@ -30,11 +32,14 @@ export class RequestLog extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
-    const fields = requestFields(request, reply);
-    if (error) reply.log.error({ ...fields, err: error }, "request errored");
-    else if (reply.statusCode >= 500) reply.log.warn(fields, "request failed");
-    else if (reply.elapsedTime > SLOW_REQUEST_MS) reply.log.info(fields, "slow request");
-    else reply.log.debug(fields, "request completed");
+    if (error) reply.log.error({ ...requestFields(request, reply), err: error }, "request errored");
+    else if (reply.statusCode >= 500)
+      reply.log.warn(requestFields(request, reply), "request failed");
+    else if (reply.elapsedTime > SLOW_REQUEST_MS)
+      reply.log.info(requestFields(request, reply), "slow request");
+    // The common case: below the default level, so nothing is built for a line not written.
+    else if (WRITES_DEBUG.has(reply.log.level))
+      reply.log.debug(requestFields(request, reply), "request completed");
   }
 
   override routeNotFound(request: FastifyRequest): void {

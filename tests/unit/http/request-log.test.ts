@@ -5,14 +5,17 @@ import { RequestLog, SLOW_REQUEST_MS } from "../../../src/http/request-log.js";
 
 type Level = "trace" | "debug" | "info" | "warn" | "error";
 
-function aRequest(statusCode: number, elapsedTime: number) {
+function aRequest(statusCode: number, elapsedTime: number, loggerLevel: Level = "trace") {
   const lines: { level: Level; fields: Record<string, unknown>; msg: string }[] = [];
-  const logger = Object.fromEntries(
-    (["trace", "debug", "info", "warn", "error"] as const).map((level) => [
-      level,
-      (fields: Record<string, unknown>, msg: string) => lines.push({ level, fields, msg }),
-    ]),
-  );
+  const logger = {
+    level: loggerLevel,
+    ...Object.fromEntries(
+      (["trace", "debug", "info", "warn", "error"] as const).map((level) => [
+        level,
+        (fields: Record<string, unknown>, msg: string) => lines.push({ level, fields, msg }),
+      ]),
+    ),
+  };
   const request = { method: "POST", url: "/graphql?query=secret", log: logger };
   const reply = { statusCode, elapsedTime, log: logger };
   return {
@@ -37,6 +40,12 @@ describe("RequestLog", () => {
         msg: "request completed",
       },
     ]);
+  });
+
+  it("builds no line for a request that went well when debug lines are not written", () => {
+    const { lines, request, reply } = aRequest(200, 12.4, "info");
+    log.requestCompleted(null, request, reply);
+    expect(lines).toEqual([]);
   });
 
   it("logs a request slower than a second at info", () => {
