@@ -2,7 +2,13 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { DbKind } from "./shared.js";
-import { DEFAULT_VARIANTS, PAIRED_VARIANTS, VARIANT_NAMES, type VariantName } from "./variants.js";
+import {
+  DEFAULT_VARIANTS,
+  PAIRED_VARIANTS,
+  QUICK_VARIANTS,
+  VARIANT_NAMES,
+  type VariantName,
+} from "./variants.js";
 
 /** The repository's root folder. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -69,7 +75,7 @@ export function parseOptions(args: string[], env = process.env): Options {
     quick,
     variants:
       listArgument(args, "--db", VARIANT_NAMES, "database") ??
-      (paired ? PAIRED_VARIANTS : DEFAULT_VARIANTS),
+      (paired ? PAIRED_VARIANTS : quick ? QUICK_VARIANTS : DEFAULT_VARIANTS),
     durationS: Number(args.find((a) => a.startsWith("--duration="))?.slice(11) ?? (quick ? 1 : 15)),
     warmupS: quick ? 0.5 : 3,
     connections: 10,

@@ -81,7 +81,10 @@ export type VariantName = keyof typeof VARIANTS;
 
 export const VARIANT_NAMES = Object.keys(VARIANTS) as VariantName[];
 
-/** What `--db` runs when it is not given: what fits the quick run's two minutes. */
+/** What `--db --quick` runs when it is not given: what fits the quick run's two minutes. */
+export const QUICK_VARIANTS: VariantName[] = ["sqlite", "postgres"];
+
+/** What `--db` runs in the full run when it is not given. */
 export const DEFAULT_VARIANTS: VariantName[] = [
   "sqlite",
   "postgres",

@@ -157,7 +157,13 @@ async function serveAsWorker(context: CliContext): Promise<void> {
   process.on("SIGTERM", () => {
     if (isStopping) return;
     isStopping = true;
-    void server.shutdown().then(() => process.exit(0));
+    void server
+      .shutdown()
+      .then(async () => {
+        const { leaveCluster } = await import("../workers.js");
+        await leaveCluster();
+      })
+      .then(() => process.exit(0));
   });
 }
 

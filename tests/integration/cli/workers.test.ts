@@ -46,6 +46,8 @@ function post(url: string, query: string, variables: object = {}, token?: string
       },
     );
     outgoing.on("error", reject);
+    // A connection lost between the supervisor and a stopping worker would never be answered.
+    outgoing.setTimeout(15_000, () => outgoing.destroy(new Error("no answer within 15 s")));
     outgoing.end(body);
   });
 }
@@ -223,7 +225,9 @@ describe.each(testDatabases())("gatehouse serve --workers 2 on %s", (database) =
     const doneBefore = lines().filter((line) => line.includes("rolling restart done")).length;
     server.signal("SIGHUP");
     const statuses: number[] = [];
+    const deadline = Date.now() + 90_000;
     while (lines().filter((line) => line.includes("rolling restart done")).length === doneBefore) {
+      if (Date.now() > deadline) throw new Error(`no rolling restart:\n${server.output()}`);
       statuses.push((await post(server.graphqlUrl, `{ me { username } }`)).status);
     }
     expect(statuses.length).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
 // machine's hashing threads are shared among them.
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, type Environment } from "../../../src/config/config.js";
-import { hashConcurrencyShare } from "../../../src/workers.js";
+import { hashConcurrencyShare, workerExecArgv } from "../../../src/workers.js";
 
 function problemsOf(env: Environment): string[] {
   try {
@@ -58,5 +58,18 @@ describe("hashConcurrencyShare", () => {
     expect(shares(8, 3)).toEqual([3, 3, 2]);
     // More workers than threads: each still hashes, one at a time.
     expect(shares(2, 4)).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe("workerExecArgv", () => {
+  it("gives each worker small V8 heap limits unless the operator set their own", () => {
+    expect(workerExecArgv([])).toEqual(["--max-semi-space-size=1", "--max-old-space-size=96"]);
+    expect(workerExecArgv(["--import", "tsx", "--max-old-space-size=512"])).toEqual([
+      "--import",
+      "tsx",
+      "--max-old-space-size=512",
+      "--max-semi-space-size=1",
+    ]);
+    expect(workerExecArgv([], "--max_old_space_size=256 --max-semi-space-size=4")).toEqual([]);
   });
 });
