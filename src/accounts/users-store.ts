@@ -38,10 +38,16 @@ const BUILT_IN_COLUMNS = new Set([
   "secondary_email_key",
 ]);
 
+/** What a lookup selects beside the user's own columns (findUserForSession's session state). */
+const LOOKUP_COLUMNS = new Set(["session_found", "session_revoked_at", "session_expires_at"]);
+
+// Runs for every authenticated request: a for…in over the row, not Object.entries, which
+// allocates a pair per column.
 function declaredColumns(row: UserRow): Record<string, unknown> {
   const columns: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(row)) {
-    if (!BUILT_IN_COLUMNS.has(name)) columns[name] = value;
+  for (const name in row) {
+    if (!BUILT_IN_COLUMNS.has(name) && !LOOKUP_COLUMNS.has(name))
+      columns[name] = row[name as keyof UserRow];
   }
   return columns;
 }
@@ -164,13 +170,13 @@ export async function findUserForSession(
   );
   const row = result.rows[0];
   if (row === undefined) return undefined;
-  const { session_found, session_revoked_at, session_expires_at, ...userRow } = row;
+  // The row is the user's with the session's state beside it (toUser leaves those columns out).
   const isSessionLive =
-    Number(session_found) === 1 &&
-    session_revoked_at === null &&
-    session_expires_at !== null &&
-    toDate(session_expires_at) > now;
-  return { user: toUser(userRow), isSessionLive };
+    Number(row.session_found) === 1 &&
+    row.session_revoked_at === null &&
+    row.session_expires_at !== null &&
+    toDate(row.session_expires_at) > now;
+  return { user: toUser(row), isSessionLive };
 }
 
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
