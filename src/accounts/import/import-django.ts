@@ -198,7 +198,7 @@ async function runPhase(
   let analyzeAt = ANALYZE_FIRST_AT;
   for (let afterId = startAfterId; ;) {
     if (!options.isDryRun && done >= analyzeAt) {
-      await analyzeImportedTables(db);
+      await analyzeImportedTables(db, phase);
       analyzeAt = done * 2;
     }
     const rows: SourceRow[] = await source.readAfter(table, afterId, options.batchSize, where);

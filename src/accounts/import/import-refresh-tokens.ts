@@ -62,6 +62,7 @@ async function applyTokens(context: ImportContext, db: Db, tokens: SourceToken[]
     tokens.map((token) => token.digest),
   );
   const fresh: (SourceToken & { ourUserId: number })[] = [];
+  const freshDigests = new Set<string>();
   for (const token of tokens) {
     const mapping = mappings.get(token.id);
     if (mapping !== undefined) {
@@ -80,10 +81,11 @@ async function applyTokens(context: ImportContext, db: Db, tokens: SourceToken[]
       context.isDryRun && user === undefined && !context.skippedUsers.has(token.userId);
     if (!wouldImport && (user === undefined || !user.isPresent)) {
       recorder.skip("refresh_tokens", token.id, "its user was not imported");
-    } else if (stored.has(token.digest) || fresh.some((other) => other.digest === token.digest)) {
+    } else if (stored.has(token.digest) || freshDigests.has(token.digest)) {
       recorder.skip("refresh_tokens", token.id, "the same token is already stored here");
     } else {
       fresh.push({ ...token, ourUserId: user?.ourId ?? 0 });
+      freshDigests.add(token.digest);
     }
   }
   recorder.count("refresh_tokens", "inserted", fresh.length);
