@@ -1,9 +1,11 @@
-// `npm run bench:import` (options: --users=1000000, --db=sqlite,postgres, --batch-size=1000):
+// `npm run bench:import` (options: --users=100000, --db=sqlite,postgres, --batch-size=1000):
 // for each database, builds a Django-shaped source of N users (auth_user, a graphql_auth status
 // row each, a refresh token every second user, a group membership every tenth) in that database,
 // runs `gatehouse import-django` into a fresh Gatehouse database of the same kind as an operator
-// runs it (a child process), then runs it again (nothing changed: the delta pass), and prints
-// rows per second and the child's peak RSS. See bench/README.md.
+// runs it (a child process), then runs it again (nothing changed: the delta pass), then the
+// baseline (lib/import-baseline.ts, a child process too) into a fresh database of the same kind,
+// and prints rows per second, each child's peak RSS and the ratio to the baseline.
+// See bench/README.md.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,9 +38,12 @@ function parseOptions(args: string[]): Options {
   };
 }
 
-async function freshTarget(kind: Kind): Promise<{ url: string; drop: () => Promise<void> }> {
+async function freshTarget(
+  kind: Kind,
+  label: "gatehouse" | "baseline",
+): Promise<{ url: string; drop: () => Promise<void> }> {
   if (kind === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "gatehouse-bench-import-"));
+    const dir = mkdtempSync(join(tmpdir(), `gatehouse-bench-import-${label}-`));
     return {
       url: `sqlite:${join(dir, "gatehouse.sqlite")}`,
       drop: () => {
@@ -47,7 +52,7 @@ async function freshTarget(kind: Kind): Promise<{ url: string; drop: () => Promi
       },
     };
   }
-  const schema = `gh_bench_import_${Date.now().toString(36)}`;
+  const schema = `gh_bench_import_${label}_${Date.now().toString(36)}`;
   const admin = new pg.Client(PG_BASE);
   await admin.connect();
   await admin.query(`create schema ${schema}`);
@@ -65,35 +70,27 @@ async function freshTarget(kind: Kind): Promise<{ url: string; drop: () => Promi
 }
 
 interface Run {
-  /** The child's whole life: start, migrations, import. */
+  /** The child's whole life: start, migrations (Gatehouse) or tables (baseline), the copy. */
   seconds: number;
-  /** The import itself, as its summary gives it. */
-  importSeconds: number;
+  /** The copy itself, as the child times it. */
+  copySeconds: number;
   rowsRead: number;
   peakRssMB: number;
-  summary: string;
+  stdout: string;
 }
 
-function runImport(from: string, databaseUrl: string, batchSize: number): Promise<Run> {
+/** Runs a TypeScript entry point as a child (as `npm run cli` does) and samples its RSS. */
+function runChild(
+  args: string[],
+  databaseUrl: string,
+  parse: (stdout: string) => { rowsRead: number; copySeconds: number },
+): Promise<Run> {
   const started = Date.now();
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "src/cli/main.ts",
-      "import-django",
-      "--from",
-      from,
-      "--batch-size",
-      String(batchSize),
-    ],
-    {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const rss = watchRss(child.pid ?? 0);
   let stdout = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -102,19 +99,32 @@ function runImport(from: string, databaseUrl: string, batchSize: number): Promis
     child.on("close", (code) => {
       const peak = rss.stop();
       if (code !== 0) {
-        reject(new Error(`import-django exited with ${String(code)}:\n${stdout}`));
+        reject(new Error(`${args[0] ?? ""} exited with ${String(code)}:\n${stdout}`));
         return;
       }
-      const [, rows = "0", importSeconds = "0"] =
-        /([\d,]+) rows read in ([\d.]+) s/.exec(stdout) ?? [];
       resolve({
         seconds: (Date.now() - started) / 1000,
-        importSeconds: Number(importSeconds),
-        rowsRead: Number(rows.replaceAll(",", "")),
         peakRssMB: Math.round(peak / 1024 / 1024),
-        summary: stdout,
+        stdout,
+        ...parse(stdout),
       });
     });
+  });
+}
+
+function runImport(from: string, databaseUrl: string, batchSize: number): Promise<Run> {
+  const args = ["src/cli/main.ts", "import-django", "--from", from];
+  return runChild([...args, "--batch-size", String(batchSize)], databaseUrl, (stdout) => {
+    const [, rows = "0", seconds = "0"] = /([\d,]+) rows read in ([\d.]+) s/.exec(stdout) ?? [];
+    return { rowsRead: Number(rows.replaceAll(",", "")), copySeconds: Number(seconds) };
+  });
+}
+
+function runBaseline(from: string, databaseUrl: string, batchSize: number): Promise<Run> {
+  const args = ["bench/lib/import-baseline.ts", from, databaseUrl, String(batchSize)];
+  return runChild(args, databaseUrl, (stdout) => {
+    const result = JSON.parse(stdout) as { rowsRead: number; seconds: number };
+    return { rowsRead: result.rowsRead, copySeconds: result.seconds };
   });
 }
 
@@ -133,17 +143,24 @@ async function benchKind(kind: Kind, options: Options): Promise<string[]> {
   console.error(
     `${kind}: Django source of ${number(options.users)} users built in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`,
   );
-  const target = await freshTarget(kind);
+  const target = await freshTarget(kind, "gatehouse");
+  const baselineTarget = await freshTarget(kind, "baseline");
   try {
     const first = await runImport(django.url, target.url, options.batchSize);
-    console.error(first.summary);
+    console.error(first.stdout);
     const again = await runImport(django.url, target.url, options.batchSize);
-    return [first, again].map(
-      (run, index) =>
-        `| ${kind} | ${index === 0 ? "import" : "again (no change)"} | ${number(options.users)} | ${number(run.rowsRead)} | ${run.importSeconds.toFixed(1)} (${run.seconds.toFixed(1)}) | ${number(run.rowsRead / run.importSeconds)} | ${number(options.users / run.importSeconds)} | ${String(run.peakRssMB)} |`,
-    );
+    const baseline = await runBaseline(django.url, baselineTarget.url, options.batchSize);
+    const rate = (run: Run) => run.rowsRead / run.copySeconds;
+    const line = (name: string, run: Run, ratio: string) =>
+      `| ${kind} | ${name} | ${number(options.users)} | ${number(run.rowsRead)} | ${run.copySeconds.toFixed(1)} (${run.seconds.toFixed(1)}) | ${number(rate(run))} | ${number(options.users / run.copySeconds)} | ${String(run.peakRssMB)} | ${ratio} |`;
+    return [
+      line("import", first, (rate(first) / rate(baseline)).toFixed(2)),
+      line("again (no change)", again, "—"),
+      line("baseline", baseline, "1"),
+    ];
   } finally {
     await target.drop();
+    await baselineTarget.drop();
     await django.drop();
   }
 }
@@ -151,8 +168,8 @@ async function benchKind(kind: Kind, options: Options): Promise<string[]> {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const lines = [
-    "| database | run | users | rows read | seconds (process) | rows/s | users/s | peak RSS (MB) |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| database | run | users | rows read | seconds (process) | rows/s | users/s | peak RSS (MB) | × baseline rows/s |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const kind of options.kinds) lines.push(...(await benchKind(kind, options)));
   console.log(lines.join("\n"));

@@ -309,6 +309,12 @@ async function addUsersInBulk(
       [`${prefix} group`, prefix, options.groupEvery],
     );
   }
+  // A Django database in service has statistics (autovacuum analyzes it); without them PostgreSQL
+  // reads a whole table to find each batch's status rows and memberships.
+  if (!sqlite)
+    await runner.run(
+      "analyze auth_user, graphql_auth_userstatus, refresh_token_refreshtoken, auth_user_groups",
+    );
 }
 
 function customDefaults(kind: SourceKind): Record<string, unknown> {
