@@ -1,5 +1,7 @@
 // Pieces shared by the bench runner and the baseline server: the seeded data's shape, the GraphQL
 // bodies of every scenario, and the SQL both sides run.
+import { seededUsername } from "./names.js";
+
 export type DbKind = "sqlite" | "postgres";
 
 export const SECRET_KEY = "gatehouse-bench-secret-key-0123456789abcdef";
@@ -13,8 +15,13 @@ export const ARGON2_OPTIONS = {
   parallelism: 1,
 } as const;
 
+/** The username of seeded user `index` (1-based), the same on every run (names.ts). */
 export function usernameOf(index: number): string {
-  return `user${String(index).padStart(7, "0")}`;
+  return seededUsername(index);
+}
+
+export function seededEmailOf(username: string): string {
+  return `${username}@example.com`;
 }
 
 export const QUERIES = {
@@ -44,10 +51,11 @@ export const SQL = {
   userByUsername:
     "select users.id, users.username, users.email, users.password, users.is_active, users.tokens_valid_after, user_status.verified from users inner join user_status on user_status.user_id = users.id where users.username = ?",
   usernameById: "select username from users where id = ?",
+  // The page's ids first, then their status rows, as Gatehouse's user-list-store.ts does.
   pageFiltered:
-    "select users.*, user_status.verified, user_status.archived, user_status.secondary_email from users inner join user_status on user_status.user_id = users.id where users.username_key like ? escape '\\' order by users.id limit ? offset ?",
+    "select users.*, user_status.verified, user_status.archived, user_status.secondary_email from users inner join user_status on user_status.user_id = users.id where users.id in (select id from users where username_key like ? escape '\\' order by id limit ? offset ?) order by users.id",
   pageAll:
-    "select users.*, user_status.verified, user_status.archived, user_status.secondary_email from users inner join user_status on user_status.user_id = users.id order by users.id limit ? offset ?",
+    "select users.*, user_status.verified, user_status.archived, user_status.secondary_email from users inner join user_status on user_status.user_id = users.id where users.id in (select id from users order by id limit ? offset ?) order by users.id",
   refreshByDigest: "select id, user_id, revoked from refresh_tokens where token_digest = ?",
   revokeRefresh: "update refresh_tokens set revoked = ? where id = ?",
   insertRefresh:

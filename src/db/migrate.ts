@@ -21,6 +21,7 @@ import * as createUserFieldDeclarations from "./migrations/202612061100_create-u
 import * as createSessions from "./migrations/202612070000_create-sessions.js";
 import * as createSecondFactor from "./migrations/202612070100_create-second-factor.js";
 import * as createDjangoImport from "./migrations/202612080000_create-django-import.js";
+import * as raiseSearchKeyStatistics from "./migrations/202612090100_raise-search-key-statistics.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "202611260100_create-accounts": createAccounts,
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "202612070000_create-sessions": createSessions,
   "202612070100_create-second-factor": createSecondFactor,
   "202612080000_create-django-import": createDjangoImport,
+  "202612090100_raise-search-key-statistics": raiseSearchKeyStatistics,
 };
 
 class MigrationFailedError extends Error {

@@ -380,6 +380,60 @@ describe.each(testDatabases())("user queries on %s", (database) => {
       }
     });
 
+    it("applies status filters before the page's offset and size", async () => {
+      const unverified = { username_Istartswith: prefix, status_Verified: false, first: 1 };
+      const first = page(await listUsers(unverified));
+      expect(first.usernames).toEqual(names(["be_ta"]));
+      expect(first.pageInfo.hasNextPage).toBe(true);
+      const second = page(await listUsers({ ...unverified, offset: 1 }));
+      expect(second.usernames).toEqual(names(["bexta"]));
+      expect(second.pageInfo.hasNextPage).toBe(false);
+      const notArchived = page(
+        await listUsers({
+          username_Icontains: prefix.toUpperCase(),
+          status_Archived: false,
+          first: 2,
+          offset: 1,
+        }),
+      );
+      expect(notArchived.usernames).toEqual(names(["be_ta", "bexta"]));
+      expect(notArchived.pageInfo.hasNextPage).toBe(true);
+    });
+
+    it("answers each node of a fragment's page with its own status", async () => {
+      const response = await app.gql(
+        `query ($q: String, $first: Int, $offset: Int) {
+          users(username_Icontains: $q, first: $first, offset: $offset) {
+            pageInfo { hasNextPage }
+            edges { node { username verified archived secondaryEmail } }
+          }
+        }`,
+        { q: prefix, first: 3, offset: 2 },
+        { token: staff.token },
+      );
+      expect(response.body.errors).toBeUndefined();
+      const users = response.body.data?.users as {
+        pageInfo: { hasNextPage: boolean };
+        edges: { node: Record<string, unknown> }[];
+      };
+      expect(users.edges.map((edge) => edge.node)).toEqual([
+        { username: `${prefix}bexta`, verified: false, archived: false, secondaryEmail: null },
+        { username: `${prefix}Gamma`, verified: true, archived: true, secondaryEmail: null },
+        { username: `${prefix}delta`, verified: true, archived: false, secondaryEmail: null },
+      ]);
+      expect(users.pageInfo.hasNextPage).toBe(true);
+      const last = await app.gql(
+        `query ($q: String) {
+          users(username_Icontains: $q, first: 1, offset: 5) { edges { node { secondaryEmail } } }
+        }`,
+        { q: prefix },
+        { token: staff.token },
+      );
+      expect(last.body.data?.users).toEqual({
+        edges: [{ node: { secondaryEmail } }],
+      });
+    });
+
     it("treats SQL in a filter value as a plain string and keeps the table intact", async () => {
       const injection = "'; drop table users; --";
       for (const name of [
