@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import SQLite from "better-sqlite3";
 import pg from "pg";
+import { ABSTRACT_USER_COLUMNS } from "../../src/accounts/import/django-model.js";
 
 type Row = Record<string, unknown>;
 
@@ -69,19 +70,8 @@ async function openPostgres(url: string): Promise<Database> {
 const open = (url: string, options: { isReadOnly: boolean }) =>
   url.startsWith("sqlite:") ? Promise.resolve(openSqlite(url, options)) : openPostgres(url);
 
-const USER_COLUMNS = [
-  "id",
-  "password",
-  "last_login",
-  "is_superuser",
-  "username",
-  "first_name",
-  "last_name",
-  "email",
-  "is_staff",
-  "is_active",
-  "date_joined",
-];
+// The source user table's columns, as the import reads them.
+const USER_COLUMNS: string[] = [...ABSTRACT_USER_COLUMNS];
 
 async function createTables(db: Database): Promise<void> {
   const time = db.isPostgres ? "timestamptz" : "text";

@@ -241,17 +241,19 @@ function withNamedStatements(pool: pg.Pool): PostgresPool {
   };
 }
 
-function openPostgres(settings: DatabaseSettings, options: DatabaseOptions): DatabaseHandle {
-  // int8 (COUNT, bigserial) as numbers: our ids and counts stay far below 2^53.
+/**
+ * The type parsers every PostgreSQL pool here uses: int8 (COUNT, bigserial) as numbers, since our
+ * ids and counts stay far below 2^53; date as its YYYY-MM-DD text, since pg's own parser makes a
+ * Date at local midnight, a day off whenever the server's time zone is west of UTC.
+ */
+export function postgresTypeParsers(): { getTypeParser: typeof pg.types.getTypeParser } {
   const INT8_OID = 20;
-  // date as its YYYY-MM-DD text: pg's own parser makes a Date at local midnight, a day off
-  // whenever the server's time zone is west of UTC.
   const DATE_OID = 1082;
   const builtinParser = pg.types.getTypeParser.bind(pg.types) as (
     oid: number,
     format: string,
   ) => unknown;
-  const types = {
+  return {
     getTypeParser: ((oid: number, format?: string): unknown =>
       oid === INT8_OID
         ? Number
@@ -259,6 +261,10 @@ function openPostgres(settings: DatabaseSettings, options: DatabaseOptions): Dat
           ? (text: string) => text
           : builtinParser(oid, format ?? "text")) as typeof pg.types.getTypeParser,
   };
+}
+
+function openPostgres(settings: DatabaseSettings, options: DatabaseOptions): DatabaseHandle {
+  const types = postgresTypeParsers();
   const statementTimeoutSeconds = settings.statementTimeoutSeconds ?? 0;
   const pool = new pg.Pool({
     connectionString: settings.url,

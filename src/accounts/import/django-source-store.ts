@@ -15,6 +15,7 @@ import {
   type RawBuilder,
 } from "kysely";
 import pg from "pg";
+import { postgresTypeParsers } from "../../db/database.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Django's tables are not ours to type
 type SourceDb = Kysely<any>;
@@ -157,20 +158,8 @@ function sqliteSource(path: string, description: string): DjangoSource {
 }
 
 function postgresSource(url: string): DjangoSource {
-  const INT8_OID = 20;
-  const DATE_OID = 1082;
-  const builtinParser = pg.types.getTypeParser.bind(pg.types) as (
-    oid: number,
-    format: string,
-  ) => unknown;
-  const types = {
-    getTypeParser: ((oid: number, format?: string): unknown =>
-      oid === INT8_OID
-        ? Number
-        : oid === DATE_OID
-          ? (text: string) => text
-          : builtinParser(oid, format ?? "text")) as typeof pg.types.getTypeParser,
-  };
+  // The same parsers as our own pools: ids as numbers, dates as their text.
+  const types = postgresTypeParsers();
   const pool = new pg.Pool({ connectionString: url, max: 2, types });
   pool.on("error", () => undefined);
   const db: SourceDb = new Kysely({

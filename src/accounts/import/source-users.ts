@@ -1,23 +1,13 @@
 // Django users as a batch reads them: the user row, its graphql_auth status, its groups and
 // direct permissions, and the digests of all of it in the layout of this run.
+import { ABSTRACT_USER_COLUMNS } from "./django-model.js";
 import type { SourceRow } from "./django-source-store.js";
 import type { FieldPlan } from "./field-mapping.js";
 import { digestColumns } from "./digests.js";
 import type { ImportContext } from "./import-context.js";
 
 /** AbstractUser's columns an import carries over (the id becomes ours). */
-export const BUILT_IN_LAYOUT = [
-  "password",
-  "last_login",
-  "is_superuser",
-  "username",
-  "first_name",
-  "last_name",
-  "email",
-  "is_staff",
-  "is_active",
-  "date_joined",
-] as const;
+export const BUILT_IN_LAYOUT = ABSTRACT_USER_COLUMNS.filter((column) => column !== "id");
 
 export const STATUS_LAYOUT = ["status.verified", "status.archived", "status.secondary_email"];
 export const LINK_LAYOUT = ["groups", "user_permissions"];
