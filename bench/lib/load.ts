@@ -3,7 +3,7 @@
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
 import type { Target } from "./graphql-client.js";
-import { watchRss } from "./memory.js";
+import { watchCpu, watchRss } from "./memory.js";
 import { ROOT, type Options } from "./options.js";
 import type { ConnectionCounts } from "./pg-connections.js";
 import { body, type Operation } from "./shared.js";
@@ -17,6 +17,8 @@ export interface Load {
   errors: number;
   failures: number;
   peakRssBytes: number;
+  /** The server's CPU time (user + system, every process) per request, in microseconds. */
+  cpuUsPerRequest: number;
   /** PostgreSQL only: the server connections this side held during the recorded run. */
   dbConnections?: ConnectionCounts;
 }
@@ -103,8 +105,10 @@ export async function runLoad(
   await autocannon({ ...options, duration: settings.warmupS });
   failures = 0;
   const rss = watchRss(target.pid);
+  const cpu = watchCpu(target.pid);
   const connections = target.watchConnections?.();
   const result = await autocannon({ ...options, duration: settings.durationS });
+  const cpuSeconds = cpu.stop();
   const peakRssBytes = rss.stop();
   const dbConnections = await connections?.stop();
   return {
@@ -116,6 +120,7 @@ export async function runLoad(
     errors: result.errors + result.timeouts,
     failures,
     peakRssBytes,
+    cpuUsPerRequest: result.requests.total === 0 ? 0 : (cpuSeconds * 1e6) / result.requests.total,
     ...(dbConnections === undefined ? {} : { dbConnections }),
   };
 }

@@ -1,7 +1,7 @@
 // Child processes of the bench (Gatehouse, the baseline): spawn on a free loopback port, wait
 // until they answer, stop them.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { ROOT } from "./options.js";
@@ -90,15 +90,15 @@ export function startCommand(): string[] {
   return manifest.scripts.start.trim().split(/\s+/);
 }
 
-/** --cpu-prof: the command writes bench/results/profiles/<name>.cpuprofile when it exits. */
+/**
+ * --cpu-prof: the command writes its profiles into bench/results/profiles/<name>/, emptied first,
+ * one file per process and thread under Node's own names (a fixed name would let a loader thread
+ * or a second worker overwrite the main thread's profile). The main thread's is the largest.
+ */
 export function withProfiling(command: string[], name: string): string[] {
   const [node = "node", ...rest] = command;
-  const dir = join(ROOT, "bench/results/profiles");
-  return [
-    node,
-    "--cpu-prof",
-    `--cpu-prof-dir=${dir}`,
-    `--cpu-prof-name=${name}.cpuprofile`,
-    ...rest,
-  ];
+  const dir = join(ROOT, "bench/results/profiles", name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return [node, "--cpu-prof", `--cpu-prof-dir=${dir}`, ...rest];
 }

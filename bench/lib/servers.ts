@@ -70,10 +70,17 @@ export async function startGatehouse(
   return gatehouse;
 }
 
-async function startBaseline(db: DbSetup, workers: number): Promise<Child> {
+async function startBaseline(
+  variant: VariantName,
+  db: DbSetup,
+  settings: RunSettings,
+  workers: number,
+): Promise<Child> {
   const port = await freePort();
+  const command = ["node", "--import", "tsx", "bench/baseline.ts"];
   const baseline = spawnChild(
-    ["node", "--import", "tsx", "bench/baseline.ts"],
+    // Profiled too, so a request's CPU can be compared side by side with Gatehouse's.
+    settings.options.cpuProf ? withProfiling(command, `${variant}-baseline`) : command,
     { BASELINE_DB: db.baselineDb, BASELINE_PORT: String(port), BASELINE_WORKERS: String(workers) },
     port,
   );
@@ -137,7 +144,12 @@ export async function benchVariant(variant: VariantName, settings: RunSettings):
   try {
     gatehouse = await startGatehouse(variant, db, settings);
     await seed(variant, db, settings);
-    baseline = await startBaseline(db, (VARIANTS[variant] as Variant).workers ?? 1);
+    baseline = await startBaseline(
+      variant,
+      db,
+      settings,
+      (VARIANTS[variant] as Variant).workers ?? 1,
+    );
     if (kind === "postgres") counter = await openConnectionCounter(settings.options.pgBase);
     logIdleRss(variant, "idle after start", gatehouse, baseline);
     const rows = await runScenarios({

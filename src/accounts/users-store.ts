@@ -1,7 +1,7 @@
 // SQL for users and their status rows. Rows become domain Users here, including the values
 // that differ between SQLite and PostgreSQL (timestamps, booleans).
 import { CompiledQuery, PostgresAdapter, sql, type Selectable } from "kysely";
-import { PREPARE_ONCE, type Db } from "../db/database.js";
+import { keyReadsOf, PREPARE_ONCE, type Db } from "../db/database.js";
 import type { UsersTable, UserStatusTable } from "../db/tables.js";
 import { toBool, toDate, uniqueViolationDetail } from "../db/values.js";
 import type { User } from "./types.js";
@@ -110,11 +110,22 @@ async function findUserBy(db: Db, column: "id" | "username", value: number | str
       .compile();
     lookups.set(column, compiled);
   }
-  const result = await db.executeQuery<UserRow>(
-    CompiledQuery.raw(PREPARE_ONCE + compiled.sql, [value]),
-  );
-  const row = result.rows[0];
+  const row = await firstRow<UserRow>(db, compiled.sql, [value]);
   return row === undefined ? undefined : toUser(row);
+}
+
+/** A lookup by key: on the handle's key reads, or through Kysely inside a transaction. */
+async function firstRow<Row>(
+  db: Db,
+  text: string,
+  parameters: readonly unknown[],
+): Promise<Row | undefined> {
+  const keyReads = keyReadsOf(db);
+  if (keyReads !== undefined) return keyReads.first<Row>(text, parameters);
+  const result = await db.executeQuery<Row>(
+    CompiledQuery.raw(PREPARE_ONCE + text, [...parameters]),
+  );
+  return result.rows[0];
 }
 
 export async function findUserById(db: Db, id: number): Promise<User | undefined> {
@@ -165,10 +176,7 @@ export async function findUserForSession(
         ? userId
         : parameter,
   );
-  const result = await db.executeQuery<SessionLookupRow>(
-    CompiledQuery.raw(PREPARE_ONCE + compiled.sql, parameters),
-  );
-  const row = result.rows[0];
+  const row = await firstRow<SessionLookupRow>(db, compiled.sql, parameters);
   if (row === undefined) return undefined;
   // The row is the user's with the session's state beside it (toUser leaves those columns out).
   const isSessionLive =
