@@ -62,7 +62,7 @@ async function measureLookup(kind: string, handle: DatabaseHandle): Promise<void
   for (let round = 0; round < ROUNDS; round++) {
     without.push(await timeCalls(() => findUserById(handle.db, id)));
     withSession.push(
-      await timeCalls(() => findUserForSession(handle.db, id, sessionId, new Date())),
+      await timeCalls(() => findUserForSession(handle.db, id, sessionId, new Date(), [])),
     );
   }
   const [a, b] = [median(without), median(withSession)];

@@ -77,6 +77,7 @@ async function userOfToken(
       binding.userId,
       binding.sessionId,
       deps.clock.now(),
+      deps.config.accounts.userFields,
     );
     user = found?.isSessionLive === true ? found.user : undefined;
   }
