@@ -67,6 +67,18 @@ describe("Dockerfile", () => {
     }
   });
 
+  it("gives Node the heap limits `npm start` gives it", () => {
+    const manifest = JSON.parse(read("package.json")) as { scripts: { start: string } };
+    const startFlags = manifest.scripts.start.split(/\s+/).filter((word) => word.startsWith("--"));
+    expect(startFlags.length).toBeGreaterThan(0);
+    const environment = runtime
+      .filter((instruction) => instruction.keyword === "ENV")
+      .map((instruction) => instruction.args)
+      .join(" ");
+    const nodeOptions = /NODE_OPTIONS="([^"]*)"/.exec(environment)?.[1] ?? "";
+    expect(nodeOptions.split(/\s+/).sort()).toEqual([...startFlags].sort());
+  });
+
   it("runs as a non-root user, with a health check on /healthz and the built CLI", () => {
     const users = runtime.filter((instruction) => instruction.keyword === "USER");
     expect(users.map((user) => user.args)).toEqual(["node"]);
