@@ -93,10 +93,23 @@ export async function signIn(deps: SessionDeps, credentials: Credentials, client
     lastLogin: now,
     status: { ...user.status, archived: false },
   };
-  deps.events.emit("token_issued", { user: signedInUser });
+  return signedIn(deps, signedInUser, sessionId, unarchiving);
+}
+
+/**
+ * What a sign-in hands out for the session it started, whichever way the user proved who they
+ * are: the access token now, the refresh token when the answer asks for it.
+ */
+export function signedIn(
+  deps: Pick<Deps, "config" | "db" | "clock" | "accessTokens" | "events">,
+  user: User,
+  sessionId: string,
+  unarchiving: boolean,
+) {
+  deps.events.emit("token_issued", { user });
   return {
-    user: signedInUser,
-    access: issueAccessToken(deps, signedInUser, sessionId),
+    user,
+    access: issueAccessToken(deps, user, sessionId),
     refreshToken: refreshTokenMinter(deps, user.id, sessionId),
     unarchiving,
   };

@@ -130,6 +130,7 @@ function accountsConfig(
     loginAllowedFields: e.LOGIN_ALLOWED_FIELDS ?? defaults.loginAllowedFields,
     allowLoginNotVerified: e.ALLOW_LOGIN_NOT_VERIFIED,
     allowLoginWithSecondaryEmail: e.ALLOW_LOGIN_WITH_SECONDARY_EMAIL,
+    allowEmailSignIn: e.ALLOW_EMAIL_SIGN_IN,
     allowDeleteAccount: e.ALLOW_DELETE_ACCOUNT,
     allowPasswordlessRegistration: e.ALLOW_PASSWORDLESS_REGISTRATION,
     sendActivationEmail: e.SEND_ACTIVATION_EMAIL,
@@ -158,6 +159,7 @@ function actionTokensConfig(e: ParsedEnvironment): Config["actionTokens"] {
     passwordResetTtlSeconds: e.EXPIRATION_PASSWORD_RESET_TOKEN,
     secondaryEmailTtlSeconds: e.EXPIRATION_SECONDARY_EMAIL_ACTIVATION_TOKEN,
     passwordSetTtlSeconds: e.EXPIRATION_PASSWORD_SET_TOKEN,
+    signInTtlSeconds: e.EXPIRATION_SIGN_IN_TOKEN,
     acceptUnboundTokens: e.COMPAT_MODE,
   };
 }
@@ -202,6 +204,7 @@ function mailConfig(e: ParsedEnvironment): Config["mail"] {
       e.EMAIL_SUBJECT_SECONDARY_EMAIL_ACTIVATION,
       e.EMAIL_SUBJECT_PASSWORD_RESET,
       e.EMAIL_SUBJECT_PASSWORD_SET,
+      e.EMAIL_SUBJECT_SIGN_IN,
     ]),
     bodyTemplates: emailKinds([
       e.EMAIL_TEMPLATE_ACTIVATION,
@@ -209,6 +212,7 @@ function mailConfig(e: ParsedEnvironment): Config["mail"] {
       e.EMAIL_TEMPLATE_SECONDARY_EMAIL_ACTIVATION,
       e.EMAIL_TEMPLATE_PASSWORD_RESET,
       e.EMAIL_TEMPLATE_PASSWORD_SET,
+      e.EMAIL_TEMPLATE_SIGN_IN,
     ]),
     paths: emailKinds([
       e.ACTIVATION_PATH_ON_EMAIL,
@@ -216,6 +220,7 @@ function mailConfig(e: ParsedEnvironment): Config["mail"] {
       e.ACTIVATION_SECONDARY_EMAIL_PATH_ON_EMAIL,
       e.PASSWORD_RESET_PATH_ON_EMAIL,
       e.PASSWORD_SET_PATH_ON_EMAIL,
+      e.SIGN_IN_PATH_ON_EMAIL,
     ]),
     templateVariables: e.EMAIL_TEMPLATE_VARIABLES,
     maxDeliveryAttempts: e.EMAIL_MAX_DELIVERY_ATTEMPTS,
@@ -235,13 +240,16 @@ function mailTransportConfig(e: ParsedEnvironment): Config["mail"]["transport"] 
   };
 }
 
-function emailKinds(values: [string, string, string, string, string]): Record<EmailKind, string> {
+function emailKinds(
+  values: [string, string, string, string, string, string],
+): Record<EmailKind, string> {
   return {
     activation: values[0],
     activationResend: values[1],
     secondaryEmailActivation: values[2],
     passwordReset: values[3],
     passwordSet: values[4],
+    signIn: values[5],
   };
 }
 

@@ -48,6 +48,7 @@ export function loadConfig(env: Environment, cpuCount = availableParallelism()):
     ...modelFieldProblems(config),
     ...databaseProblems(config, parsed.data),
     ...rateLimitProblems(parsed.data),
+    ...emailSignInProblems(parsed.data, known),
     ...productionProblems(config, parsed.data),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
@@ -105,6 +106,27 @@ function databaseProblems(config: Config, e: ParsedEnvironment): string[] {
     ];
   }
   return [];
+}
+
+const EMAIL_SIGN_IN_SETTINGS = [
+  "EXPIRATION_SIGN_IN_TOKEN",
+  "SIGN_IN_PATH_ON_EMAIL",
+  "EMAIL_SUBJECT_SIGN_IN",
+  "EMAIL_TEMPLATE_SIGN_IN",
+] as const;
+
+/**
+ * The sign-in link's settings do nothing while the links are off: a value other than the default
+ * is refused rather than ignored. `given` is the environment as set (the parsed one has every
+ * default filled in).
+ */
+function emailSignInProblems(e: ParsedEnvironment, given: Environment): string[] {
+  if (e.ALLOW_EMAIL_SIGN_IN) return [];
+  const isDefault = (name: (typeof EMAIL_SIGN_IN_SETTINGS)[number]) =>
+    e[name] === environmentSchema.shape[name].parse(undefined);
+  return EMAIL_SIGN_IN_SETTINGS.filter((name) => given[name] !== undefined && !isDefault(name)).map(
+    (name) => `${name} applies to email sign-in links, but ALLOW_EMAIL_SIGN_IN is off`,
+  );
 }
 
 function productionProblems(config: Config, e: ParsedEnvironment): string[] {

@@ -62,6 +62,8 @@ export const environmentSchema = z.object({
   LOGIN_ALLOWED_FIELDS: stringList.optional(),
   ALLOW_LOGIN_NOT_VERIFIED: bool.default(true),
   ALLOW_LOGIN_WITH_SECONDARY_EMAIL: bool.default(true),
+  // Ours: one-time sign-in links by email (sendSignInEmail, signInWithEmailToken).
+  ALLOW_EMAIL_SIGN_IN: bool.default(false),
   ALLOW_DELETE_ACCOUNT: bool.default(false),
   ALLOW_PASSWORDLESS_REGISTRATION: bool.default(false),
   SEND_ACTIVATION_EMAIL: bool.default(true),
@@ -95,6 +97,10 @@ export const environmentSchema = z.object({
   EXPIRATION_PASSWORD_RESET_TOKEN: duration.default(3600),
   EXPIRATION_SECONDARY_EMAIL_ACTIVATION_TOKEN: duration.default(3600),
   EXPIRATION_PASSWORD_SET_TOKEN: duration.default(3600),
+  // A sign-in link is a bearer credential in a mailbox: minutes, never days.
+  EXPIRATION_SIGN_IN_TOKEN: duration
+    .default(900)
+    .refine((seconds) => seconds >= 60 && seconds <= 86_400, "must be between 1m and 1d"),
 
   JWT_ALGORITHM: z
     .enum(["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512"])
@@ -136,15 +142,18 @@ export const environmentSchema = z.object({
   EMAIL_SUBJECT_SECONDARY_EMAIL_ACTIVATION: z.string().default("email/activation_subject.txt"),
   EMAIL_SUBJECT_PASSWORD_RESET: z.string().default("email/password_reset_subject.txt"),
   EMAIL_SUBJECT_PASSWORD_SET: z.string().default("email/password_set_subject.txt"),
+  EMAIL_SUBJECT_SIGN_IN: z.string().default("email/sign_in_subject.txt"),
   EMAIL_TEMPLATE_ACTIVATION: z.string().default("email/activation_email.html"),
   EMAIL_TEMPLATE_ACTIVATION_RESEND: z.string().default("email/activation_email.html"),
   EMAIL_TEMPLATE_SECONDARY_EMAIL_ACTIVATION: z.string().default("email/activation_email.html"),
   EMAIL_TEMPLATE_PASSWORD_RESET: z.string().default("email/password_reset_email.html"),
   EMAIL_TEMPLATE_PASSWORD_SET: z.string().default("email/password_set_email.html"),
+  EMAIL_TEMPLATE_SIGN_IN: z.string().default("email/sign_in_email.html"),
   ACTIVATION_PATH_ON_EMAIL: z.string().default("activate"),
   ACTIVATION_SECONDARY_EMAIL_PATH_ON_EMAIL: z.string().default("activate"),
   PASSWORD_RESET_PATH_ON_EMAIL: z.string().default("password-reset"),
   PASSWORD_SET_PATH_ON_EMAIL: z.string().default("password-set"),
+  SIGN_IN_PATH_ON_EMAIL: z.string().default("sign-in"),
   EMAIL_TEMPLATE_VARIABLES: z.string().default("{}").pipe(jsonObject),
   EMAIL_MAX_DELIVERY_ATTEMPTS: integer.min(1).default(8),
 

@@ -39,7 +39,12 @@ export interface RateLimitRule {
 }
 
 export type EmailKind =
-  "activation" | "activationResend" | "secondaryEmailActivation" | "passwordReset" | "passwordSet";
+  | "activation"
+  | "activationResend"
+  | "secondaryEmailActivation"
+  | "passwordReset"
+  | "passwordSet"
+  | "signIn";
 
 export interface Config {
   environment: "development" | "production" | "test";
@@ -101,6 +106,8 @@ export interface Config {
     loginAllowedFields: string[];
     allowLoginNotVerified: boolean;
     allowLoginWithSecondaryEmail: boolean;
+    /** ALLOW_EMAIL_SIGN_IN: sendSignInEmail and signInWithEmailToken are in the schema. */
+    allowEmailSignIn: boolean;
     allowDeleteAccount: boolean;
     allowPasswordlessRegistration: boolean;
     sendActivationEmail: boolean;
@@ -125,6 +132,7 @@ export interface Config {
     passwordResetTtlSeconds: number;
     secondaryEmailTtlSeconds: number;
     passwordSetTtlSeconds: number;
+    signInTtlSeconds: number;
     /** Accept tokens minted without the `fp` state binding (Django links), SPEC §7.3. */
     acceptUnboundTokens: boolean;
   };

@@ -22,6 +22,7 @@ import * as createSessions from "./migrations/202612070000_create-sessions.js";
 import * as createSecondFactor from "./migrations/202612070100_create-second-factor.js";
 import * as createDjangoImport from "./migrations/202612080000_create-django-import.js";
 import * as raiseSearchKeyStatistics from "./migrations/202612090100_raise-search-key-statistics.js";
+import * as createSignInLinks from "./migrations/202612100000_create-sign-in-links.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "202611260100_create-accounts": createAccounts,
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "202612070100_create-second-factor": createSecondFactor,
   "202612080000_create-django-import": createDjangoImport,
   "202612090100_raise-search-key-statistics": raiseSearchKeyStatistics,
+  "202612100000_create-sign-in-links": createSignInLinks,
 };
 
 class MigrationFailedError extends Error {

@@ -140,6 +140,14 @@ export interface SessionsTable {
   revoked_at: Timestamp | null;
 }
 
+/** A user's newest email sign-in link (accounts/email-sign-in.ts); deleted when it is used. */
+export interface SignInLinksTable {
+  user_id: number;
+  /** Random, hex: the `lid` of the link's token. */
+  link_id: string;
+  created_at: Timestamp;
+}
+
 /** A user's TOTP second factor (accounts/second-factor/); pending until confirmed_at is set. */
 export interface TotpSecretsTable {
   user_id: number;
@@ -203,4 +211,5 @@ export interface Database {
   totp_secrets: TotpSecretsTable;
   recovery_codes: RecoveryCodesTable;
   sessions: SessionsTable;
+  sign_in_links: SignInLinksTable;
 }

@@ -7,6 +7,10 @@ import { defineMutation, type MutationSpec } from "./mutation.js";
 import { archiveAccountMutation } from "./operations/archive-account.js";
 import { confirmTotpMutation } from "./operations/confirm-totp.js";
 import { deleteAccountMutation } from "./operations/delete-account.js";
+import {
+  sendSignInEmailMutation,
+  signInWithEmailTokenMutation,
+} from "./operations/email-sign-in.js";
 import { disableTotpMutation } from "./operations/disable-totp.js";
 import { defineMeQuery } from "./operations/me.js";
 import { passwordChangeMutation } from "./operations/password-change.js";
@@ -61,6 +65,10 @@ function mutations(config: Config): MutationSpec[] {
     confirmTotpMutation(),
     disableTotpMutation(),
     regenerateRecoveryCodesMutation(),
+    // Ours: sign-in links by email (accounts/email-sign-in.ts), only when ALLOW_EMAIL_SIGN_IN.
+    ...(config.accounts.allowEmailSignIn
+      ? [sendSignInEmailMutation(), signInWithEmailTokenMutation(config)]
+      : []),
   ];
 }
 

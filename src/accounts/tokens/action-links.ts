@@ -9,7 +9,7 @@ import { digestSecret } from "./secrets.js";
 import { insertSpentActionToken, isActionTokenSpent } from "./spent-action-tokens-store.js";
 
 export type TokenAction =
-  "activation" | "password_reset" | "password_set" | "activation_secondary_email";
+  "activation" | "password_reset" | "password_set" | "activation_secondary_email" | "sign_in";
 
 function boundState(action: TokenAction, user: User): (string | number | null)[] {
   switch (action) {
@@ -25,6 +25,10 @@ function boundState(action: TokenAction, user: User): (string | number | null)[]
       // Not bound to the secondary address itself: reusing the link must answer EMAIL_IN_USE
       // (SPEC §5.12), which binding it would turn into INVALID_TOKEN.
       return [action, user.email];
+    case "sign_in":
+      // A new password or "sign out everywhere" retires the links mailed before it; single use
+      // and newest-only are the sign_in_links row's (email-sign-in.ts).
+      return [action, user.passwordHash, user.tokensValidAfter];
   }
 }
 
@@ -39,6 +43,8 @@ function maxAgeSeconds(config: Deps["config"], action: TokenAction): number {
       return ttl.passwordSetTtlSeconds;
     case "activation_secondary_email":
       return ttl.secondaryEmailTtlSeconds;
+    case "sign_in":
+      return ttl.signInTtlSeconds;
   }
 }
 
@@ -96,8 +102,10 @@ export async function readActionLink(
       throw AccountsError.of("INVALID_TOKEN");
     return { user, payload };
   }
-  // Links minted by a Django deployment sharing SECRET_KEY carry no fp (COMPAT_MODE only).
-  if (!deps.config.actionTokens.acceptUnboundTokens) throw AccountsError.of("INVALID_TOKEN");
+  // Links minted by a Django deployment sharing SECRET_KEY carry no fp (COMPAT_MODE only); Django
+  // never mints sign-in links, so one without fp is forged or foreign.
+  if (!deps.config.actionTokens.acceptUnboundTokens || action === "sign_in")
+    throw AccountsError.of("INVALID_TOKEN");
   const digest = digestSecret(token);
   if (await isActionTokenSpent(deps.db, digest)) throw AccountsError.of("INVALID_TOKEN");
   const expiresAt = new Date(

@@ -3,7 +3,10 @@ import { signIn } from "../../accounts/sessions.js";
 import { PublicGraphQLError } from "../errors.js";
 import type { ArgumentSpec, MutationSpec, OutputType } from "../mutation.js";
 import { camelCase } from "../names.js";
+import type { GraphQLContext } from "../builder.js";
 import { tokenCookies } from "./token-cookies.js";
+
+type SignedIn = Awaited<ReturnType<typeof signIn>>;
 
 /** The reference prints the field list the Python way: ['email', 'username']. */
 function identifierListText(fields: readonly string[]): string {
@@ -16,25 +19,13 @@ export function tokenAuthMutation(config: Config): MutationSpec {
   for (const field of identifiers) args[camelCase(field)] = { type: "String", required: false };
   // Ours: a TOTP or recovery code, for users whose second factor is on (accounts/second-factor/).
   args.otp = { type: "String", required: false };
-  const outputs: Record<string, OutputType> = {
-    token: "String",
-    success: "Boolean",
-    errors: "ExpectedErrorType",
-    user: "UserNode",
-    unarchiving: "Boolean",
-    payload: "GenericScalar",
-  };
-  if (config.jwt.longRunningRefreshToken) {
-    outputs.refreshToken = "String";
-    outputs.refreshExpiresIn = "Int";
-  }
   return {
     field: "tokenAuth",
     typeName: "ObtainJSONWebToken",
     description:
       "Log in with a password and one of LOGIN_ALLOWED_FIELDS; returns an access token, a refresh token and the user.",
     args,
-    outputs,
+    outputs: signedInOutputs(config),
     async run(values, ctx) {
       // An argument passed explicitly as null counts as supplied, as in the reference.
       const supplied = identifiers.filter((field) => camelCase(field) in values);
@@ -54,20 +45,42 @@ export function tokenAuthMutation(config: Config): MutationSpec {
         },
         ctx.origin,
       );
-      const refresh = async () => {
-        const minted = await signedIn.refreshToken();
-        tokenCookies(ctx, { access: signedIn.access.token, refresh: minted.token });
-        return minted;
-      };
-      tokenCookies(ctx, { access: signedIn.access.token });
-      return {
-        token: signedIn.access.token,
-        user: signedIn.user,
-        unarchiving: signedIn.unarchiving,
-        payload: signedIn.access.payload,
-        refreshToken: async () => (await refresh()).token,
-        refreshExpiresIn: async () => Math.floor((await refresh()).expiresAt.getTime() / 1000),
-      };
+      return signedInPayload(ctx, signedIn);
     },
+  };
+}
+
+/** What a sign-in answers (tokenAuth's outputs), whichever way the user proved who they are. */
+export function signedInOutputs(config: Config): Record<string, OutputType> {
+  const outputs: Record<string, OutputType> = {
+    token: "String",
+    success: "Boolean",
+    errors: "ExpectedErrorType",
+    user: "UserNode",
+    unarchiving: "Boolean",
+    payload: "GenericScalar",
+  };
+  if (config.jwt.longRunningRefreshToken) {
+    outputs.refreshToken = "String";
+    outputs.refreshExpiresIn = "Int";
+  }
+  return outputs;
+}
+
+/** The payload of a sign-in, with the token cookies JWT_COOKIE_* asks for. */
+export function signedInPayload(ctx: GraphQLContext, signedIn: SignedIn) {
+  const refresh = async () => {
+    const minted = await signedIn.refreshToken();
+    tokenCookies(ctx, { access: signedIn.access.token, refresh: minted.token });
+    return minted;
+  };
+  tokenCookies(ctx, { access: signedIn.access.token });
+  return {
+    token: signedIn.access.token,
+    user: signedIn.user,
+    unarchiving: signedIn.unarchiving,
+    payload: signedIn.access.payload,
+    refreshToken: async () => (await refresh()).token,
+    refreshExpiresIn: async () => Math.floor((await refresh()).expiresAt.getTime() / 1000),
   };
 }

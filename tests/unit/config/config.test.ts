@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, type Environment } from "../../../src/config/config.js";
+import { loadConfig } from "../../../src/config/config.js";
+import { problemsOf } from "../../support/config-problems.js";
 
 const LONG_SECRET = "s".repeat(32);
 const OTHER_LONG_SECRET = "j".repeat(32);
-
-function problemsOf(env: Environment): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("loadConfig accepted the environment");
-}
 
 describe("loadConfig durations", () => {
   it("reads whole seconds and numbers with a unit", () => {

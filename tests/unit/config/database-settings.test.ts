@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, type Environment } from "../../../src/config/config.js";
+import { loadConfig } from "../../../src/config/config.js";
+import { problemsOf } from "../../support/config-problems.js";
 
 const POSTGRES = "postgres://app@db.internal:5432/accounts";
-
-function problemsOf(env: Environment): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("loadConfig accepted the environment");
-}
 
 describe("database settings", () => {
   it("connects directly, with named lookups and a statement timeout, by default", () => {

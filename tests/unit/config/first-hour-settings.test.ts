@@ -1,16 +1,7 @@
 // Settings of issue 15: LOG_FORMAT, and RATE_LIMIT_LOOPBACK_EXEMPT (on in development only).
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, type Environment } from "../../../src/config/config.js";
-
-function problemsOf(env: Environment): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("loadConfig accepted the environment");
-}
+import { loadConfig, type Environment } from "../../../src/config/config.js";
+import { problemsOf } from "../../support/config-problems.js";
 
 const PRODUCTION: Environment = {
   NODE_ENV: "production",

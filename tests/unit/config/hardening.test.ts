@@ -1,23 +1,14 @@
 // The hardening settings of loadConfig: GraphQL limits, server limits and timeouts, HSTS, and the
 // secrets production refuses.
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, type Environment } from "../../../src/config/config.js";
+import { loadConfig, type Environment } from "../../../src/config/config.js";
+import { problemsOf } from "../../support/config-problems.js";
 
 const PRODUCTION: Environment = {
   NODE_ENV: "production",
   SECRET_KEY: "s".repeat(32),
   JWT_SECRET_KEY: "j".repeat(32),
 };
-
-function problemsOf(env: Environment): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("loadConfig accepted the environment");
-}
 
 describe("loadConfig hardening defaults", () => {
   it("limits GraphQL documents and keeps introspection on outside production", () => {

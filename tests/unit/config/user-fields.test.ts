@@ -2,17 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, type Environment } from "../../../src/config/config.js";
-
-function problemsOf(env: Environment): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("loadConfig accepted the environment");
-}
+import { loadConfig } from "../../../src/config/config.js";
+import { problemsOf } from "../../support/config-problems.js";
 
 const fields = (declarations: Record<string, unknown>) => ({
   USER_FIELDS: JSON.stringify(declarations),
