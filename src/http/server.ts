@@ -35,6 +35,11 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
       headersTimeout: requestTimeoutMs,
     },
     requestTimeout: requestTimeoutMs,
+    // A request whose connection was accepted before a drain began is served (with Connection:
+    // close), not refused: the listener is closed already, so no new connection comes, and
+    // close() waits for this one. A 503 here failed requests during a rolling restart (a
+    // connection handed to a worker just before its close, its request read just after).
+    return503OnClosing: false,
     connectionTimeout: hardening.connectionTimeoutSeconds * 1000,
     keepAliveTimeout: hardening.keepAliveTimeoutSeconds * 1000,
     clientErrorHandler: clientErrorHandler(deps.log),
