@@ -61,6 +61,9 @@ export const CATALOGUE = {
     message: "Two-factor authentication is not enabled.",
     code: "totp_not_enabled",
   },
+  /** Ours, passkeys (accounts/passkeys/): a credential that does not verify, or a used challenge. */
+  INVALID_PASSKEY: { message: "The passkey could not be verified.", code: "invalid_passkey" },
+  PASSKEY_NOT_FOUND: { message: "No such passkey.", code: "passkey_not_found" },
 } as const satisfies Record<string, ErrorDetail>;
 
 export type AccountsErrorCode = keyof typeof CATALOGUE;

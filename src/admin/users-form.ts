@@ -13,6 +13,7 @@ import { formList, formText, isChecked, type FormBody } from "./forms.js";
 import { parseId } from "./ids.js";
 import { renderPage } from "./render.js";
 import { secondFactorPanel } from "./users-second-factor.js";
+import { passkeysPanel } from "./users-passkeys.js";
 import { sessionsPanel } from "./users-sessions.js";
 
 type LoadedUser = NonNullable<Awaited<ReturnType<typeof getUserForAdmin>>>;
@@ -197,6 +198,7 @@ export async function renderChangePage(
     canEditSuperuser: viewer.user.isSuperuser,
     secondFactor: await secondFactorPanel(deps, viewer, loaded.user),
     sessions: await sessionsPanel(deps, viewer, loaded.user),
+    passkeys: await passkeysPanel(deps, viewer, loaded.user),
     errors: page.errors,
   });
 }

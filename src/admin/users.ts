@@ -23,6 +23,7 @@ import { registerUserDeletePage } from "./users-delete.js";
 import { changeFormFromUser, changeFormOf, renderChangePage } from "./users-form.js";
 import { registerUserListPage } from "./users-list.js";
 import { registerUserSecondFactorReset } from "./users-second-factor.js";
+import { registerUserPasskeyPages } from "./users-passkeys.js";
 import { registerUserSessionPages } from "./users-sessions.js";
 
 export function registerUserPages(scope: FastifyInstance, deps: Deps): void {
@@ -44,6 +45,7 @@ export function registerUserPages(scope: FastifyInstance, deps: Deps): void {
   registerUserDeletePage(scope, deps);
   registerUserSecondFactorReset(scope, deps);
   registerUserSessionPages(scope, deps);
+  registerUserPasskeyPages(scope, deps);
   scope.get("/users/:id/history/", (request, reply) => showHistory(deps, request, reply));
 }
 

@@ -35,10 +35,23 @@ export function buildConfig(
       totpIssuer: e.TOTP_ISSUER,
       encryptionKey: e.TOTP_ENCRYPTION_KEY ?? secretKey,
     },
+    passkeys: passkeysConfig(e),
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
+  };
+}
+
+function passkeysConfig(e: ParsedEnvironment): Config["passkeys"] {
+  if (e.WEBAUTHN_RP_ID === undefined) return undefined;
+  return {
+    relyingPartyId: e.WEBAUTHN_RP_ID,
+    relyingPartyName: e.WEBAUTHN_RP_NAME ?? e.SITE_NAME ?? "Gatehouse",
+    origins: (e.WEBAUTHN_ORIGINS ?? `https://${e.WEBAUTHN_RP_ID}`)
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ""),
   };
 }
 

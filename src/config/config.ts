@@ -49,6 +49,7 @@ export function loadConfig(env: Environment, cpuCount = availableParallelism()):
     ...databaseProblems(config, parsed.data),
     ...rateLimitProblems(parsed.data),
     ...emailSignInProblems(parsed.data, known),
+    ...passkeyProblems(config, parsed.data),
     ...productionProblems(config, parsed.data),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
@@ -127,6 +128,47 @@ function emailSignInProblems(e: ParsedEnvironment, given: Environment): string[]
   return EMAIL_SIGN_IN_SETTINGS.filter((name) => given[name] !== undefined && !isDefault(name)).map(
     (name) => `${name} applies to email sign-in links, but ALLOW_EMAIL_SIGN_IN is off`,
   );
+}
+
+const DOMAIN_NAME =
+  /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * WebAuthn binds a passkey to its relying party id (a domain) and checks the page's origin on
+ * every ceremony: the origins must be pages of that domain, over https (http only for
+ * localhost, which browsers treat as secure), or the browser or the server would refuse them all.
+ */
+function passkeyProblems(config: Config, e: ParsedEnvironment): string[] {
+  const passkeys = config.passkeys;
+  if (passkeys === undefined) {
+    return (["WEBAUTHN_RP_NAME", "WEBAUTHN_ORIGINS"] as const)
+      .filter((name) => e[name] !== undefined)
+      .map((name) => `${name} applies to passkeys, but WEBAUTHN_RP_ID is unset`);
+  }
+  const rpId = passkeys.relyingPartyId;
+  if (!DOMAIN_NAME.test(rpId)) {
+    return [`WEBAUTHN_RP_ID must be a domain name in lowercase (e.g. example.com), not "${rpId}"`];
+  }
+  if (passkeys.origins.length === 0) return ["WEBAUTHN_ORIGINS must name at least one origin"];
+  return passkeys.origins.flatMap((origin) => {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return [`WEBAUTHN_ORIGINS: "${origin}" is not an origin (e.g. https://${rpId})`];
+    }
+    if (url.origin !== origin) {
+      return [`WEBAUTHN_ORIGINS: "${origin}" must be an origin only, written ${url.origin}`];
+    }
+    const isLocal = url.hostname === "localhost";
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLocal)) {
+      return [`WEBAUTHN_ORIGINS: "${origin}" must use https (http only for localhost)`];
+    }
+    if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`)) {
+      return [`WEBAUTHN_ORIGINS: "${origin}" is not on WEBAUTHN_RP_ID ${rpId} or a subdomain`];
+    }
+    return [];
+  });
 }
 
 function productionProblems(config: Config, e: ParsedEnvironment): string[] {

@@ -183,6 +183,10 @@ export const environmentSchema = z.object({
     (key) => key === undefined || key.length >= 32,
     "must be at least 32 characters",
   ),
+  // Ours: passkeys (WebAuthn), on when WEBAUTHN_RP_ID names the relying party (config/passkeys.ts).
+  WEBAUTHN_RP_ID: optionalText,
+  WEBAUTHN_RP_NAME: optionalText,
+  WEBAUTHN_ORIGINS: optionalText,
   REDIS_KEY_PREFIX: z.string().default("gatehouse:"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // auto: readable lines on a terminal, JSON lines otherwise (src/log/logger.ts).

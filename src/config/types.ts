@@ -189,6 +189,17 @@ export interface Config {
     /** TOTP_ENCRYPTION_KEY, else SECRET_KEY: what the TOTP secrets' key is derived from (HKDF). */
     encryptionKey: string;
   };
+  /** Passkeys (WebAuthn); undefined while WEBAUTHN_RP_ID is unset, when the schema has none. */
+  passkeys:
+    | {
+        /** WEBAUTHN_RP_ID: the domain passkeys are bound to. */
+        relyingPartyId: string;
+        /** WEBAUTHN_RP_NAME: what the browser's passkey prompt names the service. */
+        relyingPartyName: string;
+        /** WEBAUTHN_ORIGINS: the pages allowed to run the ceremonies. */
+        origins: string[];
+      }
+    | undefined;
   /** RATE_LIMIT_LOOPBACK_EXEMPT: requests from a loopback address skip the per-IP rules. */
   rateLimitLoopbackExempt: boolean;
   /** Where rate-limit counters are shared; unset: the database. */

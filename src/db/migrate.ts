@@ -23,6 +23,7 @@ import * as createSecondFactor from "./migrations/202612070100_create-second-fac
 import * as createDjangoImport from "./migrations/202612080000_create-django-import.js";
 import * as raiseSearchKeyStatistics from "./migrations/202612090100_raise-search-key-statistics.js";
 import * as createSignInLinks from "./migrations/202612100000_create-sign-in-links.js";
+import * as createPasskeys from "./migrations/202612100100_create-passkeys.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "202611260100_create-accounts": createAccounts,
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "202612080000_create-django-import": createDjangoImport,
   "202612090100_raise-search-key-statistics": raiseSearchKeyStatistics,
   "202612100000_create-sign-in-links": createSignInLinks,
+  "202612100100_create-passkeys": createPasskeys,
 };
 
 class MigrationFailedError extends Error {

@@ -148,6 +148,29 @@ export interface SignInLinksTable {
   created_at: Timestamp;
 }
 
+/** A user's passkey (accounts/passkeys.ts). */
+export interface PasskeysTable {
+  /** The credential id, base64url. */
+  id: string;
+  user_id: number;
+  name: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  sign_count: number;
+  /** JSON list of transports. */
+  transports: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+}
+
+/** A challenge a WebAuthn ceremony must sign; deleted when used. */
+export interface WebauthnChallengesTable {
+  challenge: string;
+  purpose: "register" | "authenticate";
+  user_id: number | null;
+  expires_at: Timestamp;
+}
+
 /** A user's TOTP second factor (accounts/second-factor/); pending until confirmed_at is set. */
 export interface TotpSecretsTable {
   user_id: number;
@@ -212,4 +235,6 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   sessions: SessionsTable;
   sign_in_links: SignInLinksTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

@@ -3,15 +3,50 @@
 import type { ScalarName } from "../config/config.js";
 import type { Builder, GraphQLContext } from "./builder.js";
 import { asPayload, type PayloadValue } from "./errors.js";
+import { passkeyNodeRef } from "./types/passkey.js";
 import type { UserNodeRef } from "./types/user.js";
+import { useScalar } from "./types/user-fields.js";
 
 export interface ArgumentSpec {
-  type: ScalarName;
+  type: ScalarName | "JSONString";
   required: boolean;
 }
 
 export type OutputType =
-  "String" | "Int" | "Boolean" | "GenericScalar" | "ExpectedErrorType" | "UserNode" | "[String]";
+  | "String"
+  | "Int"
+  | "Boolean"
+  | "GenericScalar"
+  | "ExpectedErrorType"
+  | "UserNode"
+  | "[String]"
+  | "JSONString"
+  | "PasskeyNode";
+
+/** The schema type of an output field. */
+function outputType(builder: Builder, type: OutputType, userNode: UserNodeRef) {
+  switch (type) {
+    case "UserNode":
+      return userNode;
+    case "PasskeyNode":
+      return passkeyNodeRef(builder);
+    case "[String]":
+      return ["String"] as const;
+    case "JSONString":
+      return useScalar(builder, "JSONString");
+    case "String":
+    case "Int":
+    case "Boolean":
+    case "GenericScalar":
+    case "ExpectedErrorType":
+      return type;
+  }
+}
+
+/** The schema type of an argument. */
+function argumentType(builder: Builder, type: ArgumentSpec["type"]) {
+  return type === "JSONString" ? useScalar(builder, "JSONString") : type;
+}
 
 export interface MutationSpec {
   /** The mutation field, e.g. `tokenAuth`. */
@@ -50,7 +85,7 @@ function definePayloadType(
       const fields: Record<string, ReturnType<typeof t.field>> = {};
       for (const [field, type] of Object.entries(spec.outputs)) {
         fields[field] = t.field({
-          type: type === "UserNode" ? userNode : type === "[String]" ? ["String"] : type,
+          type: outputType(builder, type, userNode) as "String",
           nullable: true,
           resolve: (payload) => outputValue(payload, field) as never,
         });
@@ -88,7 +123,7 @@ export function defineMutation(
         args: Object.fromEntries(
           Object.entries(spec.args).map(([name, arg]) => [
             name,
-            t.arg({ type: arg.type, required: arg.required }),
+            t.arg({ type: argumentType(builder, arg.type) as "String", required: arg.required }),
           ]),
         ),
         resolve: (_root, args, ctx) => run(args as Record<string, unknown>, ctx),
@@ -102,7 +137,7 @@ export function defineMutation(
       ...Object.fromEntries(
         Object.entries(spec.args).map(([name, arg]) => [
           name,
-          t.field({ type: arg.type, required: arg.required }),
+          t.field({ type: argumentType(builder, arg.type) as "String", required: arg.required }),
         ]),
       ),
       clientMutationId: t.string(),

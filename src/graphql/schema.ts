@@ -7,6 +7,7 @@ import { defineMutation, type MutationSpec } from "./mutation.js";
 import { archiveAccountMutation } from "./operations/archive-account.js";
 import { confirmTotpMutation } from "./operations/confirm-totp.js";
 import { deleteAccountMutation } from "./operations/delete-account.js";
+import { passkeyMutations } from "./operations/passkeys.js";
 import {
   sendSignInEmailMutation,
   signInWithEmailTokenMutation,
@@ -69,6 +70,8 @@ function mutations(config: Config): MutationSpec[] {
     ...(config.accounts.allowEmailSignIn
       ? [sendSignInEmailMutation(), signInWithEmailTokenMutation(config)]
       : []),
+    // Ours: passkeys (accounts/passkeys/), only when WEBAUTHN_RP_ID names the relying party.
+    ...(config.passkeys === undefined ? [] : passkeyMutations(config)),
   ];
 }
 

@@ -1,7 +1,9 @@
 // UserNode (SPEC §4) with its relay global id, and the Node interface it implements.
 import type { Config } from "../../config/config.js";
 import { fieldValue } from "../../accounts/fields/user-fields.js";
+import { passkeysOf } from "../../accounts/passkeys/passkeys.js";
 import { twoFactorEnabledFor } from "../../accounts/second-factor/status.js";
+import { passkeyNodeRef } from "./passkey.js";
 import type { User } from "../../accounts/types.js";
 import type { Builder } from "../builder.js";
 import { camelCase } from "../names.js";
@@ -165,6 +167,17 @@ export function defineUserNode(builder: Builder, config: Config) {
         description: "Whether the user's second factor (TOTP) is on; only for the user and staff.",
         resolve: (user, _args, ctx) => twoFactorEnabledFor(ctx.deps, ctx.viewer, user),
       }),
+      // Ours (issue 18): the user's own passkeys; null for anyone else.
+      ...(config.passkeys === undefined
+        ? {}
+        : {
+            passkeys: t.field({
+              type: [passkeyNodeRef(builder)],
+              nullable: true,
+              description: "The user's passkeys, oldest first; only for the user.",
+              resolve: (user, _args, ctx) => passkeysOf(ctx.deps, ctx.viewer, user),
+            }),
+          }),
     }),
   });
 }

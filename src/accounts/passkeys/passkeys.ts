@@ -1,0 +1,323 @@
+// Passkeys (issue 18, WEBAUTHN_RP_ID): registering one for a signed-in user, signing in with one
+// (a session, as tokenAuth makes), listing and removing them. The WebAuthn verification itself
+// is @simplewebauthn/server's (docs/decisions/0010-webauthn-library.md). Every ceremony signs a
+// challenge issued here, stored, and deleted by the request that presents it: one use, minutes.
+import { createHash } from "node:crypto";
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type RegistrationResponseJSON,
+} from "@simplewebauthn/server";
+import { decodeClientDataJSON, isoBase64URL } from "@simplewebauthn/server/helpers";
+import type { Deps } from "../../deps.js";
+import { AccountsError } from "../errors.js";
+import { guardAccount } from "../guards.js";
+import { findUserByNaturalKey, naturalKeyOf } from "../natural-key.js";
+import type { PasswordCheckOrigin } from "../passwords/checks.js";
+import { limitSignIn, limitTokenRequest } from "../rate-limits/limiter.js";
+import { signedIn } from "../sessions.js";
+import { startSession } from "../tokens/user-sessions.js";
+import type { RequestOrigin, User } from "../types.js";
+import { findUserById, updateUser, updateUserStatus } from "../users-store.js";
+import {
+  deleteExpiredChallenges,
+  deletePasskey,
+  findPasskey,
+  insertChallenge,
+  insertPasskey,
+  listPasskeys,
+  recordPasskeyUse,
+  spendChallenge,
+  type StoredPasskey,
+} from "./passkeys-store.js";
+
+/** How long a ceremony may take, from its options to the browser's answer. */
+const CHALLENGE_TTL_MS = 5 * 60_000;
+const NAME_MAX_LENGTH = 100;
+/** Credential ids are at most 1023 bytes (WebAuthn L3 §5.1): 1364 base64url characters. */
+const CREDENTIAL_ID_MAX_LENGTH = 1400;
+
+type PasskeyDeps = Pick<
+  Deps,
+  "config" | "db" | "clock" | "passwords" | "rateLimiter" | "accessTokens" | "events"
+>;
+
+export interface PasskeyView {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+function relyingParty(deps: Pick<Deps, "config">) {
+  const passkeys = deps.config.passkeys;
+  if (passkeys === undefined) throw new Error("passkeys are off (WEBAUTHN_RP_ID is unset)");
+  return passkeys;
+}
+
+function view(passkey: StoredPasskey): PasskeyView {
+  return {
+    id: passkey.id,
+    name: passkey.name,
+    createdAt: passkey.createdAt,
+    lastUsedAt: passkey.lastUsedAt,
+  };
+}
+
+/**
+ * The WebAuthn user handle: stable per user, but not the database id, which would tell anyone
+ * holding the authenticator how many accounts came before.
+ */
+function userHandle(deps: Pick<Deps, "config">, user: User): Uint8Array<ArrayBuffer> {
+  const digest = createHash("sha256")
+    .update(`gatehouse.passkey-user:${deps.config.secretKey}:${String(user.id)}`)
+    .digest();
+  return new Uint8Array(digest.subarray(0, 16));
+}
+
+async function issueChallenge(
+  deps: Pick<Deps, "db" | "clock">,
+  challenge: { challenge: string; purpose: "register" | "authenticate"; userId: number | null },
+): Promise<void> {
+  const now = deps.clock.now();
+  await deleteExpiredChallenges(deps.db, now);
+  await insertChallenge(deps.db, {
+    ...challenge,
+    expiresAt: new Date(now.getTime() + CHALLENGE_TTL_MS),
+  });
+}
+
+interface PresentedCredential {
+  id: string;
+  response: { clientDataJSON: string };
+}
+
+/**
+ * The browser's answer (the JSONString argument, parsed), and the challenge it signed;
+ * INVALID_PASSKEY when malformed.
+ */
+function readCredential(value: unknown): { credential: PresentedCredential; challenge: string } {
+  try {
+    const credential = value as PresentedCredential;
+    if (
+      typeof credential.id !== "string" ||
+      credential.id.length > CREDENTIAL_ID_MAX_LENGTH ||
+      typeof credential.response.clientDataJSON !== "string"
+    ) {
+      throw new Error("not a credential");
+    }
+    const { challenge } = decodeClientDataJSON(credential.response.clientDataJSON);
+    if (typeof challenge !== "string") throw new Error("no challenge");
+    return { credential, challenge };
+  } catch {
+    throw AccountsError.of("INVALID_PASSKEY");
+  }
+}
+
+/**
+ * The options as a browser reads them: a member left undefined is absent, where JSONString's
+ * text would make it null, which navigator.credentials refuses ("cannot be converted").
+ */
+function withoutUndefined<T>(options: T): T {
+  return JSON.parse(JSON.stringify(options)) as T;
+}
+
+/** passkeyRegistrationOptions: what the browser passes to navigator.credentials.create. */
+export async function passkeyRegistrationOptions(deps: PasskeyDeps, viewer: User | undefined) {
+  const user = await guardAccount(deps, viewer);
+  const rp = relyingParty(deps);
+  const existing = await listPasskeys(deps.db, user.id);
+  const options = await generateRegistrationOptions({
+    rpName: rp.relyingPartyName,
+    rpID: rp.relyingPartyId,
+    userName: naturalKeyOf(deps.config, user),
+    userDisplayName: user.username,
+    userID: userHandle(deps, user),
+    attestationType: "none",
+    excludeCredentials: existing.map((passkey) => ({
+      id: passkey.id,
+      transports: passkey.transports as never,
+    })),
+    authenticatorSelection: { residentKey: "preferred", userVerification: "preferred" },
+  });
+  await issueChallenge(deps, {
+    challenge: options.challenge,
+    purpose: "register",
+    userId: user.id,
+  });
+  return withoutUndefined(options);
+}
+
+/** registerPasskey: verifies the browser's new credential against this user's challenge. */
+export async function registerPasskey(
+  deps: PasskeyDeps,
+  viewer: User | undefined,
+  presented: unknown,
+  name: string | null | undefined,
+): Promise<PasskeyView> {
+  const user = await guardAccount(deps, viewer);
+  const rp = relyingParty(deps);
+  const { credential, challenge } = readCredential(presented);
+  const issued = await spendChallenge(deps.db, challenge, "register", deps.clock.now());
+  if (issued?.userId !== user.id) throw AccountsError.of("INVALID_PASSKEY");
+  let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  try {
+    verified = await verifyRegistrationResponse({
+      response: credential as unknown as RegistrationResponseJSON,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.relyingPartyId,
+      requireUserVerification: false,
+    });
+  } catch {
+    throw AccountsError.of("INVALID_PASSKEY");
+  }
+  if (!verified.verified) throw AccountsError.of("INVALID_PASSKEY");
+  const { credential: created } = verified.registrationInfo;
+  const passkey: StoredPasskey = {
+    id: created.id,
+    userId: user.id,
+    name: (name ?? "").trim().slice(0, NAME_MAX_LENGTH) || "Passkey",
+    publicKey: isoBase64URL.fromBuffer(created.publicKey),
+    signCount: created.counter,
+    transports: created.transports ?? [],
+    createdAt: deps.clock.now(),
+    lastUsedAt: null,
+  };
+  // False for the same credential registered twice (excludeCredentials asks the browser not to).
+  if (!(await insertPasskey(deps.db, passkey))) throw AccountsError.of("INVALID_PASSKEY");
+  return view(passkey);
+}
+
+/**
+ * passkeyAuthenticationOptions: what the browser passes to navigator.credentials.get. With a
+ * username, the user's passkeys are offered; without one (or for a name with none), the
+ * browser offers the discoverable passkeys it holds for this site. Each call stores a challenge,
+ * so calls count against the client's token limit.
+ */
+export async function passkeyAuthenticationOptions(
+  deps: PasskeyDeps,
+  username: string | null | undefined,
+  client: Pick<RequestOrigin, "ip">,
+) {
+  await limitTokenRequest(deps, client);
+  const rp = relyingParty(deps);
+  const user =
+    username === null || username === undefined || username.trim() === ""
+      ? undefined
+      : await findUserByNaturalKey(deps, username.trim());
+  const passkeys = user === undefined ? [] : await listPasskeys(deps.db, user.id);
+  const options = await generateAuthenticationOptions({
+    rpID: rp.relyingPartyId,
+    userVerification: "preferred",
+    ...(passkeys.length === 0
+      ? {}
+      : {
+          allowCredentials: passkeys.map((passkey) => ({
+            id: passkey.id,
+            transports: passkey.transports as never,
+          })),
+        }),
+  });
+  await issueChallenge(deps, {
+    challenge: options.challenge,
+    purpose: "authenticate",
+    userId: passkeys.length === 0 ? null : (user?.id ?? null),
+  });
+  return withoutUndefined(options);
+}
+
+type Client = Pick<RequestOrigin, "ip" | "userAgent">;
+
+/**
+ * passkeyAuth: a session for the passkey's user, with tokenAuth's refusals (INVALID_CREDENTIALS
+ * for an inactive account, NOT_VERIFIED unless ALLOW_LOGIN_NOT_VERIFIED, an archived account
+ * un-archived) and rate limits (per credential and per client). A passkey is a second factor
+ * too: no TOTP code is asked. INVALID_PASSKEY for a replayed, foreign, expired or forged
+ * assertion, and for a signature counter that did not move forward (a cloned authenticator).
+ */
+export async function passkeyAuth(deps: PasskeyDeps, presented: unknown, client: Client) {
+  const rp = relyingParty(deps);
+  const { credential, challenge } = readCredential(presented);
+  await limitSignIn(deps, { identifier: `passkey:${credential.id}`, origin: client });
+  const issued = await spendChallenge(deps.db, challenge, "authenticate", deps.clock.now());
+  const passkey = issued === undefined ? undefined : await findPasskey(deps.db, credential.id);
+  if (
+    issued === undefined ||
+    passkey === undefined ||
+    (issued.userId !== null && issued.userId !== passkey.userId)
+  ) {
+    throw AccountsError.of("INVALID_PASSKEY");
+  }
+  let newCount: number;
+  try {
+    const verified = await verifyAuthenticationResponse({
+      response: credential as unknown as AuthenticationResponseJSON,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.relyingPartyId,
+      credential: {
+        id: passkey.id,
+        publicKey: isoBase64URL.toBuffer(passkey.publicKey),
+        counter: passkey.signCount,
+        transports: passkey.transports as never,
+      },
+      requireUserVerification: false,
+    });
+    if (!verified.verified) throw new Error("not verified");
+    newCount = verified.authenticationInfo.newCounter;
+  } catch {
+    throw AccountsError.of("INVALID_PASSKEY");
+  }
+  const user = await findUserById(deps.db, passkey.userId);
+  if (user === undefined || !user.isActive) throw AccountsError.of("INVALID_CREDENTIALS");
+  if (!user.status.verified && !deps.config.accounts.allowLoginNotVerified) {
+    throw AccountsError.of("NOT_VERIFIED");
+  }
+  const now = deps.clock.now();
+  const unarchiving = user.status.archived;
+  const sessionId = await deps.db.transaction().execute(async (tx) => {
+    const recorded = await recordPasskeyUse(tx, {
+      id: passkey.id,
+      previousCount: passkey.signCount,
+      newCount,
+      usedAt: now,
+    });
+    if (!recorded) throw AccountsError.of("INVALID_PASSKEY");
+    await updateUser(tx, user.id, { lastLogin: now });
+    if (unarchiving) await updateUserStatus(tx, user.id, { archived: false });
+    return startSession(deps, tx, user, client);
+  });
+  const signedInUser: User = {
+    ...user,
+    lastLogin: now,
+    status: { ...user.status, archived: false },
+  };
+  return signedIn(deps, signedInUser, sessionId, unarchiving);
+}
+
+/** UserNode.passkeys: the user's own, oldest first; null for anyone else. */
+export async function passkeysOf(
+  deps: Pick<Deps, "db">,
+  viewer: User | undefined,
+  user: User,
+): Promise<PasskeyView[] | null> {
+  if (viewer?.id !== user.id) return null;
+  return (await listPasskeys(deps.db, user.id)).map(view);
+}
+
+/** removePasskey: the password confirms it, as for the other changes to an account's access. */
+export async function removePasskey(
+  deps: PasskeyDeps,
+  viewer: User | undefined,
+  id: string,
+  password: { value: string; origin: PasswordCheckOrigin },
+): Promise<void> {
+  const user = await guardAccount(deps, viewer, {
+    password: { value: password.value, argument: "password", origin: password.origin },
+  });
+  if (!(await deletePasskey(deps.db, user.id, id))) throw AccountsError.of("PASSKEY_NOT_FOUND");
+}
