@@ -10,17 +10,11 @@ import { AccountsError } from "./errors.js";
 import { deliverWrittenEmails, writeAccountEmail, type AccountMailDeps } from "./mail/outbox.js";
 import { limitEmailRequest, limitTokenRequest } from "./rate-limits/limiter.js";
 import { requireSecondFactor } from "./second-factor/sign-in.js";
-import { signedIn } from "./sessions.js";
+import { openSession } from "./sessions.js";
 import { actionToken, readActionLink } from "./tokens/action-links.js";
 import { replaceSignInLink, spendSignInLink } from "./tokens/sign-in-links-store.js";
-import { startSession } from "./tokens/user-sessions.js";
-import type { RequestOrigin, User } from "./types.js";
-import {
-  findUserByEmail,
-  findUserBySecondaryEmail,
-  updateUser,
-  updateUserStatus,
-} from "./users-store.js";
+import type { RequestOrigin } from "./types.js";
+import { findUserByEmail, findUserBySecondaryEmail } from "./users-store.js";
 
 const LINK_ID_PATTERN = /^[0-9a-f]{32}$/;
 
@@ -90,22 +84,10 @@ export async function signInWithEmailToken(
     throw AccountsError.of("INVALID_TOKEN");
   }
   await requireSecondFactor(deps, user, otp, client);
-  const now = deps.clock.now();
-  const wasVerified = user.status.verified;
-  const unarchiving = user.status.archived;
-  const sessionId = await deps.db.transaction().execute(async (tx) => {
-    if (!(await spendSignInLink(tx, user.id, linkId))) throw AccountsError.of("INVALID_TOKEN");
-    await updateUser(tx, user.id, { lastLogin: now });
-    if (!wasVerified || unarchiving) {
-      await updateUserStatus(tx, user.id, { verified: true, archived: false });
-    }
-    return startSession(deps, tx, user, client);
+  return openSession(deps, user, client, {
+    verifies: true,
+    alsoInTx: async (tx) => {
+      if (!(await spendSignInLink(tx, user.id, linkId))) throw AccountsError.of("INVALID_TOKEN");
+    },
   });
-  const signedInUser: User = {
-    ...user,
-    lastLogin: now,
-    status: { ...user.status, verified: true, archived: false },
-  };
-  if (!wasVerified) deps.events.emit("user_verified", { user: signedInUser });
-  return signedIn(deps, signedInUser, sessionId, unarchiving);
 }

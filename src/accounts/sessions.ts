@@ -75,41 +75,57 @@ export async function signIn(deps: SessionDeps, credentials: Credentials, client
     throw AccountsError.of("NOT_VERIFIED");
   }
   await requireSecondFactor(deps, user, credentials.otp, client);
-  const now = deps.clock.now();
   const rehashed = deps.passwords.needsRehash(user.passwordHash)
     ? await deps.passwords.hash(credentials.password, caller)
     : undefined;
+  return openSession(deps, user, client, {
+    ...(rehashed === undefined ? {} : { passwordHash: rehashed }),
+  });
+}
+
+/**
+ * The end of every sign-in (password, email link, passkey): in one transaction, `alsoInTx` (a
+ * link or counter spent, which may refuse), the last login, an archived account un-archived, a
+ * proven address verified (`verifies`), a rehashed password stored, and a new session. Then the
+ * access token now, and the refresh token when the answer asks for it.
+ */
+export async function openSession(
+  deps: Pick<Deps, "config" | "db" | "clock" | "accessTokens" | "events">,
+  user: User,
+  client: Pick<RequestOrigin, "ip" | "userAgent">,
+  options: {
+    passwordHash?: string;
+    verifies?: boolean;
+    alsoInTx?: (tx: Deps["db"]) => Promise<void>;
+  } = {},
+) {
+  const now = deps.clock.now();
   const unarchiving = user.status.archived;
+  const verifying = options.verifies === true && !user.status.verified;
   const sessionId = await deps.db.transaction().execute(async (tx) => {
+    await options.alsoInTx?.(tx);
     await updateUser(tx, user.id, {
       lastLogin: now,
-      ...(rehashed === undefined ? {} : { passwordHash: rehashed }),
+      ...(options.passwordHash === undefined ? {} : { passwordHash: options.passwordHash }),
     });
-    if (unarchiving) await updateUserStatus(tx, user.id, { archived: false });
+    if (unarchiving || verifying) {
+      await updateUserStatus(tx, user.id, {
+        archived: false,
+        ...(verifying ? { verified: true } : {}),
+      });
+    }
     return startSession(deps, tx, user, client);
   });
   const signedInUser: User = {
     ...user,
     lastLogin: now,
-    status: { ...user.status, archived: false },
+    status: { ...user.status, archived: false, verified: user.status.verified || verifying },
   };
-  return signedIn(deps, signedInUser, sessionId, unarchiving);
-}
-
-/**
- * What a sign-in hands out for the session it started, whichever way the user proved who they
- * are: the access token now, the refresh token when the answer asks for it.
- */
-export function signedIn(
-  deps: Pick<Deps, "config" | "db" | "clock" | "accessTokens" | "events">,
-  user: User,
-  sessionId: string,
-  unarchiving: boolean,
-) {
-  deps.events.emit("token_issued", { user });
+  if (verifying) deps.events.emit("user_verified", { user: signedInUser });
+  deps.events.emit("token_issued", { user: signedInUser });
   return {
-    user,
-    access: issueAccessToken(deps, user, sessionId),
+    user: signedInUser,
+    access: issueAccessToken(deps, signedInUser, sessionId),
     refreshToken: refreshTokenMinter(deps, user.id, sessionId),
     unarchiving,
   };

@@ -13,17 +13,13 @@ function emailKey(email: string): string | null {
 
 export type UserRow = Selectable<UsersTable> & Omit<Selectable<UserStatusTable>, "user_id">;
 
-// The built-in columns of the users row and the status row; any other column of the row is a
-// declared field (USER_FIELDS), kept as the driver returned it for accounts/fields/ to read.
-const BUILT_IN_COLUMNS = new Set([
+/** The users columns a domain User is made of, its declared fields aside (see toUser). */
+const USER_COLUMNS = [
   "id",
   "username",
-  "username_key",
-  "username_skeleton",
   "first_name",
   "last_name",
   "email",
-  "email_key",
   "is_staff",
   "is_active",
   "is_superuser",
@@ -32,6 +28,15 @@ const BUILT_IN_COLUMNS = new Set([
   "password",
   "tokens_valid_after",
   "token_version",
+] as const;
+
+// The built-in columns of the users row and the status row; any other column of the row is a
+// declared field (USER_FIELDS), kept as the driver returned it for accounts/fields/ to read.
+const BUILT_IN_COLUMNS: ReadonlySet<string> = new Set([
+  ...USER_COLUMNS,
+  "username_key",
+  "username_skeleton",
+  "email_key",
   "verified",
   "archived",
   "secondary_email",
@@ -135,23 +140,6 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
 // Stand-ins the compiled query's parameters are found by, whatever order Kysely writes them in.
 const SESSION_PLACEHOLDER = "\u0000session";
 const USER_PLACEHOLDER = -1;
-
-/** The users columns a domain User is made of, its declared fields aside (see toUser). */
-const USER_COLUMNS = [
-  "id",
-  "username",
-  "first_name",
-  "last_name",
-  "email",
-  "is_staff",
-  "is_active",
-  "is_superuser",
-  "date_joined",
-  "last_login",
-  "password",
-  "tokens_valid_after",
-  "token_version",
-] as const;
 
 type SessionLookupRow = UserRow & {
   session_revoked_at: Date | string | null;

@@ -18,10 +18,9 @@ import { guardAccount } from "../guards.js";
 import { findUserByNaturalKey, naturalKeyOf } from "../natural-key.js";
 import type { PasswordCheckOrigin } from "../passwords/checks.js";
 import { limitSignIn, limitTokenRequest } from "../rate-limits/limiter.js";
-import { signedIn } from "../sessions.js";
-import { startSession } from "../tokens/user-sessions.js";
+import { openSession } from "../sessions.js";
 import type { RequestOrigin, User } from "../types.js";
-import { findUserById, updateUser, updateUserStatus } from "../users-store.js";
+import { findUserById } from "../users-store.js";
 import {
   deleteExpiredChallenges,
   deletePasskey,
@@ -277,26 +276,17 @@ export async function passkeyAuth(deps: PasskeyDeps, presented: unknown, client:
   if (!user.status.verified && !deps.config.accounts.allowLoginNotVerified) {
     throw AccountsError.of("NOT_VERIFIED");
   }
-  const now = deps.clock.now();
-  const unarchiving = user.status.archived;
-  const sessionId = await deps.db.transaction().execute(async (tx) => {
-    const recorded = await recordPasskeyUse(tx, {
-      id: passkey.id,
-      previousCount: passkey.signCount,
-      newCount,
-      usedAt: now,
-    });
-    if (!recorded) throw AccountsError.of("INVALID_PASSKEY");
-    await updateUser(tx, user.id, { lastLogin: now });
-    if (unarchiving) await updateUserStatus(tx, user.id, { archived: false });
-    return startSession(deps, tx, user, client);
+  return openSession(deps, user, client, {
+    alsoInTx: async (tx) => {
+      const recorded = await recordPasskeyUse(tx, {
+        id: passkey.id,
+        previousCount: passkey.signCount,
+        newCount,
+        usedAt: deps.clock.now(),
+      });
+      if (!recorded) throw AccountsError.of("INVALID_PASSKEY");
+    },
   });
-  const signedInUser: User = {
-    ...user,
-    lastLogin: now,
-    status: { ...user.status, archived: false },
-  };
-  return signedIn(deps, signedInUser, sessionId, unarchiving);
 }
 
 /** UserNode.passkeys: the user's own, oldest first; null for anyone else. */
