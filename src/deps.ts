@@ -18,6 +18,8 @@ import {
   type RateLimitStore,
 } from "./accounts/rate-limits/limiter.js";
 import { createAccessTokens, type AccessTokens } from "./accounts/tokens/jwt.js";
+import { createKeyRing, type KeyRing } from "./accounts/tokens/signing-keys.js";
+import { createTokenDiscovery, type TokenDiscovery } from "./accounts/tokens/discovery.js";
 import type { Clock } from "./accounts/types.js";
 import type { Db } from "./db/database.js";
 import { createMailTransport, type MailTransport } from "./mail/mailer.js";
@@ -31,6 +33,10 @@ export interface Deps {
   passwords: PasswordHasher;
   passwordPolicy: PasswordPolicy;
   accessTokens: AccessTokens;
+  /** Whatever signs and verifies access tokens; stored keys are read by `start()` (servers). */
+  signingKeys: KeyRing;
+  /** The JWKS and discovery document other services verify tokens with. */
+  tokenDiscovery: TokenDiscovery;
   emails: EmailRenderer;
   mailTransport: MailTransport;
   outbox: OutboxWorker;
@@ -76,6 +82,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     options.consoleOutput ?? process.stdout,
   );
   const clock = options.clock ?? systemClock;
+  const signingKeys = createKeyRing({ config, db: database.db, clock, log: options.log });
   const rateLimiter = createRateLimiter(
     { config, clock },
     config.rateLimits.enabled
@@ -93,7 +100,9 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
       maxConcurrentHashes: config.passwordHashing.maxConcurrentHashes || cpus().length,
     }),
     passwordPolicy: createPasswordPolicy(config.accounts.passwordValidators),
-    accessTokens: createAccessTokens(config.jwt),
+    accessTokens: createAccessTokens(config.jwt, signingKeys),
+    signingKeys,
+    tokenDiscovery: createTokenDiscovery(config, signingKeys),
     emails: createEmailRenderer(config.mail),
     mailTransport,
     events: createAccountEvents(options.log),
@@ -107,6 +116,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     pingDatabase: () => pingDatabase(database.db),
     isDatabaseUnavailable,
     async close() {
+      signingKeys.stop();
       await outbox.stop();
       await mailTransport.close();
       await base.passwords.close();

@@ -54,6 +54,7 @@ export async function startServer(env: Environment, options: StartOptions = {}) 
   log.debug({ config: redactedConfig(config) }, "configuration");
   const deps = createDeps(config, { log });
   await prepareDatabase(deps, options.migrate ?? config.database.migrateOnStart);
+  await deps.signingKeys.start();
   deps.outbox.start();
   const app = await buildServer(deps);
   const address = await listenQuietly(app, { host: config.http.host, port: config.http.port });

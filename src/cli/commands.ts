@@ -13,32 +13,17 @@ import { loadConfig, type Config } from "../config/config.js";
 import type { EnvFileOutcome } from "../config/env-file.js";
 import {
   applyUserFieldColumns,
-  checkUserFieldColumns,
   planUserFieldColumns,
   syncUserFieldColumns,
 } from "../accounts/fields/user-fields.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { createDeps, type Deps } from "../deps.js";
 import { registerDjangoCommands } from "./django-commands.js";
+import { registerKeyCommands } from "./key-commands.js";
+import { withDeps } from "./with-deps.js";
 import { fail } from "./fail.js";
 import { askAll } from "./prompter.js";
 import { askNewPassword, askSuperuser } from "./superuser-prompts.js";
-
-async function withDeps<T>(run: (deps: Deps, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig(process.env);
-  const deps = createDeps(config, { log: pino({ level: "warn" }) });
-  try {
-    if (config.database.migrateOnStart) {
-      await migrateToLatest(deps.db);
-      await syncUserFieldColumns(deps);
-    } else {
-      await checkUserFieldColumns(deps);
-    }
-    return await run(deps, config);
-  } finally {
-    await deps.close();
-  }
-}
 
 function describeErrors(error: AccountsError): string {
   return Object.entries(error.errors)
@@ -99,6 +84,7 @@ export function registerCommands(program: Command, context: CliContext = {}): vo
   registerChangePassword(program);
   registerResetSecondFactor(program);
   registerClearTokens(program);
+  registerKeyCommands(program);
   registerPrintSchema(program);
   registerDjangoCommands(program);
 }

@@ -1,5 +1,6 @@
 // Turns the parsed environment into the nested Config, one builder per section. Settings that
 // depend on others (NODE_ENV, COMPAT_MODE, SECRET_KEY, the CPU count) get their defaults here.
+import { configuredJwtKeys } from "./jwt-keys.js";
 import type { UserFieldDeclaration } from "./user-fields.js";
 import { DEVELOPMENT_SECRET, type ParsedEnvironment } from "./environment-schema.js";
 import { hardeningConfig } from "./hardening.js";
@@ -182,8 +183,7 @@ function jwtConfig(e: ParsedEnvironment, secretKey: string): Config["jwt"] {
     usernameClaim: e.USERNAME_FIELD,
     algorithm: e.JWT_ALGORITHM,
     secretKey: e.JWT_SECRET_KEY ?? secretKey,
-    privateKey: e.JWT_PRIVATE_KEY,
-    publicKey: e.JWT_PUBLIC_KEY,
+    ...configuredJwtKeys(e),
     verifyExpiration: e.JWT_VERIFY_EXPIRATION,
     leewaySeconds: e.JWT_LEEWAY,
     audience: e.JWT_AUDIENCE,

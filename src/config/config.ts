@@ -5,6 +5,7 @@ import { availableParallelism } from "node:os";
 import { buildConfig } from "./build-config.js";
 import { environmentSchema, type ParsedEnvironment } from "./environment-schema.js";
 import { hardeningProductionProblems, rateLimitProblems } from "./hardening.js";
+import { jwtKeyProblems } from "./jwt-keys.js";
 import { modelFieldProblems } from "./model-fields.js";
 import { readUserFields } from "./user-fields.js";
 import type { Config } from "./types.js";
@@ -15,6 +16,7 @@ export type {
   MailTransportConfig,
   RateLimitRuleName,
   EmailKind,
+  JwtAlgorithm,
   Config,
 } from "./types.js";
 
@@ -50,6 +52,7 @@ export function loadConfig(env: Environment, cpuCount = availableParallelism()):
     ...rateLimitProblems(parsed.data),
     ...emailSignInProblems(parsed.data, known),
     ...passkeyProblems(config, parsed.data),
+    ...jwtKeyProblems(parsed.data),
     ...productionProblems(config, parsed.data),
   ];
   if (problems.length > 0) throw new ConfigError(problems);

@@ -103,7 +103,18 @@ export const environmentSchema = z.object({
     .refine((seconds) => seconds >= 60 && seconds <= 86_400, "must be between 1m and 1d"),
 
   JWT_ALGORITHM: z
-    .enum(["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512"])
+    .enum([
+      "HS256",
+      "HS384",
+      "HS512",
+      "RS256",
+      "RS384",
+      "RS512",
+      "ES256",
+      "ES384",
+      "ES512",
+      "EdDSA",
+    ])
     .default("HS256"),
   JWT_SECRET_KEY: optionalText,
   JWT_PRIVATE_KEY: optionalText,

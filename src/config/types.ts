@@ -4,8 +4,8 @@ import type { UserFieldDeclaration } from "./user-fields.js";
 export type ScalarName = "String" | "Int" | "Float" | "Boolean" | "ID";
 type UserQueryAccess = "staff" | "authenticated" | "public";
 type ApiStyle = "graphql" | "relay";
-type JwtAlgorithm =
-  "HS256" | "HS384" | "HS512" | "RS256" | "RS384" | "RS512" | "ES256" | "ES384" | "ES512";
+export type JwtAlgorithm =
+  "HS256" | "HS384" | "HS512" | "RS256" | "RS384" | "RS512" | "ES256" | "ES384" | "ES512" | "EdDSA";
 
 export interface PasswordValidatorSetting {
   name:
@@ -141,8 +141,12 @@ export interface Config {
     usernameClaim: string;
     algorithm: JwtAlgorithm;
     secretKey: string;
+    /** JWT_PRIVATE_KEY as PKCS #8 PEM (a JWK is converted); unset: keys are stored and rotated. */
     privateKey: string | undefined;
+    /** JWT_PUBLIC_KEY as SPKI PEM. */
     publicKey: string | undefined;
+    /** The kid of a JWT_PRIVATE_KEY given as a JWK. */
+    keyId: string | undefined;
     verifyExpiration: boolean;
     leewaySeconds: number;
     audience: string | undefined;

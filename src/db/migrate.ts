@@ -24,6 +24,7 @@ import * as createDjangoImport from "./migrations/202612080000_create-django-imp
 import * as raiseSearchKeyStatistics from "./migrations/202612090100_raise-search-key-statistics.js";
 import * as createSignInLinks from "./migrations/202612100000_create-sign-in-links.js";
 import * as createPasskeys from "./migrations/202612100100_create-passkeys.js";
+import * as createJwtSigningKeys from "./migrations/202612110000_create-jwt-signing-keys.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "202611260100_create-accounts": createAccounts,
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "202612090100_raise-search-key-statistics": raiseSearchKeyStatistics,
   "202612100000_create-sign-in-links": createSignInLinks,
   "202612100100_create-passkeys": createPasskeys,
+  "202612110000_create-jwt-signing-keys": createJwtSigningKeys,
 };
 
 class MigrationFailedError extends Error {

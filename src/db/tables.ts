@@ -148,6 +148,20 @@ export interface SignInLinksTable {
   created_at: Timestamp;
 }
 
+/** A JWT signing key Gatehouse generated (accounts/tokens/signing-keys.ts). */
+export interface JwtSigningKeysTable {
+  /** RFC 7638 thumbprint of the public key: the tokens' `kid`. */
+  kid: string;
+  algorithm: string;
+  /** SPKI PEM. */
+  public_key: string;
+  /** PKCS #8 PEM, sealed with secret-box.ts under SECRET_KEY: never stored in clear. */
+  private_key: string;
+  created_at: Timestamp;
+  /** From then on the newest such key signs; the older ones only verify. */
+  activates_at: Timestamp;
+}
+
 /** A user's passkey (accounts/passkeys.ts). */
 export interface PasskeysTable {
   /** The credential id, base64url. */
@@ -237,4 +251,5 @@ export interface Database {
   sign_in_links: SignInLinksTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
+  jwt_signing_keys: JwtSigningKeysTable;
 }

@@ -12,6 +12,7 @@ import { registerHomePage } from "./home-page.js";
 import { registerOversizedBodyClose } from "./oversized-bodies.js";
 import { RequestLog } from "./request-log.js";
 import { registerSecurityHeaders } from "./security-headers.js";
+import { registerWellKnown } from "./well-known.js";
 
 const UNAVAILABLE = "Service unavailable: the database cannot be reached. Try again.";
 
@@ -105,6 +106,7 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
     }
   });
   registerHomePage(app, deps.config);
+  registerWellKnown(app, deps);
   registerGraphQL(app, deps);
   await registerAdmin(app, deps);
   await app.ready();

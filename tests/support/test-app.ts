@@ -128,6 +128,7 @@ export async function startTestApp(
   const deps = createDeps(config, { log: pino({ level: config.logLevel }), clock });
   await migrateToLatest(deps.db);
   await syncUserFieldColumns(deps);
+  await deps.signingKeys.start();
   deps.outbox.start();
   const app = await buildServer(deps);
   const address = await app.listen({ host: "127.0.0.1", port: 0 });

@@ -1,9 +1,14 @@
 // Access tokens: compact JWS with the claims of django-graphql-jwt (SPEC §7.1), so clients and
 // tokens of the reference keep working. The caller passes the clock, so expiry tests need no sleeps.
-import { createPublicKey } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { createSigner, createVerifier } from "fast-jwt";
 import type { Config } from "../../config/config.js";
+import {
+  fixedKeyRing,
+  type KeyRing,
+  type SigningKey,
+  type VerificationKey,
+} from "./signing-keys.js";
 
 export interface AccessTokenClaims {
   /** The user's natural key (USERNAME_FIELD's value), whatever the claim is called. */
@@ -51,29 +56,43 @@ type JwtSettings = Config["jwt"];
 const INVALID: AccessTokenCheck = { ok: false, reason: "invalid" };
 const EXPIRED: AccessTokenCheck = { ok: false, reason: "expired" };
 
-/** Throws at construction (startup) when an RS/ES algorithm has no usable key. */
-export function createAccessTokens(settings: JwtSettings): AccessTokens {
-  const { signingKey, verifyingKey } = keysFor(settings);
+/**
+ * Tokens are signed with the key ring's current key (its `kid` in the header, for published keys)
+ * and verified with the key their header names, so tokens signed before a rotation keep
+ * verifying until their key is pruned.
+ */
+export function createAccessTokens(
+  settings: JwtSettings,
+  keys: KeyRing = fixedKeyRing(settings),
+): AccessTokens {
   // The reference (django-graphql-jwt) sends no iat claim; fast-jwt adds one unless told not to.
   // fast-jwt fixes the header per signer, so a bound token gets a signer of its own (≈ 5 µs).
-  const signer = (binding?: AccessTokenBinding) =>
+  const signer = (key: SigningKey, binding?: AccessTokenBinding) =>
     createSigner({
-      key: signingKey,
-      algorithm: settings.algorithm,
+      key: key.signingKey,
+      algorithm: key.algorithm,
       noTimestamp: true,
+      ...(key.kid === undefined ? {} : { kid: key.kid }),
       ...(binding === undefined
         ? {}
         : {
             header: {
-              alg: settings.algorithm,
+              alg: key.algorithm,
               uid: binding.userId,
               ver: binding.version,
               ...(binding.sessionId === undefined ? {} : { sid: binding.sessionId }),
             },
           }),
     });
-  const unbound = signer();
-  const verify = createSignatureVerifier(settings, verifyingKey);
+  const unboundSigners = new Map<string | undefined, ReturnType<typeof signer>>();
+  const unbound = (key: SigningKey) => {
+    const known = unboundSigners.get(key.kid);
+    if (known !== undefined) return known;
+    const created = signer(key);
+    unboundSigners.set(key.kid, created);
+    return created;
+  };
+  const verify = createSignatureVerifier(settings, keys);
   return {
     issue(username, origIatSeconds, options = {}) {
       const issuedAtSeconds = options.issuedAtSeconds ?? origIatSeconds;
@@ -83,7 +102,8 @@ export function createAccessTokens(settings: JwtSettings): AccessTokens {
         Math.floor(origIatSeconds),
         Math.floor(issuedAtSeconds),
       );
-      const sign = options.binding === undefined ? unbound : signer(options.binding);
+      const key = keys.signing();
+      const sign = options.binding === undefined ? unbound(key) : signer(key, options.binding);
       return { token: sign(payloadOf(settings, claims)), claims };
     },
     check(token, nowSeconds) {
@@ -116,16 +136,38 @@ interface DecodedToken {
   payload: unknown;
 }
 
+/** The `kid` a token's header names; throws (an invalid token) when the header is not JSON. */
+function headerKid(token: string): string | undefined {
+  const header: unknown = JSON.parse(
+    Buffer.from(token.slice(0, token.indexOf(".")), "base64url").toString("utf8"),
+  );
+  if (!isRecord(header)) throw new Error("malformed header");
+  const { kid } = header;
+  if (kid === undefined) return undefined;
+  if (typeof kid !== "string") throw new Error("malformed kid");
+  return kid;
+}
+
 function createSignatureVerifier(
   settings: JwtSettings,
-  key: string,
+  keys: KeyRing,
 ): (token: string) => DecodedToken {
-  const verifySignature = createUncachedVerifier(settings, key);
+  const verifiers = new Map<string, (token: string) => DecodedToken>();
+  const verifierFor = (key: VerificationKey) => {
+    const name = key.kid ?? "";
+    const known = verifiers.get(name);
+    if (known !== undefined) return known;
+    const created = createUncachedVerifier(settings, key);
+    verifiers.set(name, created);
+    return created;
+  };
   const verified = new LRUCache<string, DecodedToken>({ max: VERIFIED_TOKEN_CACHE_SIZE });
   return (token) => {
     const known = verified.get(token);
     if (known !== undefined) return known;
-    const decoded = verifySignature(token);
+    const key = keys.verifying(headerKid(token));
+    if (key === undefined) throw new Error("unknown key");
+    const decoded = verifierFor(key)(token);
     verified.set(token, decoded);
     return decoded;
   };
@@ -133,13 +175,14 @@ function createSignatureVerifier(
 
 function createUncachedVerifier(
   settings: JwtSettings,
-  key: string,
+  key: VerificationKey,
 ): (token: string) => DecodedToken {
   return createVerifier({
-    key,
+    key: key.verifyingKey,
     complete: true,
-    // Only the configured algorithm: this rejects "alg: none" and algorithm-confusion tokens.
-    algorithms: [settings.algorithm],
+    // Only the key's own algorithm: this rejects "alg: none" and algorithm-confusion tokens (an
+    // HS256 token "signed" with a published public key).
+    algorithms: [key.algorithm],
     // fast-jwt fixes its clock when the verifier is built; exp and nbf are checked in checkPayload
     // against the caller's clock instead. No cache: it would keep answers for a clock it cannot see.
     ignoreExpiration: true,
@@ -152,19 +195,6 @@ function createUncachedVerifier(
     ...(settings.audience === undefined ? {} : { allowedAud: settings.audience }),
     ...(settings.issuer === undefined ? {} : { allowedIss: settings.issuer }),
   });
-}
-
-function keysFor(settings: JwtSettings): { signingKey: string; verifyingKey: string } {
-  if (settings.algorithm.startsWith("HS")) {
-    return { signingKey: settings.secretKey, verifyingKey: settings.secretKey };
-  }
-  const { privateKey, publicKey } = settings;
-  if (privateKey === undefined) {
-    throw new Error(`JWT algorithm ${settings.algorithm} needs JWT_PRIVATE_KEY`);
-  }
-  // The public half can be derived, so JWT_PUBLIC_KEY is optional when the private key is set.
-  const derived = publicKey ?? createPublicKey(privateKey).export({ type: "spki", format: "pem" });
-  return { signingKey: privateKey, verifyingKey: derived.toString() };
 }
 
 // Claim order follows django-graphql-jwt's jwt_payload: the user (under USERNAME_FIELD's name),

@@ -2,7 +2,8 @@ import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createSigner } from "fast-jwt";
 import { describe, expect, it } from "vitest";
 import { createAccessTokens } from "../../../../src/accounts/tokens/jwt.js";
-import type { Config } from "../../../../src/config/config.js";
+import { jwkThumbprint } from "../../../../src/accounts/tokens/signing-keys.js";
+import { loadConfig, type Config } from "../../../../src/config/config.js";
 
 const SECRET = "jwt-secret-for-gatehouse-unit-tests-0123456789";
 const ISSUED_AT = 1_700_000_000;
@@ -22,6 +23,7 @@ function jwtSettings(overrides: Partial<Config["jwt"]> = {}): Config["jwt"] {
     secretKey: SECRET,
     privateKey: undefined,
     publicKey: undefined,
+    keyId: undefined,
     verifyExpiration: true,
     leewaySeconds: 0,
     audience: undefined,
@@ -253,8 +255,68 @@ describe("createAccessTokens with asymmetric keys", () => {
       }),
     );
     const { token, claims } = tokens.issue("alice", ISSUED_AT);
-    expect(decodeSegment(token, 0)).toEqual({ alg: "ES256", typ: "JWT" });
+    expect(decodeSegment(token, 0)).toEqual({
+      alg: "ES256",
+      typ: "JWT",
+      kid: jwkThumbprint(publicKey),
+    });
     expect(tokens.check(token, ISSUED_AT)).toEqual({ ok: true, claims });
+  });
+
+  it("signs with an Ed25519 key given as a JWK, under the JWK's kid", () => {
+    const { privateKey } = generateKeyPairSync("ed25519");
+    const jwk = { ...privateKey.export({ format: "jwk" }), kid: "2026-12-key" };
+    const fromEnvironment = loadConfig({
+      JWT_ALGORITHM: "EdDSA",
+      JWT_PRIVATE_KEY: JSON.stringify(jwk),
+    });
+    const tokens = createAccessTokens(fromEnvironment.jwt);
+    const { token, claims } = tokens.issue("alice", ISSUED_AT);
+    expect(decodeSegment(token, 0)).toEqual({ alg: "EdDSA", typ: "JWT", kid: "2026-12-key" });
+    expect(tokens.check(token, ISSUED_AT)).toEqual({ ok: true, claims });
+  });
+
+  describe("refuses what the configured key did not sign", () => {
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const privatePem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const publicPem = publicKey.export({ type: "spki", format: "pem" }).toString();
+    const settings = jwtSettings({ algorithm: "ES256", privateKey: privatePem });
+    const tokens = createAccessTokens(settings);
+    const payload = { username: "alice", exp: ISSUED_AT + 300, origIat: ISSUED_AT };
+
+    it("still takes its tokens from before kids (no kid in the header)", () => {
+      const withoutKid = createSigner({ key: privatePem, algorithm: "ES256", noTimestamp: true });
+      expect(tokens.check(withoutKid(payload), ISSUED_AT).ok).toBe(true);
+    });
+
+    it("refuses a token naming another kid, even one the key signed", () => {
+      const otherKid = createSigner({
+        key: privatePem,
+        algorithm: "ES256",
+        noTimestamp: true,
+        kid: "someone-else",
+      });
+      expect(tokens.check(otherKid(payload), ISSUED_AT)).toEqual(INVALID);
+    });
+
+    it("refuses an HS256 token keyed with the published public key (algorithm confusion)", () => {
+      const confused = createSigner({
+        key: publicPem,
+        algorithm: "HS256",
+        noTimestamp: true,
+        kid: jwkThumbprint(publicKey),
+      });
+      expect(tokens.check(confused(payload), ISSUED_AT)).toEqual(INVALID);
+    });
+
+    it("refuses an unsigned token and a header that is not JSON", () => {
+      const header = Buffer.from(
+        JSON.stringify({ alg: "none", kid: jwkThumbprint(publicKey) }),
+      ).toString("base64url");
+      const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
+      expect(tokens.check(`${header}.${body}.`, ISSUED_AT)).toEqual(INVALID);
+      expect(tokens.check(`bm90IGpzb24.${body}.c2ln`, ISSUED_AT)).toEqual(INVALID);
+    });
   });
 
   it("derives the public key when only the private key is configured", () => {
