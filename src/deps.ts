@@ -23,6 +23,7 @@ import { createTokenDiscovery, type TokenDiscovery } from "./accounts/tokens/dis
 import type { Clock } from "./accounts/types.js";
 import type { Db } from "./db/database.js";
 import { createMailTransport, type MailTransport } from "./mail/mailer.js";
+import { createWebhookDispatcher, type WebhookDispatcher } from "./accounts/webhooks/dispatcher.js";
 
 export interface Deps {
   config: Config;
@@ -40,6 +41,8 @@ export interface Deps {
   emails: EmailRenderer;
   mailTransport: MailTransport;
   outbox: OutboxWorker;
+  /** Sends the webhook deliveries account changes wrote; servers `start()` it. */
+  webhooks: WebhookDispatcher;
   events: AccountEvents;
   rateLimiter: RateLimiter;
   /** Resolves once the database answers a trivial query (health checks). */
@@ -110,14 +113,17 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
   };
   const outbox = createOutboxWorker(base);
   if (options.startOutboxWorker === true) outbox.start();
+  const webhooks = createWebhookDispatcher(base);
   return {
     ...base,
     outbox,
+    webhooks,
     pingDatabase: () => pingDatabase(database.db),
     isDatabaseUnavailable,
     async close() {
       signingKeys.stop();
       await outbox.stop();
+      await webhooks.stop();
       await mailTransport.close();
       await base.passwords.close();
       await rateLimiter.close();

@@ -5,6 +5,7 @@ import type { EnvFileOutcome } from "./config/env-file.js";
 import { checkUserFieldColumns, syncUserFieldColumns } from "./accounts/fields/user-fields.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { createDeps, type Deps } from "./deps.js";
+import { syncConfiguredWebhooks } from "./accounts/webhooks/subscriptions.js";
 import { buildServer } from "./http/server.js";
 import { createLogger } from "./log/logger.js";
 import { startupSummary } from "./log/startup-summary.js";
@@ -55,7 +56,9 @@ export async function startServer(env: Environment, options: StartOptions = {}) 
   const deps = createDeps(config, { log });
   await prepareDatabase(deps, options.migrate ?? config.database.migrateOnStart);
   await deps.signingKeys.start();
+  await syncConfiguredWebhooks(deps);
   deps.outbox.start();
+  deps.webhooks.start();
   const app = await buildServer(deps);
   const address = await listenQuietly(app, { host: config.http.host, port: config.http.port });
   if (options.isWorker === true) {

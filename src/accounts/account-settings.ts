@@ -34,6 +34,7 @@ import {
   type UserChanges,
 } from "./users-store.js";
 import { cleanEmail, cleanUsername, nameErrors, usernameSkeleton } from "./validation.js";
+import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 
 export const UPDATABLE_FIELDS = ["first_name", "last_name", "username", "email"] as const;
 export type UpdatableField = (typeof UPDATABLE_FIELDS)[number];
@@ -156,9 +157,12 @@ export async function updateAccount(
         }
       }
       await updateUser(tx, user.id, changes);
-      if (!isEmailChanged) return [];
-      await updateUserStatus(tx, user.id, { verified: false });
+      if (isEmailChanged) await updateUserStatus(tx, user.id, { verified: false });
       const updated = await findUserById(tx, user.id);
+      if (updated !== undefined) {
+        await recordWebhookEvent(deps, tx, userEvent("user.updated", updated));
+      }
+      if (!isEmailChanged) return [];
       if (updated === undefined || !deps.config.accounts.sendActivationEmail) return [];
       const token = actionToken(deps, "activation", updated);
       const activation = await writeAccountEmail(
@@ -182,6 +186,8 @@ export async function updateAccount(
       fieldColumns: fieldColumnsOf(deps.config, fieldValues(deps.config, user)),
     });
     await updateUserStatus(tx, user.id, { verified: user.status.verified });
+    // Receivers may have seen the change already: tell them it is undone.
+    await recordWebhookEvent(deps, tx, userEvent("user.updated", user));
   });
 }
 
@@ -198,6 +204,11 @@ export async function archiveAccount(
   await deps.db.transaction().execute(async (tx) => {
     await updateUserStatus(tx, user.id, { archived: true });
     await endAllSessions(deps, tx, user);
+    await recordWebhookEvent(
+      deps,
+      tx,
+      userEvent("user.archived", { ...user, status: { ...user.status, archived: true } }),
+    );
   });
 }
 
@@ -213,7 +224,13 @@ export async function deleteAccount(
   });
   await deps.db.transaction().execute(async (tx) => {
     await endAllSessions(deps, tx, user);
-    if (deps.config.accounts.allowDeleteAccount) await deleteUser(tx, user.id);
+    const permanently = deps.config.accounts.allowDeleteAccount;
+    if (permanently) await deleteUser(tx, user.id);
     else await updateUser(tx, user.id, { isActive: false });
+    await recordWebhookEvent(
+      deps,
+      tx,
+      userEvent("user.deleted", { ...user, isActive: false }, { permanently }),
+    );
   });
 }

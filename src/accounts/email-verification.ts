@@ -7,6 +7,7 @@ import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
 import { findUserByEmail, findUserBySecondaryEmail, updateUserStatus } from "./users-store.js";
 import { cleanEmail, EMAIL_ARGUMENT_MAX_LENGTH } from "./validation.js";
+import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 
 type VerificationDeps = AccountMailDeps;
 
@@ -14,8 +15,11 @@ type VerificationDeps = AccountMailDeps;
 export async function verifyEmail(deps: VerificationDeps, token: string): Promise<User> {
   const { user } = await readActionLink(deps, token, "activation");
   if (user.status.verified) throw AccountsError.of("ALREADY_VERIFIED");
-  await updateUserStatus(deps.db, user.id, { verified: true });
   const verified = { ...user, status: { ...user.status, verified: true } };
+  await deps.db.transaction().execute(async (tx) => {
+    await updateUserStatus(tx, user.id, { verified: true });
+    await recordWebhookEvent(deps, tx, userEvent("user.verified", verified));
+  });
   deps.events.emit("user_verified", { user: verified });
   return verified;
 }

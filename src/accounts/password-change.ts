@@ -10,6 +10,7 @@ import { refreshTokenMinter } from "./tokens/refresh-tokens.js";
 import { startSession, type SessionOrigin } from "./tokens/user-sessions.js";
 import type { User } from "./types.js";
 import { updateUser } from "./users-store.js";
+import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 
 export interface PasswordChangeInput {
   oldPassword: string;
@@ -43,6 +44,11 @@ export async function changePassword(
   const { revoked, sessionId } = await deps.db.transaction().execute(async (tx) => {
     const ended = await endAllSessions(deps, tx, user);
     await updateUser(tx, user.id, { passwordHash });
+    await recordWebhookEvent(
+      deps,
+      tx,
+      userEvent("user.password_changed", user, { by: "password_change" }),
+    );
     return { revoked: ended, sessionId: await startSession(deps, tx, user, origin) };
   });
   const changed: User = { ...user, passwordHash, ...revoked };

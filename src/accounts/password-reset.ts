@@ -15,6 +15,7 @@ import { cleanNewPasswords } from "./registration.js";
 import { endAllSessions } from "./tokens/revocation.js";
 import type { RequestOrigin, User } from "./types.js";
 import { updateUser, updateUserStatus } from "./users-store.js";
+import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 
 type ResetDeps = AccountMailDeps & Pick<Deps, "passwords" | "passwordPolicy">;
 
@@ -96,7 +97,16 @@ async function setPasswordFromToken(deps: ResetDeps, input: NewPasswordInput, ac
     await spendActionLink(tx, link);
     await endAllSessions(deps, tx, user);
     await updateUser(tx, user.id, { passwordHash });
-    if (!user.status.verified) await updateUserStatus(tx, user.id, { verified: true });
+    const verified = { ...user, status: { ...user.status, verified: true } };
+    if (!user.status.verified) {
+      await updateUserStatus(tx, user.id, { verified: true });
+      await recordWebhookEvent(deps, tx, userEvent("user.verified", verified));
+    }
+    await recordWebhookEvent(
+      deps,
+      tx,
+      userEvent("user.password_changed", verified, { by: action }),
+    );
   });
   if (!user.status.verified) {
     deps.events.emit("user_verified", {

@@ -42,6 +42,7 @@ import {
   type UniqueUserField,
 } from "./users-store.js";
 import { cleanEmail, cleanUsername, nameErrors, normalizeEmail } from "./validation.js";
+import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 
 /** Model fields that register may take (REGISTER_MUTATION_FIELDS[_OPTIONAL]). */
 export const REGISTERABLE_FIELDS = ["username", "email", "first_name", "last_name"] as const;
@@ -275,6 +276,7 @@ export async function registerUser(
       const id = await insertUser(tx, newUser);
       const inserted = await findUserById(tx, id);
       if (inserted === undefined) throw new Error("inserted user not found");
+      await recordWebhookEvent(deps, tx, userEvent("user.registered", inserted));
       return { user: inserted, emails: await writeRegistrationEmails(deps, tx, inserted, origin) };
     });
   } catch (error) {
@@ -287,7 +289,15 @@ export async function registerUser(
   }
   const { user } = created;
   // A failed send deletes the account again: no user, no tokens (SPEC §5.1 step 5).
-  await deliverWrittenEmails(deps, created.emails, (tx) => deleteUser(tx, user.id));
+  await deliverWrittenEmails(deps, created.emails, async (tx) => {
+    await deleteUser(tx, user.id);
+    // The registration committed, so receivers may have seen it: they see its end too.
+    await recordWebhookEvent(
+      deps,
+      tx,
+      userEvent("user.deleted", user, { permanently: true, reason: "activation email failed" }),
+    );
+  });
   deps.events.emit("user_registered", { user });
   const canSignIn = deps.config.accounts.allowLoginNotVerified && cleaned.password !== undefined;
   if (!canSignIn) return { user, session: undefined };

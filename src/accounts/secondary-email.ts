@@ -9,7 +9,14 @@ import type { PasswordCheckOrigin } from "./passwords/checks.js";
 import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail/outbox.js";
 import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
-import { isEmailTaken, lockEmailAddress, swapUserEmails, updateUserStatus } from "./users-store.js";
+import {
+  findUserById,
+  isEmailTaken,
+  lockEmailAddress,
+  swapUserEmails,
+  updateUserStatus,
+} from "./users-store.js";
+import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 
 type SecondaryDeps = AccountMailDeps & Pick<Deps, "passwords">;
 
@@ -64,7 +71,12 @@ export async function swapEmails(
     requireSecondaryEmail: true,
     password: { value: password, argument: "password", origin },
   });
-  await deps.db.transaction().execute((tx) => swapUserEmails(tx, user));
+  await deps.db.transaction().execute(async (tx) => {
+    await swapUserEmails(tx, user);
+    const swapped = await findUserById(tx, user.id);
+    if (swapped !== undefined)
+      await recordWebhookEvent(deps, tx, userEvent("user.updated", swapped));
+  });
 }
 
 export async function removeSecondaryEmail(

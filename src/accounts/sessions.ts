@@ -18,6 +18,7 @@ import {
   updateUser,
   updateUserStatus,
 } from "./users-store.js";
+import { recordSignInFailure, recordWebhookEvents, userEvent } from "./webhooks/events.js";
 
 type SessionDeps = Pick<
   Deps,
@@ -68,6 +69,7 @@ export async function signIn(deps: SessionDeps, credentials: Credentials, client
       ? await deps.passwords.verifyAgainstDummy(credentials.password, caller).then(() => false)
       : await deps.passwords.verify(credentials.password, user.passwordHash, caller);
   if (user === undefined || !isPasswordRight || !user.isActive) {
+    await recordSignInFailure(deps, user, { method: "password", ip: client.ip });
     deps.events.emit("user_login_failed", { identifier: credentials.value });
     throw AccountsError.of("INVALID_CREDENTIALS");
   }
@@ -102,6 +104,11 @@ export async function openSession(
   const now = deps.clock.now();
   const unarchiving = user.status.archived;
   const verifying = options.verifies === true && !user.status.verified;
+  const signedInUser: User = {
+    ...user,
+    lastLogin: now,
+    status: { ...user.status, archived: false, verified: user.status.verified || verifying },
+  };
   const sessionId = await deps.db.transaction().execute(async (tx) => {
     await options.alsoInTx?.(tx);
     await updateUser(tx, user.id, {
@@ -114,13 +121,12 @@ export async function openSession(
         ...(verifying ? { verified: true } : {}),
       });
     }
+    await recordWebhookEvents(deps, tx, [
+      ...(verifying ? [userEvent("user.verified", signedInUser)] : []),
+      userEvent("user.signed_in", signedInUser, { ip: client.ip ?? null, via: "api" }),
+    ]);
     return startSession(deps, tx, user, client);
   });
-  const signedInUser: User = {
-    ...user,
-    lastLogin: now,
-    status: { ...user.status, archived: false, verified: user.status.verified || verifying },
-  };
   if (verifying) deps.events.emit("user_verified", { user: signedInUser });
   deps.events.emit("token_issued", { user: signedInUser });
   return {

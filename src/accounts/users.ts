@@ -12,6 +12,7 @@ import type { User } from "./types.js";
 import { countUsers, listUsers, type UserFilter } from "./user-list-store.js";
 import { findUserById, insertUser } from "./users-store.js";
 import { normalizeEmail, normalizeUsername } from "./validation.js";
+import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 
 export type { FilterLookup, UserFilter } from "./user-list-store.js";
 export { isFilterableField } from "./user-list-store.js";
@@ -97,8 +98,8 @@ export async function createSuperuser(
   if (!isBypassed) add("password", newPasswordErrors(deps, password, { username, email }));
   errors.throwIfAny();
   const passwordHash = await deps.passwords.hash(password);
-  const id = await deps.db.transaction().execute((tx) =>
-    insertUser(tx, {
+  return deps.db.transaction().execute(async (tx) => {
+    const id = await insertUser(tx, {
       username,
       email,
       passwordHash,
@@ -106,9 +107,10 @@ export async function createSuperuser(
       isSuperuser: true,
       dateJoined: deps.clock.now(),
       fieldColumns: newUserFieldColumns(deps.config, declared),
-    }),
-  );
-  const user = await findUserById(deps.db, id);
-  if (user === undefined) throw new Error("created superuser not found");
-  return user;
+    });
+    const user = await findUserById(tx, id);
+    if (user === undefined) throw new Error("created superuser not found");
+    await recordWebhookEvent(deps, tx, userEvent("user.registered", user, { by: "cli" }));
+    return user;
+  });
 }

@@ -4,6 +4,7 @@ import { configuredJwtKeys } from "./jwt-keys.js";
 import type { UserFieldDeclaration } from "./user-fields.js";
 import { DEVELOPMENT_SECRET, type ParsedEnvironment } from "./environment-schema.js";
 import { hardeningConfig } from "./hardening.js";
+import { readConfiguredWebhooks } from "./webhooks.js";
 import type { Config, EmailKind } from "./types.js";
 
 export function buildConfig(
@@ -37,6 +38,13 @@ export function buildConfig(
       encryptionKey: e.TOTP_ENCRYPTION_KEY ?? secretKey,
     },
     passkeys: passkeysConfig(e),
+    webhooks: {
+      configured: readConfiguredWebhooks(e.WEBHOOKS, e.NODE_ENV !== "production").webhooks,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,
+      retryMaxSeconds: e.WEBHOOK_RETRY_MAX_SECONDS,
+      timeoutSeconds: e.WEBHOOK_TIMEOUT_SECONDS,
+    },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     logLevel: e.LOG_LEVEL,

@@ -8,6 +8,7 @@ import { hardeningProductionProblems, rateLimitProblems } from "./hardening.js";
 import { jwtKeyProblems } from "./jwt-keys.js";
 import { modelFieldProblems } from "./model-fields.js";
 import { readUserFields } from "./user-fields.js";
+import { readConfiguredWebhooks } from "./webhooks.js";
 import type { Config } from "./types.js";
 
 export type {
@@ -53,10 +54,22 @@ export function loadConfig(env: Environment, cpuCount = availableParallelism()):
     ...emailSignInProblems(parsed.data, known),
     ...passkeyProblems(config, parsed.data),
     ...jwtKeyProblems(parsed.data),
+    ...webhookProblems(parsed.data),
     ...productionProblems(config, parsed.data),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+function webhookProblems(e: ParsedEnvironment): string[] {
+  const problems = readConfiguredWebhooks(e.WEBHOOKS, e.NODE_ENV !== "production").problems;
+  if (e.WEBHOOK_RETRY_MAX_SECONDS < e.WEBHOOK_RETRY_BASE_SECONDS) {
+    problems.push(
+      `WEBHOOK_RETRY_MAX_SECONDS (${String(e.WEBHOOK_RETRY_MAX_SECONDS)}) is shorter than ` +
+        `WEBHOOK_RETRY_BASE_SECONDS (${String(e.WEBHOOK_RETRY_BASE_SECONDS)})`,
+    );
+  }
+  return problems;
 }
 
 /** USER_FIELDS, or the file USER_FIELDS_FILE names (a Django model's fields are many lines). */
@@ -219,6 +232,13 @@ export function redactedConfig(config: Config): unknown {
         config.mail.transport.kind === "smtp"
           ? { ...config.mail.transport, password: secret(config.mail.transport.password) }
           : config.mail.transport,
+    },
+    webhooks: {
+      ...config.webhooks,
+      configured: config.webhooks.configured.map((webhook) => ({
+        ...webhook,
+        secret: "[redacted]",
+      })),
     },
   };
 }

@@ -199,6 +199,12 @@ export const environmentSchema = z.object({
   WEBAUTHN_RP_NAME: optionalText,
   WEBAUTHN_ORIGINS: optionalText,
   REDIS_KEY_PREFIX: z.string().default("gatehouse:"),
+  // Ours: webhooks (accounts/webhooks/). WEBHOOKS declares subscriptions besides the admin's.
+  WEBHOOKS: optionalText,
+  WEBHOOK_MAX_ATTEMPTS: integer.min(1).max(100).default(12),
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(5),
+  WEBHOOK_RETRY_MAX_SECONDS: z.coerce.number().positive().default(3600),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // auto: readable lines on a terminal, JSON lines otherwise (src/log/logger.ts).
   LOG_FORMAT: z.enum(["auto", "pretty", "json"]).default("auto"),

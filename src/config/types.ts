@@ -1,5 +1,6 @@
 // The shape of Gatehouse's configuration: what loadConfig (config.ts) builds from the environment.
 import type { UserFieldDeclaration } from "./user-fields.js";
+import type { ConfiguredWebhook } from "./webhooks.js";
 
 export type ScalarName = "String" | "Int" | "Float" | "Boolean" | "ID";
 type UserQueryAccess = "staff" | "authenticated" | "public";
@@ -204,6 +205,18 @@ export interface Config {
         origins: string[];
       }
     | undefined;
+  webhooks: {
+    /** WEBHOOKS: subscriptions the setting owns (the admin adds others). */
+    configured: ConfiguredWebhook[];
+    /** WEBHOOK_MAX_ATTEMPTS: after this many failed attempts a delivery is marked failed. */
+    maxAttempts: number;
+    /** WEBHOOK_RETRY_BASE_SECONDS: the first retry's delay; each next one doubles it. */
+    retryBaseSeconds: number;
+    /** WEBHOOK_RETRY_MAX_SECONDS: no delay between attempts grows beyond this. */
+    retryMaxSeconds: number;
+    /** WEBHOOK_TIMEOUT_SECONDS: how long a receiver has to answer one attempt. */
+    timeoutSeconds: number;
+  };
   /** RATE_LIMIT_LOOPBACK_EXEMPT: requests from a loopback address skip the per-IP rules. */
   rateLimitLoopbackExempt: boolean;
   /** Where rate-limit counters are shared; unset: the database. */

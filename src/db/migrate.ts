@@ -25,6 +25,7 @@ import * as raiseSearchKeyStatistics from "./migrations/202612090100_raise-searc
 import * as createSignInLinks from "./migrations/202612100000_create-sign-in-links.js";
 import * as createPasskeys from "./migrations/202612100100_create-passkeys.js";
 import * as createJwtSigningKeys from "./migrations/202612110000_create-jwt-signing-keys.js";
+import * as createWebhooks from "./migrations/202612120000_create-webhooks.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "202611260100_create-accounts": createAccounts,
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "202612100000_create-sign-in-links": createSignInLinks,
   "202612100100_create-passkeys": createPasskeys,
   "202612110000_create-jwt-signing-keys": createJwtSigningKeys,
+  "202612120000_create-webhooks": createWebhooks,
 };
 
 class MigrationFailedError extends Error {

@@ -229,6 +229,45 @@ export interface DjangoImportStateTable {
   layouts: string;
 }
 
+export interface WebhookSubscriptionsTable {
+  id: Generated<number>;
+  url: string;
+  /** whsec_…, sealed with secret-box.ts under SECRET_KEY. */
+  secret: string;
+  /** JSON list of event types; empty: every type. */
+  event_types: string;
+  is_active: Bool;
+  description: string;
+  /** The name under WEBHOOKS for subscriptions the setting declares, else null. */
+  setting_name: string | null;
+  created_at: Timestamp;
+}
+
+export interface WebhookEventsTable {
+  id: Generated<number>;
+  /** The `webhook-id` header: stable across attempts and replays. */
+  message_id: string;
+  event_type: string;
+  user_id: number | null;
+  /** The JSON body exactly as signed and sent. */
+  body: string;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  event_id: number;
+  subscription_id: number;
+  user_id: number | null;
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  next_attempt_at: Timestamp;
+  locked_until: Timestamp | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   user_status: UserStatusTable;
@@ -252,4 +291,7 @@ export interface Database {
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
   jwt_signing_keys: JwtSigningKeysTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -11,6 +11,7 @@ import { loadConfig, type Config, type Environment } from "../../src/config/conf
 import { syncUserFieldColumns } from "../../src/accounts/fields/user-fields.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
 import { createDeps, type Deps } from "../../src/deps.js";
+import { syncConfiguredWebhooks } from "../../src/accounts/webhooks/subscriptions.js";
 import { buildServer } from "../../src/http/server.js";
 import type { Clock } from "../../src/accounts/types.js";
 import { DEFAULT_TEST_POSTGRES_URL } from "./global-setup.js";
@@ -129,7 +130,9 @@ export async function startTestApp(
   await migrateToLatest(deps.db);
   await syncUserFieldColumns(deps);
   await deps.signingKeys.start();
+  await syncConfiguredWebhooks(deps);
   deps.outbox.start();
+  deps.webhooks.start();
   const app = await buildServer(deps);
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
   const url = `${address}/graphql`;

@@ -24,6 +24,7 @@ import {
   type StoredTotpSecret,
 } from "./second-factor-store.js";
 import { matchingTimeStep, newTotpSecret, totpUrl } from "./totp.js";
+import { recordWebhookEvent, userEvent } from "../webhooks/events.js";
 
 type EnrolmentDeps = CodeCheckDeps & Pick<Deps, "passwords">;
 type PasswordAndCodeOrigin = Pick<RequestOrigin, "ip" | "passwordChecks" | "codeChecks">;
@@ -88,6 +89,7 @@ export async function confirmTotp(
       digests: recoveryCodes.map(recoveryCodeDigest),
       createdAt: now,
     });
+    await recordWebhookEvent(deps, tx, userEvent("totp.enabled", user));
     return true;
   });
   if (!isConfirmed) throw AccountsError.of("INVALID_OTP", "code");
@@ -124,6 +126,7 @@ export async function disableTotp(
   const { user } = await confirmWithCode(deps, viewer, input, origin);
   await deps.db.transaction().execute(async (tx) => {
     await deleteSecondFactor(tx, user.id);
+    await recordWebhookEvent(deps, tx, userEvent("totp.disabled", user, { by: "user" }));
   });
 }
 

@@ -8,6 +8,7 @@ import { recordAdminChange, requireAdmin, type AdminViewer } from "../staff/acce
 import { accountToChange } from "../staff/privileges.js";
 import type { User } from "../types.js";
 import { deleteSecondFactor } from "./second-factor-store.js";
+import { recordWebhookEvent, userEvent } from "../webhooks/events.js";
 
 /**
  * Removes the user's TOTP secret and recovery codes; the next sign-in needs the password only.
@@ -33,6 +34,7 @@ export async function resetSecondFactorFromAdmin(
         kind: "change",
         message: "Reset two-factor authentication.",
       });
+      await recordWebhookEvent(deps, tx, userEvent("totp.disabled", user, { by: "staff" }));
     }
     return { user, wasSet };
   });
@@ -43,7 +45,7 @@ export async function resetSecondFactorFromAdmin(
  * to remove; throws a field error (not_found) for an unknown user.
  */
 export async function resetSecondFactorByNaturalKey(
-  deps: Pick<Deps, "config" | "db">,
+  deps: Pick<Deps, "config" | "db" | "clock">,
   naturalKey: string,
 ): Promise<boolean> {
   const user = await findUserByNaturalKey(deps, naturalKey);
@@ -52,5 +54,9 @@ export async function resetSecondFactorByNaturalKey(
       username: [{ message: `user '${naturalKey}' does not exist`, code: "not_found" }],
     });
   }
-  return deps.db.transaction().execute((tx) => deleteSecondFactor(tx, user.id));
+  return deps.db.transaction().execute(async (tx) => {
+    const wasSet = await deleteSecondFactor(tx, user.id);
+    if (wasSet) await recordWebhookEvent(deps, tx, userEvent("totp.disabled", user, { by: "cli" }));
+    return wasSet;
+  });
 }

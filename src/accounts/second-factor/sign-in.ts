@@ -6,6 +6,7 @@ import { naturalKeyOf } from "../natural-key.js";
 import type { User } from "../types.js";
 import { useSecondFactorCode, type CodeCheckDeps, type CodeCheckOrigin } from "./code-checks.js";
 import { findTotpSecret } from "./second-factor-store.js";
+import { recordSignInFailure } from "../webhooks/events.js";
 
 /**
  * Returns when the user has no confirmed second factor or `otp` is a code of it (consumed).
@@ -23,6 +24,7 @@ export async function requireSecondFactor(
   if (otp === undefined || otp === null || otp.trim() === "")
     throw AccountsError.of("OTP_REQUIRED");
   if (!(await useSecondFactorCode(deps, user, stored, otp, origin))) {
+    await recordSignInFailure(deps, user, { method: "second_factor", ip: origin.ip });
     deps.events.emit("user_login_failed", { identifier: naturalKeyOf(deps.config, user) });
     throw AccountsError.of("INVALID_OTP");
   }

@@ -21,6 +21,7 @@ import type { RequestOrigin, User } from "../types.js";
 import { findUserByNaturalKey } from "../natural-key.js";
 import { findUserById, updateUser } from "../users-store.js";
 import type { Db } from "../../db/database.js";
+import { recordSignInFailure, recordWebhookEvent, userEvent } from "../webhooks/events.js";
 
 export type { AdminLogEntry } from "./access-store.js";
 
@@ -73,6 +74,7 @@ export async function signInToAdmin(
       ? await deps.passwords.verifyAgainstDummy(credentials.password, caller).then(() => false)
       : await deps.passwords.verify(credentials.password, user.passwordHash, caller);
   if (user === undefined || !isPasswordRight || !user.isActive || !user.isStaff) {
+    await recordSignInFailure(deps, user, { method: "admin", ip: client.ip });
     deps.events.emit("user_login_failed", { identifier: credentials.username });
     throw new AccountsError({ nonFieldErrors: [STAFF_LOGIN_ERROR] });
   }
@@ -94,6 +96,11 @@ export async function signInToAdmin(
       lastLogin: now,
       ...(rehashed === undefined ? {} : { passwordHash: rehashed }),
     });
+    await recordWebhookEvent(
+      deps,
+      tx,
+      userEvent("user.signed_in", user, { ip: client.ip ?? null, via: "admin" }),
+    );
   });
   return { sessionToken, user };
 }

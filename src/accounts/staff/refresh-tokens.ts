@@ -19,6 +19,7 @@ import {
   type AdminRefreshTokenRow,
 } from "./refresh-tokens-store.js";
 import { digestSecret } from "../tokens/secrets.js";
+import { recordWebhookEvent, sessionsRevokedEvent } from "../webhooks/events.js";
 
 export interface AdminRefreshToken extends AdminRefreshTokenRow {
   /** The display string: the token is never known, only its first characters (SPEC §2.4). */
@@ -137,6 +138,11 @@ export async function revokeSelectedRefreshTokens(
         kind: "change",
         message: "Revoked.",
       });
+      await recordWebhookEvent(
+        deps,
+        tx,
+        sessionsRevokedEvent(row.userId, { sessionIds: [], by: "staff", refreshTokenId: row.id }),
+      );
     }
     return rows;
   });

@@ -34,6 +34,12 @@ import {
   takenUserField,
 } from "../users-store.js";
 import { cleanEmail, cleanUsername } from "../validation.js";
+import {
+  recordStaffUserChange,
+  recordWebhookEvent,
+  sessionsRevokedEvent,
+  userEvent,
+} from "../webhooks/events.js";
 
 export type { AdminUserChange } from "./user-form.js";
 
@@ -65,6 +71,11 @@ export async function changeOwnPassword(
   await deps.db.transaction().execute(async (tx) => {
     await endAllSessions(deps, tx, user);
     await updateUser(tx, user.id, { passwordHash });
+    await recordWebhookEvent(
+      deps,
+      tx,
+      userEvent("user.password_changed", user, { by: "admin_site" }),
+    );
   });
 }
 
@@ -130,6 +141,7 @@ export async function addUserFromAdmin(
       });
       const created = await findUserById(tx, id);
       if (created === undefined) throw new Error("inserted user not found");
+      await recordWebhookEvent(deps, tx, userEvent("user.registered", created, { by: "staff" }));
       return created;
     });
   } catch (error) {
@@ -181,6 +193,7 @@ export async function changeUserFromAdmin(
         kind: "change",
         message,
       });
+      await recordStaffUserChange(deps, tx, current);
     });
   } catch (error) {
     // A declared unique value another user took after the form was checked.
@@ -238,6 +251,7 @@ export async function setUserPasswordFromAdmin(
       kind: "change",
       message: "Changed password.",
     });
+    await recordWebhookEvent(deps, tx, userEvent("user.password_changed", user, { by: "staff" }));
   });
   return user;
 }
@@ -266,6 +280,11 @@ export async function deleteUsersFromAdmin(
         message: "Deleted.",
       });
       await deleteUser(tx, id);
+      await recordWebhookEvent(
+        deps,
+        tx,
+        userEvent("user.deleted", user, { permanently: true, by: "staff" }),
+      );
       deleted.push(user.username);
     }
     return deleted;
@@ -332,6 +351,15 @@ export async function applyBulkUserAction(
         kind: "change",
         message,
       });
+      if (action === "log_out_everywhere") {
+        await recordWebhookEvent(
+          deps,
+          tx,
+          sessionsRevokedEvent(user.id, { sessionIds: "all", by: "staff" }),
+        );
+      } else {
+        await recordStaffUserChange(deps, tx, user);
+      }
       users.push(user);
     }
     return users;

@@ -7,6 +7,7 @@ import { isSessionId } from "../tokens/user-sessions.js";
 import type { User } from "../types.js";
 import { recordAdminChange, requireAdmin, type AdminViewer } from "./access.js";
 import { accountToChange } from "./privileges.js";
+import { recordWebhookEvent, sessionsRevokedEvent } from "../webhooks/events.js";
 
 export async function listUserSessionsForAdmin(
   deps: Pick<Deps, "db" | "clock">,
@@ -47,6 +48,11 @@ export async function endUserSessionsFromAdmin(
         kind: "change",
         message: sessionId === undefined ? "Ended every session." : "Ended a session.",
       });
+      await recordWebhookEvent(
+        deps,
+        tx,
+        sessionsRevokedEvent(userId, { sessionIds: ended, by: "staff" }),
+      );
     }
     return { user, ended: ended.length };
   });

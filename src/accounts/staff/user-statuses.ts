@@ -21,6 +21,7 @@ import {
 } from "../users-store.js";
 import { foldCase } from "../validation.js";
 import { EMAIL_ARGUMENT_MAX_LENGTH, emailErrors, normalizeEmail } from "../validation.js";
+import { recordStaffUserChange } from "../webhooks/events.js";
 
 const ADMIN_PAGE_SIZE = 100;
 
@@ -188,6 +189,7 @@ export async function changeUserStatus(
       kind: "change",
       message,
     });
+    await recordStaffUserChange(deps, tx, user);
     return { ...status, verified: input.verified, archived: input.archived, secondaryEmail };
   });
 }

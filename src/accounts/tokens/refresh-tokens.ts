@@ -19,6 +19,7 @@ import { endAllSessions } from "./revocation.js";
 import { digestSecret } from "./secrets.js";
 import { revokeSessions, touchSession } from "./sessions-store.js";
 import { startSession } from "./user-sessions.js";
+import { recordWebhookEvent, sessionsRevokedEvent, type WebhookEvent } from "../webhooks/events.js";
 
 type RefreshDeps = Pick<
   Deps,
@@ -65,6 +66,11 @@ export function refreshTokenMinter(
   };
 }
 
+/** Every session of the user ended because a rotated refresh token came back. */
+function reuseDetected(userId: number, sessionId: string | null): WebhookEvent {
+  return { type: "refresh_token.reuse_detected", userId, data: { userId, sessionId } };
+}
+
 /**
  * refreshToken in long-running mode (SPEC §5.16): rotates the presented token. Presenting a
  * token that rotation already replaced revokes every token of its user (reuse detection).
@@ -79,6 +85,7 @@ export async function refreshTokens(deps: RefreshDeps, presented: string, client
       if (record.replacedById === null) return { kind: "invalid" as const };
       // A stolen token may have been refreshed already: its access tokens end with the family.
       await endAllSessions(deps, tx, { id: record.userId });
+      await recordWebhookEvent(deps, tx, reuseDetected(record.userId, record.sessionId));
       return { kind: "reused" as const, userId: record.userId };
     }
     const user = await findUserById(tx, record.userId);
@@ -114,6 +121,7 @@ export async function refreshTokens(deps: RefreshDeps, presented: string, client
     if (!(await revokeTokenRow(tx, record.id, now, newId))) {
       // A concurrent refresh rotated it first: this presentation is a replay.
       await endAllSessions(deps, tx, user);
+      await recordWebhookEvent(deps, tx, reuseDetected(user.id, sessionId));
       return { kind: "reused" as const, userId: user.id };
     }
     return {
@@ -195,6 +203,11 @@ export async function revokeRefreshToken(
     if (!(await revokeTokenRow(tx, record.id, now))) return false;
     if (record.sessionId !== null) {
       await revokeSessions(tx, record.userId, now, { ids: [record.sessionId] });
+      await recordWebhookEvent(
+        deps,
+        tx,
+        sessionsRevokedEvent(record.userId, { sessionIds: [record.sessionId], by: "user" }),
+      );
     }
     return true;
   });

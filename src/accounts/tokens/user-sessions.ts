@@ -13,6 +13,7 @@ import {
   revokeSessions,
   type SessionRecord,
 } from "./sessions-store.js";
+import { recordWebhookEvent, sessionsRevokedEvent } from "../webhooks/events.js";
 
 const USER_AGENT_MAX_LENGTH = 512;
 
@@ -76,9 +77,14 @@ export async function revokeSession(
   // Another user's session answers as a missing one: ids are not for probing.
   if (session === undefined || session.userId !== viewer.id || session.revokedAt !== null)
     throw AccountsError.of("SESSION_NOT_FOUND", "id");
-  await deps.db
-    .transaction()
-    .execute((tx) => revokeSessions(tx, viewer.id, deps.clock.now(), { ids: [sessionId] }));
+  await deps.db.transaction().execute(async (tx) => {
+    await revokeSessions(tx, viewer.id, deps.clock.now(), { ids: [sessionId] });
+    await recordWebhookEvent(
+      deps,
+      tx,
+      sessionsRevokedEvent(viewer.id, { sessionIds: [sessionId], by: "user" }),
+    );
+  });
   deps.events.emit("refresh_token_revoked", { userId: viewer.id, tokenId: null });
 }
 
@@ -89,15 +95,21 @@ export async function revokeOtherSessions(
   currentSessionId: string | undefined,
 ): Promise<number> {
   if (viewer === undefined) throw AccountsError.of("UNAUTHENTICATED");
-  const ended = await deps.db
-    .transaction()
-    .execute((tx) =>
-      revokeSessions(
-        tx,
-        viewer.id,
-        deps.clock.now(),
-        currentSessionId === undefined ? {} : { exceptId: currentSessionId },
-      ),
+  const ended = await deps.db.transaction().execute(async (tx) => {
+    const revoked = await revokeSessions(
+      tx,
+      viewer.id,
+      deps.clock.now(),
+      currentSessionId === undefined ? {} : { exceptId: currentSessionId },
     );
+    if (revoked.length > 0) {
+      await recordWebhookEvent(
+        deps,
+        tx,
+        sessionsRevokedEvent(viewer.id, { sessionIds: revoked, by: "user" }),
+      );
+    }
+    return revoked;
+  });
   return ended.length;
 }

@@ -1,0 +1,180 @@
+// Delivers webhook events after their change committed: due deliveries are claimed under a lease
+// (several server processes share the table), POSTed with a Standard Webhooks signature, and
+// retried with exponential backoff until the receiver answers 2xx or the attempts run out, when
+// the delivery is marked failed for the admin to replay. At least once: a process that dies
+// between the receiver's answer and the mark leaves the delivery to be sent again after the
+// lease, under the same `webhook-id`, by which receivers drop the repeat.
+import type { Config } from "../../config/config.js";
+import type { Db } from "../../db/database.js";
+import type { Clock } from "../types.js";
+import { openSubscriptionSecret } from "./subscription-secrets.js";
+import { webhookHeaders } from "./signing.js";
+import {
+  claimDelivery,
+  findDueDeliveryIds,
+  markDeliveryAttemptFailed,
+  markDeliveryDelivered,
+  type ClaimedDelivery,
+} from "./webhooks-store.js";
+
+const POLL_INTERVAL_MS = 1_000;
+const BATCH_SIZE = 16;
+/** Beyond the receiver's timeout, the time to record the answer before another process may retry. */
+const LEASE_MARGIN_MS = 30_000;
+
+export interface WebhookDispatcherDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: {
+    warn: (obj: object, msg: string) => void;
+    error: (obj: object, msg: string) => void;
+  };
+}
+
+export interface WebhookDispatcher {
+  start(): void;
+  /** Looks for due deliveries now (after a commit that wrote some). */
+  nudge(): void;
+  /** Attempts every due delivery once; returns how many were delivered. */
+  deliverDue(): Promise<number>;
+  /** Delivery attempts that failed since the process started (metrics). */
+  failedAttempts(): number;
+  stop(): Promise<void>;
+}
+
+type AttemptOutcome =
+  { ok: true; status: number } | { ok: false; status: number | null; error: string };
+
+export function retryDelayMs(config: Config["webhooks"], attempts: number): number {
+  const seconds = config.retryBaseSeconds * 2 ** Math.max(0, attempts - 1);
+  return Math.min(config.retryMaxSeconds, seconds) * 1000;
+}
+
+async function attempt(
+  deps: WebhookDispatcherDeps,
+  delivery: ClaimedDelivery,
+): Promise<AttemptOutcome> {
+  const secret = openSubscriptionSecret(
+    deps.config,
+    delivery.subscriptionId,
+    delivery.sealedSecret,
+  );
+  if (secret === undefined) {
+    return {
+      ok: false,
+      status: null,
+      error: "the signing secret cannot be read (SECRET_KEY changed?)",
+    };
+  }
+  try {
+    const response = await fetch(delivery.url, {
+      method: "POST",
+      headers: webhookHeaders(secret, delivery.messageId, delivery.body, deps.clock.now()),
+      body: delivery.body,
+      // A redirect is not an answer: following it would send the signed payload elsewhere.
+      redirect: "manual",
+      signal: AbortSignal.timeout(deps.config.webhooks.timeoutSeconds * 1000),
+    });
+    await response.body?.cancel();
+    if (response.status >= 200 && response.status < 300)
+      return { ok: true, status: response.status };
+    return {
+      ok: false,
+      status: response.status,
+      error: `the receiver answered ${String(response.status)}`,
+    };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    return { ok: false, status: null, error: cause ?? (error as Error).message };
+  }
+}
+
+export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDispatcher {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let isStopped = true;
+  let wantsAnotherPass = false;
+  let failures = 0;
+  const leaseMs = deps.config.webhooks.timeoutSeconds * 1000 + LEASE_MARGIN_MS;
+
+  async function deliverOne(id: number): Promise<boolean> {
+    const now = deps.clock.now();
+    const delivery = await claimDelivery(deps.db, id, now, new Date(now.getTime() + leaseMs));
+    if (delivery === undefined) return false;
+    const outcome = await attempt(deps, delivery);
+    if (outcome.ok) {
+      await markDeliveryDelivered(deps.db, id, { status: outcome.status, at: deps.clock.now() });
+      return true;
+    }
+    failures++;
+    const attempts = delivery.attempts + 1;
+    const isFinal = attempts >= deps.config.webhooks.maxAttempts;
+    const nextAttemptAt = new Date(
+      deps.clock.now().getTime() + retryDelayMs(deps.config.webhooks, attempts),
+    );
+    await markDeliveryAttemptFailed(deps.db, id, {
+      status: outcome.status,
+      error: outcome.error,
+      nextAttemptAt,
+      isFinal,
+    });
+    deps.log.warn(
+      { deliveryId: id, url: delivery.url, attempts, isFinal, error: outcome.error },
+      isFinal ? "webhook delivery failed for good" : "webhook delivery failed; will retry",
+    );
+    return false;
+  }
+
+  async function deliverDue(): Promise<number> {
+    let delivered = 0;
+    for (;;) {
+      // Each id is first in line for its subscription and user, so a batch runs in parallel
+      // without reordering anyone's events.
+      const ids = await findDueDeliveryIds(deps.db, deps.clock.now(), BATCH_SIZE);
+      const results = await Promise.all(ids.map(deliverOne));
+      delivered += results.filter(Boolean).length;
+      // A delivery made puts the next event of its user first in line: look again at once.
+      if (!results.some(Boolean)) return delivered;
+    }
+  }
+
+  function runPass(): void {
+    if (running !== undefined) {
+      wantsAnotherPass = true;
+      return;
+    }
+    running = deliverDue()
+      .catch((error: unknown) => {
+        deps.log.error({ err: error }, "webhook pass failed");
+        return 0;
+      })
+      .finally(() => {
+        running = undefined;
+        if (wantsAnotherPass && !isStopped) {
+          wantsAnotherPass = false;
+          runPass();
+        }
+      });
+  }
+
+  return {
+    start() {
+      if (!isStopped) return;
+      isStopped = false;
+      timer = setInterval(runPass, POLL_INTERVAL_MS);
+      timer.unref();
+      runPass();
+    },
+    nudge() {
+      if (!isStopped) runPass();
+    },
+    deliverDue,
+    failedAttempts: () => failures,
+    async stop() {
+      isStopped = true;
+      if (timer !== undefined) clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,403 @@
+// SQL for webhooks: subscriptions, the events written in the transaction of the change they
+// describe, and their deliveries, claimed under a lease so that several server processes sharing
+// the database send each attempt once.
+import { PostgresAdapter, sql, type Selectable } from "kysely";
+import type { WebhookEventType } from "../../config/webhooks.js";
+import type { WebhookSubscriptionsTable } from "../../db/tables.js";
+import type { Db } from "../../db/database.js";
+import { toBool, toDate } from "../../db/values.js";
+
+export interface StoredSubscription {
+  id: number;
+  url: string;
+  sealedSecret: string;
+  /** Empty: every type. */
+  eventTypes: WebhookEventType[];
+  isActive: boolean;
+  description: string;
+  settingName: string | null;
+  createdAt: Date;
+}
+
+function toSubscription(row: Selectable<WebhookSubscriptionsTable>): StoredSubscription {
+  return {
+    id: row.id,
+    url: row.url,
+    sealedSecret: row.secret,
+    eventTypes: JSON.parse(row.event_types) as WebhookEventType[],
+    isActive: toBool(row.is_active),
+    description: row.description,
+    settingName: row.setting_name,
+    createdAt: toDate(row.created_at),
+  };
+}
+
+export async function listSubscriptions(db: Db): Promise<StoredSubscription[]> {
+  const rows = await db.selectFrom("webhook_subscriptions").selectAll().orderBy("id").execute();
+  return rows.map(toSubscription);
+}
+
+export async function findSubscription(
+  db: Db,
+  id: number,
+): Promise<StoredSubscription | undefined> {
+  const row = await db
+    .selectFrom("webhook_subscriptions")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toSubscription(row);
+}
+
+export async function findSubscriptionBySettingName(
+  db: Db,
+  name: string,
+): Promise<StoredSubscription | undefined> {
+  const row = await db
+    .selectFrom("webhook_subscriptions")
+    .selectAll()
+    .where("setting_name", "=", name)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toSubscription(row);
+}
+
+/** Ids of the active subscriptions that receive `type`. */
+export async function findSubscribersOf(db: Db, type: WebhookEventType): Promise<number[]> {
+  const rows = await db
+    .selectFrom("webhook_subscriptions")
+    .select(["id", "event_types"])
+    .where("is_active", "=", true)
+    .orderBy("id")
+    .execute();
+  return rows
+    .filter((row) => {
+      const types = JSON.parse(row.event_types) as string[];
+      return types.length === 0 || types.includes(type);
+    })
+    .map((row) => row.id);
+}
+
+export interface SubscriptionValues {
+  url: string;
+  eventTypes: readonly WebhookEventType[];
+  isActive: boolean;
+  description: string;
+}
+
+/**
+ * Inserts a subscription. The secret is sealed by `sealFor(id)` once the row has its id, which
+ * the seal names, in the caller's transaction. Undefined when the setting's name was taken.
+ */
+export async function insertSubscription(
+  tx: Db,
+  values: SubscriptionValues & { settingName: string | null; createdAt: Date },
+  sealFor: (id: number) => string,
+): Promise<number | undefined> {
+  const inserted = await tx
+    .insertInto("webhook_subscriptions")
+    .values({
+      url: values.url,
+      secret: "",
+      event_types: JSON.stringify(values.eventTypes),
+      is_active: values.isActive,
+      description: values.description,
+      setting_name: values.settingName,
+      created_at: values.createdAt,
+    })
+    .onConflict((conflict) => conflict.column("setting_name").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  if (inserted === undefined) return undefined;
+  await tx
+    .updateTable("webhook_subscriptions")
+    .set({ secret: sealFor(inserted.id) })
+    .where("id", "=", inserted.id)
+    .execute();
+  return inserted.id;
+}
+
+export async function updateSubscription(
+  db: Db,
+  id: number,
+  values: Partial<SubscriptionValues> & { sealedSecret?: string },
+): Promise<void> {
+  await db
+    .updateTable("webhook_subscriptions")
+    .set({
+      ...(values.url === undefined ? {} : { url: values.url }),
+      ...(values.eventTypes === undefined
+        ? {}
+        : { event_types: JSON.stringify(values.eventTypes) }),
+      ...(values.isActive === undefined ? {} : { is_active: values.isActive }),
+      ...(values.description === undefined ? {} : { description: values.description }),
+      ...(values.sealedSecret === undefined ? {} : { secret: values.sealedSecret }),
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function deleteSubscription(db: Db, id: number): Promise<void> {
+  await db.deleteFrom("webhook_subscriptions").where("id", "=", id).execute();
+}
+
+/** Turns off the subscriptions a setting declared and no longer does. */
+export async function deactivateUndeclaredSubscriptions(
+  db: Db,
+  declaredNames: readonly string[],
+): Promise<void> {
+  let query = db
+    .updateTable("webhook_subscriptions")
+    .set({ is_active: false })
+    .where("setting_name", "is not", null);
+  if (declaredNames.length > 0) query = query.where("setting_name", "not in", [...declaredNames]);
+  await query.execute();
+}
+
+/**
+ * Makes the events of one user wait for each other's commits (PostgreSQL), so their ids follow
+ * the order the changes committed in, which is the order deliveries go out in. SQLite runs one
+ * write transaction at a time anyway.
+ */
+export async function lockUserEvents(tx: Db, userId: number): Promise<void> {
+  if (!(tx.getExecutor().adapter instanceof PostgresAdapter)) return;
+  await sql`select pg_advisory_xact_lock(hashtext('webhook-user'), ${userId})`.execute(tx);
+}
+
+export async function insertEventWithDeliveries(
+  tx: Db,
+  event: {
+    messageId: string;
+    type: WebhookEventType;
+    userId: number | null;
+    body: string;
+    createdAt: Date;
+  },
+  subscriptionIds: readonly number[],
+): Promise<void> {
+  const { id } = await tx
+    .insertInto("webhook_events")
+    .values({
+      message_id: event.messageId,
+      event_type: event.type,
+      user_id: event.userId,
+      body: event.body,
+      created_at: event.createdAt,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await tx
+    .insertInto("webhook_deliveries")
+    .values(
+      subscriptionIds.map((subscriptionId) => ({
+        event_id: id,
+        subscription_id: subscriptionId,
+        user_id: event.userId,
+        status: "pending" as const,
+        attempts: 0,
+        next_attempt_at: event.createdAt,
+        locked_until: null,
+        last_status: null,
+        last_error: null,
+        delivered_at: null,
+      })),
+    )
+    .execute();
+}
+
+/**
+ * Due deliveries that are first in line: none is returned while an earlier pending one goes to
+ * the same subscription about the same user (a failed one no longer holds the line back).
+ */
+export async function findDueDeliveryIds(db: Db, now: Date, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom("webhook_deliveries as d")
+    .select("d.id")
+    .where("d.status", "=", "pending")
+    .where("d.next_attempt_at", "<=", now)
+    .where((eb) => eb.or([eb("d.locked_until", "is", null), eb("d.locked_until", "<", now)]))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom("webhook_deliveries as earlier")
+            .select("earlier.id")
+            .whereRef("earlier.subscription_id", "=", "d.subscription_id")
+            .whereRef("earlier.user_id", "=", "d.user_id")
+            .where("earlier.status", "=", "pending")
+            .whereRef("earlier.id", "<", "d.id"),
+        ),
+      ),
+    )
+    .orderBy("d.id")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+export interface ClaimedDelivery {
+  id: number;
+  attempts: number;
+  messageId: string;
+  body: string;
+  url: string;
+  subscriptionId: number;
+  sealedSecret: string;
+}
+
+/** Leases one delivery; the conditional update lets exactly one process win it. */
+export async function claimDelivery(
+  db: Db,
+  id: number,
+  now: Date,
+  leaseUntil: Date,
+): Promise<ClaimedDelivery | undefined> {
+  const result = await db
+    .updateTable("webhook_deliveries")
+    .set({ locked_until: leaseUntil })
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return undefined;
+  const row = await db
+    .selectFrom("webhook_deliveries as d")
+    .innerJoin("webhook_events as e", "e.id", "d.event_id")
+    .innerJoin("webhook_subscriptions as s", "s.id", "d.subscription_id")
+    .select([
+      "d.id",
+      "d.attempts",
+      "e.message_id",
+      "e.body",
+      "s.url",
+      "s.id as subscription_id",
+      "s.secret",
+    ])
+    .where("d.id", "=", id)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  return {
+    id: row.id,
+    attempts: row.attempts,
+    messageId: row.message_id,
+    body: row.body,
+    url: row.url,
+    subscriptionId: row.subscription_id,
+    sealedSecret: row.secret,
+  };
+}
+
+export async function markDeliveryDelivered(
+  db: Db,
+  id: number,
+  outcome: { status: number; at: Date },
+): Promise<void> {
+  await db
+    .updateTable("webhook_deliveries")
+    .set((eb) => ({
+      status: "delivered",
+      delivered_at: outcome.at,
+      last_status: outcome.status,
+      last_error: null,
+      locked_until: null,
+      attempts: eb("attempts", "+", 1),
+    }))
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function markDeliveryAttemptFailed(
+  db: Db,
+  id: number,
+  failure: { status: number | null; error: string; nextAttemptAt: Date; isFinal: boolean },
+): Promise<void> {
+  await db
+    .updateTable("webhook_deliveries")
+    .set((eb) => ({
+      status: failure.isFinal ? "failed" : "pending",
+      last_status: failure.status,
+      last_error: failure.error.slice(0, 1000),
+      next_attempt_at: failure.nextAttemptAt,
+      locked_until: null,
+      attempts: eb("attempts", "+", 1),
+    }))
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Puts a failed delivery back in line, with its attempts counted afresh; false if not failed. */
+export async function requeueFailedDelivery(db: Db, id: number, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable("webhook_deliveries")
+    .set({ status: "pending", attempts: 0, next_attempt_at: now, locked_until: null })
+    .where("id", "=", id)
+    .where("status", "=", "failed")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export interface DeliveryListing {
+  id: number;
+  eventType: string;
+  messageId: string;
+  userId: number | null;
+  subscriptionId: number;
+  url: string;
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  nextAttemptAt: Date;
+  createdAt: Date;
+}
+
+/** The newest deliveries first, optionally of one status. */
+export async function listDeliveries(
+  db: Db,
+  filter: { status?: DeliveryListing["status"]; limit: number },
+): Promise<DeliveryListing[]> {
+  let query = db
+    .selectFrom("webhook_deliveries as d")
+    .innerJoin("webhook_events as e", "e.id", "d.event_id")
+    .innerJoin("webhook_subscriptions as s", "s.id", "d.subscription_id")
+    .select([
+      "d.id",
+      "e.event_type",
+      "e.message_id",
+      "d.user_id",
+      "d.subscription_id",
+      "s.url",
+      "d.status",
+      "d.attempts",
+      "d.last_status",
+      "d.last_error",
+      "d.next_attempt_at",
+      "e.created_at",
+    ])
+    .orderBy("d.id", "desc")
+    .limit(filter.limit);
+  if (filter.status !== undefined) query = query.where("d.status", "=", filter.status);
+  const rows = await query.execute();
+  return rows.map((row) => ({
+    id: row.id,
+    eventType: row.event_type,
+    messageId: row.message_id,
+    userId: row.user_id,
+    subscriptionId: row.subscription_id,
+    url: row.url,
+    status: row.status,
+    attempts: row.attempts,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    nextAttemptAt: toDate(row.next_attempt_at),
+    createdAt: toDate(row.created_at),
+  }));
+}
+
+export async function countDeliveries(db: Db, status: DeliveryListing["status"]): Promise<number> {
+  const row = await db
+    .selectFrom("webhook_deliveries")
+    .select((eb) => eb.fn.countAll<number | string>().as("count"))
+    .where("status", "=", status)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
