@@ -3,6 +3,7 @@ import { cpus } from "node:os";
 import type { Logger } from "pino";
 import type { Config } from "./config/config.js";
 import { openDatabase, pingDatabase, type DatabaseHandle } from "./db/database.js";
+import { pendingMigrations } from "./db/migrate.js";
 import { isDatabaseUnavailable } from "./db/values.js";
 import { createEmailRenderer, type EmailRenderer } from "./accounts/mail/rendering.js";
 import { createAccountEvents, type AccountEvents } from "./accounts/events.js";
@@ -24,6 +25,8 @@ import type { Clock } from "./accounts/types.js";
 import type { Db } from "./db/database.js";
 import { createMailTransport, type MailTransport } from "./mail/mailer.js";
 import { createWebhookDispatcher, type WebhookDispatcher } from "./accounts/webhooks/dispatcher.js";
+import { withMailSpans } from "./tracing/mail-spans.js";
+import { createTracing, type Tracing } from "./tracing/tracing.js";
 
 export interface Deps {
   config: Config;
@@ -45,8 +48,12 @@ export interface Deps {
   webhooks: WebhookDispatcher;
   events: AccountEvents;
   rateLimiter: RateLimiter;
+  /** OpenTelemetry: the tracer (none while off) and the exporter's flush (tracing/tracing.ts). */
+  tracing: Tracing;
   /** Resolves once the database answers a trivial query (health checks). */
   pingDatabase(): Promise<void>;
+  /** The migrations not yet applied to the database (readiness). */
+  pendingMigrations(): Promise<string[]>;
   /** Whether an error means the database cannot be reached now (answered 503, not 500). */
   isDatabaseUnavailable(error: unknown): boolean;
   close(): Promise<void>;
@@ -75,14 +82,17 @@ function createRateLimitStore(config: Config, db: Db, clock: Clock, log: Logger)
 }
 
 export function createDeps(config: Config, options: DepsOptions): Deps {
+  const tracing = createTracing(config.tracing, options.log);
   const database = openDatabase(config.database, {
     onIdleConnectionError: (error) => {
       options.log.warn({ err: error }, "database: an idle connection broke; the pool replaces it");
     },
+    tracer: tracing.tracer,
   });
-  const mailTransport = createMailTransport(
-    config.mail.transport,
-    options.consoleOutput ?? process.stdout,
+  const mailTransport = withMailSpans(
+    createMailTransport(config.mail.transport, options.consoleOutput ?? process.stdout),
+    config.mail.transport.kind,
+    tracing.tracer,
   );
   const clock = options.clock ?? systemClock;
   const signingKeys = createKeyRing({ config, db: database.db, clock, log: options.log });
@@ -118,7 +128,9 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     ...base,
     outbox,
     webhooks,
+    tracing,
     pingDatabase: () => pingDatabase(database.db),
+    pendingMigrations: () => pendingMigrations(database.db),
     isDatabaseUnavailable,
     async close() {
       signingKeys.stop();
@@ -128,6 +140,8 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
       await base.passwords.close();
       await rateLimiter.close();
       await database.close();
+      // Last, so the spans of everything above reach the collector.
+      await tracing.shutdown();
     },
   };
 }

@@ -5,6 +5,7 @@ import type { UserFieldDeclaration } from "./user-fields.js";
 import { DEVELOPMENT_SECRET, type ParsedEnvironment } from "./environment-schema.js";
 import { hardeningConfig } from "./hardening.js";
 import { readConfiguredWebhooks } from "./webhooks.js";
+import { tracingConfig } from "./tracing.js";
 import type { Config, EmailKind } from "./types.js";
 
 export function buildConfig(
@@ -49,6 +50,7 @@ export function buildConfig(
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
+    tracing: tracingConfig(e),
   };
 }
 

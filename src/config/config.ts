@@ -7,6 +7,7 @@ import { environmentSchema, type ParsedEnvironment } from "./environment-schema.
 import { hardeningProductionProblems, rateLimitProblems } from "./hardening.js";
 import { jwtKeyProblems } from "./jwt-keys.js";
 import { modelFieldProblems } from "./model-fields.js";
+import { tracingProblems } from "./tracing.js";
 import { readUserFields } from "./user-fields.js";
 import { readConfiguredWebhooks } from "./webhooks.js";
 import type { Config } from "./types.js";
@@ -18,6 +19,7 @@ export type {
   RateLimitRuleName,
   EmailKind,
   JwtAlgorithm,
+  TracingConfig,
   Config,
 } from "./types.js";
 
@@ -55,6 +57,7 @@ export function loadConfig(env: Environment, cpuCount = availableParallelism()):
     ...passkeyProblems(config, parsed.data),
     ...jwtKeyProblems(parsed.data),
     ...webhookProblems(parsed.data),
+    ...tracingProblems(parsed.data, known),
     ...productionProblems(config, parsed.data),
   ];
   if (problems.length > 0) throw new ConfigError(problems);

@@ -15,6 +15,7 @@ import {
   DEFAULT_FILTER_FIELDS,
   optionalText,
 } from "./env-values.js";
+import { DEFAULT_SERVICE_NAME } from "./tracing.js";
 
 /** SECRET_KEY outside production when none is set; public, so production refuses it. */
 export const DEVELOPMENT_SECRET = "gatehouse-development-secret-key-change-me";
@@ -208,6 +209,10 @@ export const environmentSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // auto: readable lines on a terminal, JSON lines otherwise (src/log/logger.ts).
   LOG_FORMAT: z.enum(["auto", "pretty", "json"]).default("auto"),
+  // OpenTelemetry traces, off unless an endpoint is set (config/tracing.ts checks the URLs).
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalText,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalText,
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default(DEFAULT_SERVICE_NAME),
 });
 
 export type ParsedEnvironment = z.infer<typeof environmentSchema>;

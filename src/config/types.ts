@@ -29,6 +29,13 @@ export type MailTransportConfig =
       useSsl: boolean;
     };
 
+export interface TracingConfig {
+  /** Where spans are POSTed as OTLP/HTTP JSON (OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT). */
+  tracesUrl: string;
+  /** OTEL_SERVICE_NAME: the `service.name` every span carries. */
+  serviceName: string;
+}
+
 /** SPEC §11.4 RATE_LIMITS: the counters a request may be charged to. */
 export type RateLimitRuleName =
   "signInPerIdentifier" | "signInPerIp" | "emailPerAddress" | "emailPerIp" | "tokenPerIp";
@@ -226,4 +233,6 @@ export interface Config {
   logLevel: string;
   /** LOG_FORMAT: "auto" writes readable lines to a terminal and JSON lines anywhere else. */
   logFormat: "auto" | "pretty" | "json";
+  /** OpenTelemetry traces; undefined (off) while no OTLP endpoint is set. */
+  tracing: TracingConfig | undefined;
 }

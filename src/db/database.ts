@@ -12,15 +12,18 @@ import {
   SqliteDriver,
   sql,
   type DatabaseConnection,
+  type Dialect,
   type Driver,
   type SqliteDialectConfig,
   type PostgresPool,
   type PostgresPoolClient,
   type SqliteDatabase,
 } from "kysely";
+import type { Tracer } from "@opentelemetry/api";
 import { LRUCache } from "lru-cache";
 import pg from "pg";
 import type { Config } from "../config/config.js";
+import { inQuerySpan, withQuerySpans, type DatabaseSystem } from "./query-spans.js";
 import { SqliteValuesPlugin } from "./sqlite-values-plugin.js";
 import type { Database } from "./tables.js";
 
@@ -51,6 +54,8 @@ export type DatabaseSettings = Pick<Config["database"], "url" | "kind"> &
 export interface DatabaseOptions {
   /** Told about a broken idle connection (a restarted server or pooler); the pool drops it. */
   onIdleConnectionError?: (error: Error) => void;
+  /** Traces every query (query-spans.ts); none when tracing is off. */
+  tracer?: Tracer | undefined;
 }
 
 export function openDatabase(
@@ -58,7 +63,26 @@ export function openDatabase(
   options: DatabaseOptions = {},
 ): DatabaseHandle {
   if (settings.kind === "postgres") return openPostgres(settings, options);
-  return openSqlite(sqlitePathFromUrl(settings.url));
+  return openSqlite(sqlitePathFromUrl(settings.url), options.tracer);
+}
+
+/** The key reads with a span for each read, like every other query's. */
+function withKeyReadSpans<T extends KeyReads>(
+  reads: T,
+  tracer: Tracer | undefined,
+  system: DatabaseSystem,
+): T {
+  if (tracer === undefined) return reads;
+  const first = reads.first.bind(reads);
+  return {
+    ...reads,
+    first: <Row>(text: string, parameters: readonly unknown[]) =>
+      inQuerySpan(tracer, system, text, () => first<Row>(text, parameters)),
+  };
+}
+
+function traced(dialect: Dialect, tracer: Tracer | undefined, system: DatabaseSystem): Dialect {
+  return tracer === undefined ? dialect : withQuerySpans(dialect, tracer, system);
 }
 
 /**
@@ -216,7 +240,7 @@ class ImmediateTransactionDialect extends SqliteDialect {
   }
 }
 
-function openSqlite(path: string): DatabaseHandle {
+function openSqlite(path: string, tracer: Tracer | undefined): DatabaseHandle {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   // WAL lets readers in other processes (CLI, a second server) work while one writes; the busy
@@ -228,13 +252,17 @@ function openSqlite(path: string): DatabaseHandle {
   // LIKE compares case-sensitively, as on PostgreSQL; case-insensitive lookups use folded columns.
   sqlite.pragma("case_sensitive_like = ON");
   const db = new Kysely<Database>({
-    dialect: new ImmediateTransactionDialect({ database: withStatementCache(sqlite) }, sqlite),
+    dialect: traced(
+      new ImmediateTransactionDialect({ database: withStatementCache(sqlite) }, sqlite),
+      tracer,
+      "sqlite",
+    ),
     plugins: [new SqliteValuesPlugin()],
   });
   // An in-memory database is private to its connection: a second one would see another database.
   if (path === ":memory:") return { db, kind: "sqlite", close: () => db.destroy() };
   const keyReads = sqliteKeyReads(path);
-  keyReadsByDb.set(db, keyReads);
+  keyReadsByDb.set(db, withKeyReadSpans(keyReads, tracer, "sqlite"));
   return {
     db,
     kind: "sqlite",
@@ -364,11 +392,18 @@ function openPostgres(settings: DatabaseSettings, options: DatabaseOptions): Dat
   // a transaction, so every query goes unnamed, as Kysely sends it.
   const isBehindPooler = settings.pooler === "transaction";
   const db = new Kysely<Database>({
-    dialect: isBehindPooler
-      ? new PoolerSafePostgresDialect({ pool })
-      : new PostgresDialect({ pool: withNamedStatements(pool) }),
+    dialect: traced(
+      isBehindPooler
+        ? new PoolerSafePostgresDialect({ pool })
+        : new PostgresDialect({ pool: withNamedStatements(pool) }),
+      options.tracer,
+      "postgresql",
+    ),
   });
-  keyReadsByDb.set(db, postgresKeyReads(pool, isBehindPooler));
+  keyReadsByDb.set(
+    db,
+    withKeyReadSpans(postgresKeyReads(pool, isBehindPooler), options.tracer, "postgresql"),
+  );
   return { db, kind: "postgres", close: () => db.destroy() };
 }
 

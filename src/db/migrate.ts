@@ -80,6 +80,14 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   return checked(await (await migrator(db)).migrateToLatest());
 }
 
+/** The migrations this code knows that the database has not applied (readiness: /readyz). */
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const migrations = await (await migrator(db)).getMigrations();
+  return migrations
+    .filter((migration) => migration.executedAt === undefined)
+    .map((migration) => migration.name);
+}
+
 /**
  * Runs `work` under the migrations' lock (on one connection, as Kysely takes it), so schema
  * changes made outside the migration files (USER_FIELDS columns) never race another process's.

@@ -18,7 +18,9 @@ import { graphiqlContentSecurityPolicy, graphiqlPage } from "./graphiql-page.js"
 import { errorBody, HttpError, readOperation, wantsGraphiql } from "./http-request.js";
 import { graphqlParseOptions, graphqlValidationRules, withoutSuggestions } from "./limits.js";
 import { formattedParseError } from "./query-text.js";
+import { inOperationSpan, registerOperationSpanNames } from "./operation-spans.js";
 import { requestContext } from "./request-context.js";
+import { withRuleSpans } from "./rule-spans.js";
 import { buildSchema } from "./schema.js";
 
 export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
@@ -38,7 +40,7 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
 }
 
 function registerMercurius(app: FastifyInstance, deps: Deps, parseOptions: ParseOptions): void {
-  const schema = buildSchema(deps.config);
+  const schema = withRuleSpans(buildSchema(deps.config), deps.tracing.tracer);
   void app.register(mercurius, {
     schema,
     routes: false,
@@ -67,6 +69,7 @@ function registerMercurius(app: FastifyInstance, deps: Deps, parseOptions: Parse
       return { statusCode, response: { data: execution.data ?? null, errors } };
     },
   });
+  registerOperationSpanNames(app, deps);
 }
 
 function graphqlHandler(
@@ -93,11 +96,14 @@ function graphqlHandler(
     }
     const context = await requestContext(deps, request, reply, allowedOrigins);
     try {
-      const result = await app.graphql(
-        operation.query,
-        (request.method === "GET" ? { ...context, reply: undefined } : context) as never,
-        operation.variables,
-        operation.operationName,
+      const graphqlContext = request.method === "GET" ? { ...context, reply: undefined } : context;
+      const result = await inOperationSpan(deps, graphqlContext, operation.operationName, () =>
+        app.graphql(
+          operation.query,
+          graphqlContext as never,
+          operation.variables,
+          operation.operationName,
+        ),
       );
       if (context.cookies.length > 0) {
         // Login CSRF: the rule, and why the operation still runs, are in cookie-credentials.ts.

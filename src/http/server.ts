@@ -11,6 +11,8 @@ import { clientErrorHandler } from "./client-errors.js";
 import { registerHomePage } from "./home-page.js";
 import { registerOversizedBodyClose } from "./oversized-bodies.js";
 import { RequestLog } from "./request-log.js";
+import { readiness } from "./readiness.js";
+import { registerRequestSpans } from "./request-spans.js";
 import { registerSecurityHeaders } from "./security-headers.js";
 import { registerWellKnown } from "./well-known.js";
 
@@ -45,6 +47,7 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
     keepAliveTimeout: hardening.keepAliveTimeoutSeconds * 1000,
     clientErrorHandler: clientErrorHandler(deps.log),
   });
+  registerRequestSpans(app, deps.tracing);
   registerSecurityHeaders(app, deps.config);
   registerOversizedBodyClose(app);
   await app.register(cookie);
@@ -92,18 +95,12 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
   // whenever the database blinked would turn one outage into many, so the database is /readyz's.
   app.get("/healthz", () => ({ status: "ok" }));
   // Readiness: route traffic here only while the database answers (PostgreSQL or its pooler may
-  // restart; the pool reconnects by itself and this turns 200 again).
+  // restart; the pool reconnects by itself and this turns 200 again) and holds every migration
+  // this code needs (a node started with --no-migrate before the deploy step migrated).
   app.get("/readyz", async (_request, reply) => {
-    try {
-      await deps.pingDatabase();
-      return { status: "ok" };
-    } catch (error) {
-      if (!deps.isDatabaseUnavailable(error)) throw error;
-      return reply
-        .code(503)
-        .header("retry-after", "1")
-        .send({ status: "unavailable", database: UNAVAILABLE });
-    }
+    const answer = await readiness(deps, UNAVAILABLE);
+    if (answer.status === "ok") return answer;
+    return reply.code(503).header("retry-after", "1").send(answer);
   });
   registerHomePage(app, deps.config);
   registerWellKnown(app, deps);

@@ -74,6 +74,10 @@ export function startupSummary(
       graphql: `${base}/graphql`,
       graphiql: config.http.graphiql ? `${base}/graphql` : "off",
       admin: `${base}/admin/`,
+      traces:
+        config.tracing === undefined
+          ? "off"
+          : `OTLP ${config.tracing.tracesUrl} as ${config.tracing.serviceName}`,
       hardeningOff: hardeningOff(config),
       ...(envFile === undefined
         ? {}

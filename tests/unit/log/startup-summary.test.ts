@@ -24,9 +24,20 @@ describe("startupSummary", () => {
       graphql: "http://127.0.0.1:4000/graphql",
       graphiql: "http://127.0.0.1:4000/graphql",
       admin: "http://127.0.0.1:4000/admin/",
+      traces: "off",
       hardeningOff: [],
     });
     expect(summary.fields.database).toMatch(/^SQLite \/.*\/data\/gatehouse\.sqlite$/);
+  });
+
+  it("names where traces go and the service they are sent as", () => {
+    const config = loadConfig({
+      NODE_ENV: "test",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+      OTEL_SERVICE_NAME: "accounts",
+    });
+    const summary = startupSummary(config, { address: "http://127.0.0.1:4000" });
+    expect(summary.fields.traces).toBe("OTLP http://collector:4318/v1/traces as accounts");
   });
 
   it("gives browsable URLs when listening on every interface", () => {
