@@ -1,7 +1,7 @@
 // The only place where objects are wired together: connections, transports, hashers.
 import { cpus } from "node:os";
 import type { Logger } from "pino";
-import type { Config } from "./config/config.js";
+import type { Config, RateLimitRuleName } from "./config/config.js";
 import { openDatabase, pingDatabase, type DatabaseHandle } from "./db/database.js";
 import { isDatabaseUnavailable } from "./db/values.js";
 import { createEmailRenderer, type EmailRenderer } from "./accounts/mail/rendering.js";
@@ -23,6 +23,9 @@ import { createTokenDiscovery, type TokenDiscovery } from "./accounts/tokens/dis
 import type { Clock } from "./accounts/types.js";
 import type { Db } from "./db/database.js";
 import { createMailTransport, type MailTransport } from "./mail/mailer.js";
+import { createAccountMeters } from "./metrics/account-metrics.js";
+import { observeDatabasePool } from "./metrics/database-metrics.js";
+import { createMetrics, type Metrics } from "./metrics/registry.js";
 
 export interface Deps {
   config: Config;
@@ -42,6 +45,8 @@ export interface Deps {
   outbox: OutboxWorker;
   events: AccountEvents;
   rateLimiter: RateLimiter;
+  /** Prometheus metrics (GET /metrics); any module may add its own here. */
+  metrics: Metrics;
   /** Resolves once the database answers a trivial query (health checks). */
   pingDatabase(): Promise<void>;
   /** Whether an error means the database cannot be reached now (answered 503, not 500). */
@@ -82,12 +87,23 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     options.consoleOutput ?? process.stdout,
   );
   const clock = options.clock ?? systemClock;
+  const metrics = createMetrics(config.metrics);
+  // First: a scrape reads the pool before the outbox gauge's query takes a connection from it.
+  if (metrics.isEnabled) observeDatabasePool(metrics, database);
+  const meters = metrics.isEnabled
+    ? createAccountMeters(metrics, {
+        db: database.db,
+        log: options.log,
+        rateLimitRules: Object.keys(config.rateLimits.rules) as RateLimitRuleName[],
+      })
+    : undefined;
   const signingKeys = createKeyRing({ config, db: database.db, clock, log: options.log });
   const rateLimiter = createRateLimiter(
     { config, clock },
     config.rateLimits.enabled
       ? createRateLimitStore(config, database.db, clock, options.log)
       : undefined,
+    meters?.rateLimitRefused,
   );
   const base = {
     config,
@@ -95,10 +111,13 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     databaseKind: database.kind,
     clock,
     log: options.log,
-    passwords: createPasswordHasher({
-      ...config.passwordHashing,
-      maxConcurrentHashes: config.passwordHashing.maxConcurrentHashes || cpus().length,
-    }),
+    passwords: createPasswordHasher(
+      {
+        ...config.passwordHashing,
+        maxConcurrentHashes: config.passwordHashing.maxConcurrentHashes || cpus().length,
+      },
+      { onQueueWait: meters?.hashQueueWait },
+    ),
     passwordPolicy: createPasswordPolicy(config.accounts.passwordValidators),
     accessTokens: createAccessTokens(config.jwt, signingKeys),
     signingKeys,
@@ -107,8 +126,10 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     mailTransport,
     events: createAccountEvents(options.log),
     rateLimiter,
+    metrics,
   };
-  const outbox = createOutboxWorker(base);
+  meters?.observeSignIns(base.events);
+  const outbox = createOutboxWorker(base, { onDeliveryFailed: meters?.outboxDeliveryFailed });
   if (options.startOutboxWorker === true) outbox.start();
   return {
     ...base,

@@ -202,6 +202,9 @@ export const environmentSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // auto: readable lines on a terminal, JSON lines otherwise (src/log/logger.ts).
   LOG_FORMAT: z.enum(["auto", "pretty", "json"]).default("auto"),
+  // GET /metrics for Prometheus (src/metrics/); the token, when set, is required to read it.
+  METRICS_ENABLED: bool.default(false),
+  METRICS_TOKEN: optionalText,
 });
 
 export type ParsedEnvironment = z.infer<typeof environmentSchema>;

@@ -213,4 +213,6 @@ export interface Config {
   logLevel: string;
   /** LOG_FORMAT: "auto" writes readable lines to a terminal and JSON lines anywhere else. */
   logFormat: "auto" | "pretty" | "json";
+  /** GET /metrics (METRICS_ENABLED); `token` (METRICS_TOKEN), when set, is asked as a Bearer token. */
+  metrics: { enabled: boolean; token: string | undefined };
 }

@@ -31,7 +31,18 @@ export type DatabaseKind = "sqlite" | "postgres";
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: DatabaseKind;
+  /** PostgreSQL: the pool's connections now (SQLite has one connection, nothing to show). */
+  poolUsage?: () => PoolUsage;
   close(): Promise<void>;
+}
+
+export interface PoolUsage {
+  /** Connections open, idle and busy. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+  max: number;
 }
 
 function sqlitePathFromUrl(url: string): string {
@@ -369,7 +380,13 @@ function openPostgres(settings: DatabaseSettings, options: DatabaseOptions): Dat
       : new PostgresDialect({ pool: withNamedStatements(pool) }),
   });
   keyReadsByDb.set(db, postgresKeyReads(pool, isBehindPooler));
-  return { db, kind: "postgres", close: () => db.destroy() };
+  const poolUsage = (): PoolUsage => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+    max: pool.options.max,
+  });
+  return { db, kind: "postgres", poolUsage, close: () => db.destroy() };
 }
 
 export async function pingDatabase(db: Kysely<Database>): Promise<void> {
