@@ -3,7 +3,8 @@
 // with them on, in alternating autocannon runs, so the machine's load falls on both alike. Prints
 // req/s, p50/p99 latency, CPU per request and peak RSS for each side, and the difference; then
 // scrapes the metrics side once, as Prometheus would, and checks it counted the load.
-// `npm run bench:metrics [-- --quick] [-- --rounds=5 --duration=2 --db=sqlite,postgres]`.
+// `npm run bench:metrics [-- --quick] [-- --rounds=5 --duration=2 --db=sqlite,postgres]`;
+// `--cpu-prof` writes both servers' profiles to bench/results/profiles/<db>/ (named by pid).
 import { hashPassword } from "./lib/argon2.js";
 import { buildIfNeeded } from "./lib/build.js";
 import { setupDatabase } from "./lib/databases.js";
@@ -103,6 +104,7 @@ async function startSides(variant: VariantName, settings: RunSettings, options: 
     const child = await startGatehouse(variant, db, settings, env);
     const target = targetOf("gatehouse", child, undefined, "");
     sides.push({ name, child, target, loads: [], idleRssBytes: 0 });
+    log(`${variant}: metrics ${name}: pid ${String(child.process.pid)}`);
   };
   try {
     // The first applies the migrations; the users are seeded once, for both.
@@ -141,7 +143,8 @@ async function measure(variant: VariantName, settings: RunSettings): Promise<voi
 buildIfNeeded(process.argv.includes("--build"));
 const smtp = await startSmtpSink();
 try {
-  const parsed = parseOptions(["--quick", `--duration=${String(DURATION_S)}`]);
+  const profiling = process.argv.includes("--cpu-prof") ? ["--cpu-prof"] : [];
+  const parsed = parseOptions(["--quick", `--duration=${String(DURATION_S)}`, ...profiling]);
   const options = {
     ...parsed,
     warmupS: QUICK ? 0.5 : 1,
