@@ -1,7 +1,7 @@
 // The only place where objects are wired together: connections, transports, hashers.
 import { cpus } from "node:os";
 import type { Logger } from "pino";
-import type { Config } from "./config/config.js";
+import type { Config, RateLimitRuleName } from "./config/config.js";
 import { openDatabase, pingDatabase, type DatabaseHandle } from "./db/database.js";
 import { pendingMigrations } from "./db/migrate.js";
 import { isDatabaseUnavailable } from "./db/values.js";
@@ -27,6 +27,10 @@ import { createMailTransport, type MailTransport } from "./mail/mailer.js";
 import { createWebhookDispatcher, type WebhookDispatcher } from "./accounts/webhooks/dispatcher.js";
 import { withMailSpans } from "./tracing/mail-spans.js";
 import { createTracing, type Tracing } from "./tracing/tracing.js";
+import { createAccountMeters } from "./metrics/account-metrics.js";
+import { observeDatabasePool } from "./metrics/database-metrics.js";
+import { createMetrics, type Metrics } from "./metrics/registry.js";
+import { createWebhookMeters } from "./metrics/webhook-metrics.js";
 
 export interface Deps {
   config: Config;
@@ -50,6 +54,8 @@ export interface Deps {
   rateLimiter: RateLimiter;
   /** OpenTelemetry: the tracer (none while off) and the exporter's flush (tracing/tracing.ts). */
   tracing: Tracing;
+  /** Prometheus metrics (GET /metrics); any module may add its own here. */
+  metrics: Metrics;
   /** Resolves once the database answers a trivial query (health checks). */
   pingDatabase(): Promise<void>;
   /** The migrations not yet applied to the database (readiness). */
@@ -95,12 +101,23 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     tracing.tracer,
   );
   const clock = options.clock ?? systemClock;
+  const metrics = createMetrics(config.metrics);
+  // First: a scrape reads the pool before the outbox gauge's query takes a connection from it.
+  if (metrics.isEnabled) observeDatabasePool(metrics, database);
+  const meters = metrics.isEnabled
+    ? createAccountMeters(metrics, {
+        db: database.db,
+        log: options.log,
+        rateLimitRules: Object.keys(config.rateLimits.rules) as RateLimitRuleName[],
+      })
+    : undefined;
   const signingKeys = createKeyRing({ config, db: database.db, clock, log: options.log });
   const rateLimiter = createRateLimiter(
     { config, clock },
     config.rateLimits.enabled
       ? createRateLimitStore(config, database.db, clock, options.log)
       : undefined,
+    meters?.rateLimitRefused,
   );
   const base = {
     config,
@@ -108,10 +125,13 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     databaseKind: database.kind,
     clock,
     log: options.log,
-    passwords: createPasswordHasher({
-      ...config.passwordHashing,
-      maxConcurrentHashes: config.passwordHashing.maxConcurrentHashes || cpus().length,
-    }),
+    passwords: createPasswordHasher(
+      {
+        ...config.passwordHashing,
+        maxConcurrentHashes: config.passwordHashing.maxConcurrentHashes || cpus().length,
+      },
+      { onQueueWait: meters?.hashQueueWait },
+    ),
     passwordPolicy: createPasswordPolicy(config.accounts.passwordValidators),
     accessTokens: createAccessTokens(config.jwt, signingKeys),
     signingKeys,
@@ -120,10 +140,16 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     mailTransport,
     events: createAccountEvents(options.log),
     rateLimiter,
+    metrics,
   };
-  const outbox = createOutboxWorker(base);
+  meters?.observeSignIns(base.events);
+  const outbox = createOutboxWorker(base, { onDeliveryFailed: meters?.outboxDeliveryFailed });
   if (options.startOutboxWorker === true) outbox.start();
-  const webhooks = createWebhookDispatcher(base);
+  const webhooks = createWebhookDispatcher(base, {
+    onAttemptFailed: metrics.isEnabled
+      ? createWebhookMeters(metrics, { db: database.db, log: options.log }).deliveryFailed
+      : undefined,
+  });
   return {
     ...base,
     outbox,

@@ -38,6 +38,8 @@ export async function startGatehouse(
   variant: VariantName,
   db: DbSetup,
   settings: RunSettings,
+  /** Settings of this server only (bench/metrics.ts: METRICS_ENABLED on one of two). */
+  extraEnv: Record<string, string> = {},
 ): Promise<Child> {
   const port = await freePort();
   const command = settings.options.cpuProf
@@ -59,6 +61,7 @@ export async function startGatehouse(
     EMAIL_PORT: String(settings.smtpPort),
     JWT_EXPIRATION_DELTA: "1h",
     ...VARIANTS[variant].gatehouseEnv,
+    ...extraEnv,
   };
   const gatehouse = spawnChild(command, env, port);
   try {

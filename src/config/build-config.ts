@@ -51,6 +51,7 @@ export function buildConfig(
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     tracing: tracingConfig(e),
+    metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN },
   };
 }
 

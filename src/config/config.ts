@@ -6,6 +6,7 @@ import { buildConfig } from "./build-config.js";
 import { environmentSchema, type ParsedEnvironment } from "./environment-schema.js";
 import { hardeningProductionProblems, rateLimitProblems } from "./hardening.js";
 import { jwtKeyProblems } from "./jwt-keys.js";
+import { metricsProblems } from "./metrics-settings.js";
 import { modelFieldProblems } from "./model-fields.js";
 import { tracingProblems } from "./tracing.js";
 import { readUserFields } from "./user-fields.js";
@@ -58,6 +59,7 @@ export function loadConfig(env: Environment, cpuCount = availableParallelism()):
     ...jwtKeyProblems(parsed.data),
     ...webhookProblems(parsed.data),
     ...tracingProblems(parsed.data, known),
+    ...metricsProblems(config, parsed.data),
     ...productionProblems(config, parsed.data),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
@@ -219,6 +221,7 @@ export function redactedConfig(config: Config): unknown {
     ...config,
     secretKey: "[redacted]",
     secondFactor: { ...config.secondFactor, encryptionKey: "[redacted]" },
+    metrics: { ...config.metrics, token: secret(config.metrics.token) },
     redisUrl: config.redisUrl?.replace(/\/\/[^@/]*@/, "//[redacted]@"),
     database: {
       ...config.database,

@@ -213,6 +213,9 @@ export const environmentSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalText,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalText,
   OTEL_SERVICE_NAME: z.string().trim().min(1).default(DEFAULT_SERVICE_NAME),
+  // GET /metrics for Prometheus (src/metrics/); the token, when set, is required to read it.
+  METRICS_ENABLED: bool.default(false),
+  METRICS_TOKEN: optionalText,
 });
 
 export type ParsedEnvironment = z.infer<typeof environmentSchema>;

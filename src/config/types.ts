@@ -235,4 +235,6 @@ export interface Config {
   logFormat: "auto" | "pretty" | "json";
   /** OpenTelemetry traces; undefined (off) while no OTLP endpoint is set. */
   tracing: TracingConfig | undefined;
+  /** GET /metrics (METRICS_ENABLED); `token` (METRICS_TOKEN), when set, is asked as a Bearer token. */
+  metrics: { enabled: boolean; token: string | undefined };
 }

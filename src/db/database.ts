@@ -34,7 +34,18 @@ export type DatabaseKind = "sqlite" | "postgres";
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: DatabaseKind;
+  /** PostgreSQL: the pool's connections now (SQLite has one connection, nothing to show). */
+  poolUsage?: () => PoolUsage;
   close(): Promise<void>;
+}
+
+export interface PoolUsage {
+  /** Connections open, idle and busy. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+  max: number;
 }
 
 function sqlitePathFromUrl(url: string): string {
@@ -404,7 +415,13 @@ function openPostgres(settings: DatabaseSettings, options: DatabaseOptions): Dat
     db,
     withKeyReadSpans(postgresKeyReads(pool, isBehindPooler), options.tracer, "postgresql"),
   );
-  return { db, kind: "postgres", close: () => db.destroy() };
+  const poolUsage = (): PoolUsage => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+    max: pool.options.max,
+  });
+  return { db, kind: "postgres", poolUsage, close: () => db.destroy() };
 }
 
 export async function pingDatabase(db: Kysely<Database>): Promise<void> {

@@ -4,7 +4,12 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import mercurius from "mercurius";
-import { GraphQLError, type GraphQLFormattedError, type ParseOptions } from "graphql";
+import {
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ParseOptions,
+} from "graphql";
 import type { Deps } from "../deps.js";
 import type { GraphQLContext } from "./builder.js";
 import { mayUseTokenCookies } from "./cookie-credentials.js";
@@ -17,6 +22,7 @@ import {
 import { graphiqlContentSecurityPolicy, graphiqlPage } from "./graphiql-page.js";
 import { errorBody, HttpError, readOperation, wantsGraphiql } from "./http-request.js";
 import { graphqlParseOptions, graphqlValidationRules, withoutSuggestions } from "./limits.js";
+import { createOperationMetrics, type OperationMetrics } from "./operation-metrics.js";
 import { formattedParseError } from "./query-text.js";
 import { inOperationSpan, registerOperationSpanNames } from "./operation-spans.js";
 import { requestContext } from "./request-context.js";
@@ -25,10 +31,12 @@ import { buildSchema } from "./schema.js";
 
 export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
   const parseOptions = graphqlParseOptions(deps.config);
-  registerMercurius(app, deps, parseOptions);
+  const schema = registerMercurius(app, deps, parseOptions);
   const graphiqlAssets = deps.config.http.graphiql ? loadGraphiqlAssets() : undefined;
-  const handler = graphqlHandler(app, deps, parseOptions, graphiqlAssets);
+  const metrics = createOperationMetrics(deps, schema, parseOptions);
+  const handler = graphqlHandler(app, deps, { parseOptions, graphiqlAssets, metrics });
   void app.register((scope, _options, done) => {
+    metrics?.observe(scope);
     if (graphiqlAssets !== undefined) registerGraphiqlAssets(scope, graphiqlAssets);
     acceptTextBodies(scope);
     scope.setErrorHandler((error, request, reply) => answerError(deps, error, request, reply));
@@ -39,7 +47,11 @@ export function registerGraphQL(app: FastifyInstance, deps: Deps): void {
   });
 }
 
-function registerMercurius(app: FastifyInstance, deps: Deps, parseOptions: ParseOptions): void {
+function registerMercurius(
+  app: FastifyInstance,
+  deps: Deps,
+  parseOptions: ParseOptions,
+): GraphQLSchema {
   const schema = withRuleSpans(buildSchema(deps.config), deps.tracing.tracer);
   void app.register(mercurius, {
     schema,
@@ -70,14 +82,19 @@ function registerMercurius(app: FastifyInstance, deps: Deps, parseOptions: Parse
     },
   });
   registerOperationSpanNames(app, deps);
+  return schema;
 }
 
 function graphqlHandler(
   app: FastifyInstance,
   deps: Deps,
-  parseOptions: ParseOptions,
-  graphiqlAssets: GraphiqlAssets | undefined,
+  options: {
+    parseOptions: ParseOptions;
+    graphiqlAssets: GraphiqlAssets | undefined;
+    metrics: OperationMetrics | undefined;
+  },
 ) {
+  const { parseOptions, graphiqlAssets, metrics } = options;
   const allowedOrigins: ReadonlySet<string> = new Set(deps.config.http.corsAllowedOrigins);
   const hideSuggestions = !deps.config.graphqlLimits.introspection;
   return async (request: FastifyRequest, reply: FastifyReply) => {
@@ -92,6 +109,7 @@ function graphqlHandler(
     }
     const operation = readOperation(request, parseOptions);
     if ("syntaxError" in operation) {
+      metrics?.note(request, undefined, "rejected");
       return reply.code(400).send({ errors: [operation.syntaxError] });
     }
     const context = await requestContext(deps, request, reply, allowedOrigins);
@@ -105,6 +123,7 @@ function graphqlHandler(
           operation.operationName,
         ),
       );
+      metrics?.note(request, operation, result);
       if (context.cookies.length > 0) {
         // Login CSRF: the rule, and why the operation still runs, are in cookie-credentials.ts.
         if (mayUseTokenCookies(request, allowedOrigins)) {
@@ -115,6 +134,9 @@ function graphqlHandler(
       }
       return await reply.send(result);
     } catch (error) {
+      // Mercurius's own errors refuse the document (syntax, validation); others failed running it.
+      const isRefusal = (error as { code?: string }).code?.startsWith("MER_ERR_") === true;
+      metrics?.note(request, operation, isRefusal ? "rejected" : "errors");
       return answerMercuriusError(reply, error, hideSuggestions);
     }
   };

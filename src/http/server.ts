@@ -1,5 +1,5 @@
-// The Fastify application: /, /graphql, /admin/, /healthz, /readyz, and the masking of unexpected
-// errors.
+// The Fastify application: /, /graphql, /admin/, /healthz, /readyz, /metrics, and the masking of
+// unexpected errors.
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
 import csrf from "@fastify/csrf-protection";
@@ -9,6 +9,7 @@ import type { Deps } from "../deps.js";
 import { registerGraphQL } from "../graphql/http.js";
 import { clientErrorHandler } from "./client-errors.js";
 import { registerHomePage } from "./home-page.js";
+import { registerMetrics } from "./metrics.js";
 import { registerOversizedBodyClose } from "./oversized-bodies.js";
 import { RequestLog } from "./request-log.js";
 import { readiness } from "./readiness.js";
@@ -50,6 +51,7 @@ export async function buildServer(deps: Deps): Promise<FastifyInstance> {
   registerRequestSpans(app, deps.tracing);
   registerSecurityHeaders(app, deps.config);
   registerOversizedBodyClose(app);
+  registerMetrics(app, deps);
   await app.register(cookie);
   // SPEC §3.1 [FIX]: cross-origin callers only from an explicit allow-list (empty: same origin).
   const allowedOrigins = new Set(deps.config.http.corsAllowedOrigins);

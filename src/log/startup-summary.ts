@@ -51,6 +51,9 @@ export function hardeningOff(config: Config): string[] {
     off.push("SECURE_HSTS_SECONDS=0 in production");
   if (isProduction && config.jwt.cookieAuth && !config.jwt.cookieSecure)
     off.push("JWT_COOKIE_SECURE=false in production");
+  // Allowed (docs/decisions/0013): scraped on a private network, metrics need no token.
+  if (isProduction && config.metrics.enabled && config.metrics.token === undefined)
+    off.push("METRICS_ENABLED=true without METRICS_TOKEN in production");
   return off;
 }
 

@@ -34,7 +34,15 @@ function backoffMs(attempts: number): number {
   return Math.min(3_600_000, 5_000 * 2 ** Math.max(0, attempts - 1));
 }
 
-export function createOutboxWorker(deps: OutboxDeps): OutboxWorker {
+export interface OutboxObservers {
+  /** Told of each failed delivery; `isFinal` when the message is given up (metrics). */
+  onDeliveryFailed?: ((failure: { isFinal: boolean }) => void) | undefined;
+}
+
+export function createOutboxWorker(
+  deps: OutboxDeps,
+  observers: OutboxObservers = {},
+): OutboxWorker {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let isStopped = true;
@@ -57,6 +65,7 @@ export function createOutboxWorker(deps: OutboxDeps): OutboxWorker {
       const isFinal = attempts >= deps.config.mail.maxDeliveryAttempts;
       const nextAttemptAt = new Date(deps.clock.now().getTime() + backoffMs(attempts));
       await markOutboxAttemptFailed(deps.db, id, { error: String(error), nextAttemptAt, isFinal });
+      observers.onDeliveryFailed?.({ isFinal });
       deps.log.warn(
         { err: error, outboxId: id, attempts, isFinal },
         "queued email delivery failed",

@@ -52,12 +52,27 @@ const ARGON2ID: Algorithm = 2;
 // What hash() writes; anything else (argon2i, argon2d, version 16) is due for a re-hash.
 const CURRENT_ARGON2_PHC_PREFIX = "$argon2id$v=19$";
 
-export function createPasswordHasher(settings: HashingSettings): PasswordHasher {
+export interface HasherObservers {
+  /** Told how long each hash or check waited for its slot, in seconds (metrics). */
+  onQueueWait?: ((seconds: number) => void) | undefined;
+}
+
+export function createPasswordHasher(
+  settings: HashingSettings,
+  observers: HasherObservers = {},
+): PasswordHasher {
   // Bounds argon2 (memory) and PBKDF2 (libuv's pool, which file and DNS work share) alike; the
   // argon2 pool has as many threads, so its own queue stays empty.
   const limiter = createFairLimiter(settings.maxConcurrentHashes);
-  const limit = <T>(task: () => Promise<T>, options: HashCaller = {}) =>
-    limiter.run(options.caller ?? "", task);
+  const { onQueueWait } = observers;
+  const limit = <T>(task: () => Promise<T>, options: HashCaller = {}) => {
+    if (onQueueWait === undefined) return limiter.run(options.caller ?? "", task);
+    const queuedAt = performance.now();
+    return limiter.run(options.caller ?? "", () => {
+      onQueueWait((performance.now() - queuedAt) / 1000);
+      return task();
+    });
+  };
   const argon2 = createArgon2Workers(settings.maxConcurrentHashes);
   const options = {
     algorithm: ARGON2ID,

@@ -53,6 +53,8 @@ export interface RateLimiter {
 export function createRateLimiter(
   deps: Pick<Deps, "config" | "clock">,
   store: RateLimitStore | undefined,
+  /** Told each rule an attempt exceeded (metrics). */
+  onRefused?: (rule: RateLimitRuleName) => void,
 ): RateLimiter {
   const { enabled, rules } = deps.config.rateLimits;
   if (!enabled || store === undefined) {
@@ -79,7 +81,11 @@ export function createRateLimiter(
           return store.hit(bucket, { endsAt: new Date(startMs + lengthMs), lengthMs });
         }),
       );
-      return charges.every((charge, index) => (counts[index] ?? 0) <= rules[charge.rule].limit);
+      const exceeded = charges.filter(
+        (charge, index) => (counts[index] ?? 0) > rules[charge.rule].limit,
+      );
+      for (const charge of exceeded) onRefused?.(charge.rule);
+      return exceeded.length === 0;
     },
     close: () => store.close(),
   };

@@ -38,8 +38,6 @@ export interface WebhookDispatcher {
   nudge(): void;
   /** Attempts every due delivery once; returns how many were delivered. */
   deliverDue(): Promise<number>;
-  /** Delivery attempts that failed since the process started (metrics). */
-  failedAttempts(): number;
   stop(): Promise<void>;
 }
 
@@ -90,12 +88,14 @@ async function attempt(
   }
 }
 
-export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDispatcher {
+export function createWebhookDispatcher(
+  deps: WebhookDispatcherDeps,
+  observers: { onAttemptFailed?: ((failure: { isFinal: boolean }) => void) | undefined } = {},
+): WebhookDispatcher {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let isStopped = true;
   let wantsAnotherPass = false;
-  let failures = 0;
   const leaseMs = deps.config.webhooks.timeoutSeconds * 1000 + LEASE_MARGIN_MS;
 
   async function deliverOne(id: number): Promise<boolean> {
@@ -107,9 +107,9 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
       await markDeliveryDelivered(deps.db, id, { status: outcome.status, at: deps.clock.now() });
       return true;
     }
-    failures++;
     const attempts = delivery.attempts + 1;
     const isFinal = attempts >= deps.config.webhooks.maxAttempts;
+    observers.onAttemptFailed?.({ isFinal });
     const nextAttemptAt = new Date(
       deps.clock.now().getTime() + retryDelayMs(deps.config.webhooks, attempts),
     );
@@ -170,7 +170,6 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
       if (!isStopped) runPass();
     },
     deliverDue,
-    failedAttempts: () => failures,
     async stop() {
       isStopped = true;
       if (timer !== undefined) clearInterval(timer);

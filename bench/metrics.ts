@@ -1,0 +1,161 @@
+// What METRICS_ENABLED costs the hot path (issue 19): `me` over HTTP against two built Gatehouses
+// on one database, started as `npm start` starts them, one with metrics off (the default) and one
+// with them on, in alternating autocannon runs, so the machine's load falls on both alike. Prints
+// req/s, p50/p99 latency, CPU per request and peak RSS for each side, and the difference; then
+// scrapes the metrics side once, as Prometheus would, and checks it counted the load.
+// `npm run bench:metrics [-- --quick] [-- --rounds=5 --duration=2 --db=sqlite,postgres]`;
+// `--cpu-prof` writes both servers' profiles to bench/results/profiles/<db>/ (named by pid).
+import { hashPassword } from "./lib/argon2.js";
+import { buildIfNeeded } from "./lib/build.js";
+import { setupDatabase } from "./lib/databases.js";
+import { login, type Target } from "./lib/graphql-client.js";
+import { runLoad, type Load } from "./lib/load.js";
+import { log } from "./lib/log.js";
+import { currentRss } from "./lib/memory.js";
+import { MB, parseOptions, type Options } from "./lib/options.js";
+import { stopChild, type Child } from "./lib/processes.js";
+import { seed, startGatehouse, targetOf, type RunSettings } from "./lib/servers.js";
+import { ARGON2_PREFIX, usernameOf } from "./lib/shared.js";
+import { startSmtpSink } from "./lib/smtp-sink.js";
+import type { VariantName } from "./lib/variants.js";
+
+const argument = (name: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const QUICK = process.argv.includes("--quick");
+const ROUNDS = Number(argument("rounds") ?? (QUICK ? 3 : 7));
+const DURATION_S = Number(argument("duration") ?? (QUICK ? 1 : 5));
+const VARIANTS = (argument("db") ?? "sqlite,postgres").split(",") as VariantName[];
+const USERS = 1_000;
+const METRICS_TOKEN = "bench-metrics-token-0123456789abcdef0123456789";
+
+interface Side {
+  name: "off" | "on";
+  child: Child;
+  target: Target;
+  loads: Load[];
+  idleRssBytes: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+function summary(side: Side) {
+  const of = (pick: (load: Load) => number) => median(side.loads.map(pick));
+  return {
+    rps: of((load) => load.rps),
+    p50: of((load) => load.p50),
+    p99: of((load) => load.p99),
+    cpuUs: of((load) => load.cpuUsPerRequest),
+    peakRssMb: Math.max(...side.loads.map((load) => load.peakRssBytes)) / MB,
+    idleRssMb: side.idleRssBytes / MB,
+    failures: side.loads.reduce((sum, load) => sum + load.non2xx + load.errors, 0),
+  };
+}
+
+function printRows(variant: VariantName, off: Side, on: Side): void {
+  const a = summary(off);
+  const b = summary(on);
+  const row = (name: string, s: ReturnType<typeof summary>) =>
+    `${variant.padEnd(9)} ${name.padEnd(12)} ${s.rps.toFixed(0).padStart(7)} req/s  ` +
+    `p50 ${s.p50.toFixed(0)} ms  p99 ${s.p99.toFixed(0)} ms  ${s.cpuUs.toFixed(0).padStart(4)} CPU µs/req  ` +
+    `RSS idle ${s.idleRssMb.toFixed(0)} MB, peak ${s.peakRssMb.toFixed(0)} MB  (${String(s.failures)} failed)`;
+  console.log(row("metrics off", a));
+  console.log(row("metrics on", b));
+  const percent = (x: number, y: number) => `${(((y - x) / x) * 100).toFixed(1)} %`;
+  console.log(
+    `${variant.padEnd(9)} difference   req/s ${percent(a.rps, b.rps)}, CPU µs/req ` +
+      `${percent(a.cpuUs, b.cpuUs)}, peak RSS ${(b.peakRssMb - a.peakRssMb).toFixed(1)} MB, ` +
+      `idle RSS ${(b.idleRssMb - a.idleRssMb).toFixed(1)} MB ` +
+      `(medians of ${String(off.loads.length)} runs of ${String(DURATION_S)} s each)`,
+  );
+}
+
+/** One scrape as Prometheus makes it: its size and time, and the `me` count it shows. */
+async function scrapeOnce(variant: VariantName, on: Side): Promise<void> {
+  const started = performance.now();
+  const response = await fetch(`http://127.0.0.1:${String(on.target.port)}/metrics`, {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  const text = await response.text();
+  const milliseconds = performance.now() - started;
+  const counted = /^gatehouse_graphql_requests_total\{operation="me",outcome="ok"\} (\d+)/m.exec(
+    text,
+  )?.[1];
+  if (response.status !== 200 || counted === undefined) {
+    throw new Error(
+      `${variant}: /metrics answered ${String(response.status)}: ${text.slice(0, 300)}`,
+    );
+  }
+  console.log(
+    `${variant.padEnd(9)} one scrape   ${(text.length / 1024).toFixed(1)} KB in ` +
+      `${milliseconds.toFixed(1)} ms; me counted ${counted} times`,
+  );
+}
+
+async function startSides(variant: VariantName, settings: RunSettings, options: Options) {
+  const db = await setupDatabase(variant, options);
+  const sides: Side[] = [];
+  const start = async (name: Side["name"], env: Record<string, string>) => {
+    const child = await startGatehouse(variant, db, settings, env);
+    const target = targetOf("gatehouse", child, undefined, "");
+    sides.push({ name, child, target, loads: [], idleRssBytes: 0 });
+    log(`${variant}: metrics ${name}: pid ${String(child.process.pid)}`);
+  };
+  try {
+    // The first applies the migrations; the users are seeded once, for both.
+    await start("off", {});
+    await seed(variant, db, settings);
+    await start("on", { METRICS_ENABLED: "true", METRICS_TOKEN });
+  } catch (error) {
+    for (const side of sides) await stopChild(side.child);
+    await db.cleanup();
+    throw error;
+  }
+  return { db, sides };
+}
+
+async function measure(variant: VariantName, settings: RunSettings): Promise<void> {
+  const options = settings.options;
+  const { db, sides } = await startSides(variant, settings, options);
+  try {
+    const [off, on] = sides as [Side, Side];
+    // Both servers share the database and the signing key: one token serves both.
+    const { token } = await login(off.target, usernameOf(1));
+    const spec = { operation: "me" as const, headers: { authorization: `JWT ${token}` } };
+    for (const side of sides) side.idleRssBytes = currentRss(side.child.process.pid ?? 0);
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? [off, on] : [on, off];
+      for (const side of order) side.loads.push(await runLoad(side.target, spec, options));
+    }
+    printRows(variant, off, on);
+    await scrapeOnce(variant, on);
+  } finally {
+    for (const side of sides) await stopChild(side.child);
+    await db.cleanup();
+  }
+}
+
+buildIfNeeded(process.argv.includes("--build"));
+const smtp = await startSmtpSink();
+try {
+  const profiling = process.argv.includes("--cpu-prof") ? ["--cpu-prof"] : [];
+  const parsed = parseOptions(["--quick", `--duration=${String(DURATION_S)}`, ...profiling]);
+  const options = {
+    ...parsed,
+    warmupS: QUICK ? 0.5 : 1,
+    users: { sqlite: USERS, postgres: USERS },
+  };
+  const encodedHash = ARGON2_PREFIX + (await hashPassword());
+  const settings = { options, encodedHash, smtpPort: smtp.port, hashingLimit: 1 };
+  for (const variant of VARIANTS) {
+    log(`${variant}: me with metrics off and on, ${String(ROUNDS)} rounds …`);
+    await measure(variant, settings);
+  }
+} finally {
+  await smtp.close();
+}
