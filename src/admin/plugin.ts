@@ -17,6 +17,7 @@ import { registerRefreshTokenPages } from "./refresh-tokens.js";
 import { SESSION_COOKIE } from "./render.js";
 import { registerUserStatusPages } from "./user-status.js";
 import { registerUserPages } from "./users.js";
+import { registerWebhookPages } from "./webhooks.js";
 
 /**
  * The admin pages' Content-Security-Policy: no scripts at all, the stylesheet from here plus the
@@ -88,6 +89,7 @@ export async function registerAdmin(app: FastifyInstance, deps: Deps): Promise<v
       registerUserStatusPages(scope, deps);
       registerRefreshTokenPages(scope, deps);
       registerGroupPages(scope, deps);
+      registerWebhookPages(scope, deps);
     },
     { prefix: "/admin" },
   );

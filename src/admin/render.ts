@@ -23,10 +23,13 @@ const WITHOUT_ADD_PAGE: ReadonlySet<AdminModel> = new Set(["userStatus", "refres
 
 function navigationFor(viewer: AdminViewer | undefined) {
   if (viewer === undefined) return [];
-  return NAVIGATION.filter((item) => canAdmin(viewer, "view", item.model)).map((item) => ({
+  const models = NAVIGATION.filter((item) => canAdmin(viewer, "view", item.model)).map((item) => ({
     ...item,
     canAdd: !WITHOUT_ADD_PAGE.has(item.model) && canAdmin(viewer, "add", item.model),
   }));
+  // Not a Django model: receivers get every user's changes, so superusers only.
+  const webhooks = { model: "webhooks", label: "Webhooks", path: "/admin/webhooks/", canAdd: true };
+  return viewer.user.isSuperuser ? [...models, webhooks] : models;
 }
 
 /** Queues a message shown once on the next page (Django's messages). */

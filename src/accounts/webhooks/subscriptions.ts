@@ -8,13 +8,20 @@ import type { Clock } from "../types.js";
 import { receiverUrlProblem } from "./receiver-url.js";
 import { newWebhookSecret } from "./signing.js";
 import { sealSubscriptionSecret } from "./subscription-secrets.js";
+import { AccountsError } from "../errors.js";
+import { permissionDenied, type AdminViewer } from "../staff/access.js";
 import {
   deactivateUndeclaredSubscriptions,
+  deleteSubscription,
   findSubscription,
   findSubscriptionBySettingName,
   insertSubscription,
+  listDeliveries,
+  listSubscriptions,
   requeueFailedDelivery,
   updateSubscription,
+  type DeliveryListing,
+  type StoredSubscription,
   type SubscriptionValues,
 } from "./webhooks-store.js";
 
@@ -64,38 +71,56 @@ export interface SubscriptionForm {
   eventTypes: WebhookEventType[];
   isActive: boolean;
   description: string;
-  /** A new secret; blank on a new subscription: one is made. */
-  secret?: string;
 }
 
-export class SubscriptionFormError extends Error {
-  constructor(readonly problems: Record<string, string>) {
-    super(Object.values(problems).join("; "));
+/** Receivers get every user's data: only superusers manage them. */
+function requireWebhookAdmin(viewer: AdminViewer): void {
+  if (!viewer.user.isSuperuser) throw permissionDenied();
+}
+
+function cleanForm(deps: SubscriptionDeps, form: SubscriptionForm): SubscriptionValues {
+  const url = form.url.trim();
+  const description = form.description.trim();
+  const errors: Record<string, { message: string; code: string }[]> = {};
+  const urlProblem =
+    url.length > 2000
+      ? "is longer than 2000 characters"
+      : receiverUrlProblem(url, deps.config.environment !== "production");
+  if (urlProblem !== undefined)
+    errors.url = [{ message: `The URL ${urlProblem}.`, code: "invalid" }];
+  if (description.length > 200) {
+    errors.description = [{ message: "At most 200 characters.", code: "max_length" }];
   }
+  if (Object.keys(errors).length > 0) throw new AccountsError(errors);
+  return { url, description, eventTypes: [...new Set(form.eventTypes)], isActive: form.isActive };
 }
 
-function checkForm(deps: SubscriptionDeps, form: SubscriptionForm): void {
-  const problems: Record<string, string> = {};
-  const urlProblem = receiverUrlProblem(form.url.trim(), deps.config.environment !== "production");
-  if (urlProblem !== undefined) problems.url = `The URL ${urlProblem}.`;
-  if (form.url.length > 2000) problems.url = "The URL is longer than 2000 characters.";
-  if (form.description.length > 200) problems.description = "At most 200 characters.";
-  if (Object.keys(problems).length > 0) throw new SubscriptionFormError(problems);
+export async function listWebhookSubscriptions(
+  deps: SubscriptionDeps,
+  viewer: AdminViewer,
+): Promise<StoredSubscription[]> {
+  requireWebhookAdmin(viewer);
+  return listSubscriptions(deps.db);
 }
 
-/** Adds a subscription; returns its id and its secret, which the admin shows once. */
+export async function getWebhookSubscription(
+  deps: SubscriptionDeps,
+  viewer: AdminViewer,
+  id: number,
+): Promise<StoredSubscription | undefined> {
+  requireWebhookAdmin(viewer);
+  return findSubscription(deps.db, id);
+}
+
+/** Adds a subscription; returns its id and its new secret, which the admin shows this once. */
 export async function addSubscription(
   deps: SubscriptionDeps,
+  viewer: AdminViewer,
   form: SubscriptionForm,
 ): Promise<{ id: number; secret: string }> {
-  checkForm(deps, form);
+  requireWebhookAdmin(viewer);
+  const values = cleanForm(deps, form);
   const secret = newWebhookSecret();
-  const values: SubscriptionValues = {
-    url: form.url.trim(),
-    eventTypes: form.eventTypes,
-    isActive: form.isActive,
-    description: form.description.trim(),
-  };
   const id = await deps.db
     .transaction()
     .execute((tx) =>
@@ -108,34 +133,60 @@ export async function addSubscription(
 }
 
 export type SubscriptionChange =
-  | { outcome: "changed"; secret?: string }
+  | { outcome: "changed"; secret: string | undefined }
   | { outcome: "missing" }
   | { outcome: "owned-by-setting" };
 
-/** Changes an admin-made subscription; `rotateSecret` makes a new secret, returned once. */
+/** Changes an admin-made subscription; `rotateSecret` makes a new secret, returned this once. */
 export async function changeSubscription(
   deps: SubscriptionDeps,
+  viewer: AdminViewer,
   id: number,
-  form: Omit<SubscriptionForm, "secret"> & { rotateSecret: boolean },
+  form: SubscriptionForm & { rotateSecret: boolean },
 ): Promise<SubscriptionChange> {
+  requireWebhookAdmin(viewer);
   const existing = await findSubscription(deps.db, id);
   if (existing === undefined) return { outcome: "missing" };
   if (existing.settingName !== null) return { outcome: "owned-by-setting" };
-  checkForm(deps, form);
+  const values = cleanForm(deps, form);
   const secret = form.rotateSecret ? newWebhookSecret() : undefined;
   await updateSubscription(deps.db, id, {
-    url: form.url.trim(),
-    eventTypes: form.eventTypes,
-    isActive: form.isActive,
-    description: form.description.trim(),
+    ...values,
     ...(secret === undefined
       ? {}
       : { sealedSecret: sealSubscriptionSecret(deps.config, id, secret) }),
   });
-  return secret === undefined ? { outcome: "changed" } : { outcome: "changed", secret };
+  return { outcome: "changed", secret };
 }
 
-/** Sends a failed delivery again, under its original `webhook-id`. */
-export async function replayDelivery(deps: SubscriptionDeps, deliveryId: number): Promise<boolean> {
+/** Deletes an admin-made subscription with its deliveries; false when missing or the setting's. */
+export async function removeSubscription(
+  deps: SubscriptionDeps,
+  viewer: AdminViewer,
+  id: number,
+): Promise<boolean> {
+  requireWebhookAdmin(viewer);
+  const existing = await findSubscription(deps.db, id);
+  if (existing === undefined || existing.settingName !== null) return false;
+  await deleteSubscription(deps.db, id);
+  return true;
+}
+
+export async function recentDeliveries(
+  deps: SubscriptionDeps,
+  viewer: AdminViewer,
+  filter: { status?: DeliveryListing["status"]; limit: number },
+): Promise<DeliveryListing[]> {
+  requireWebhookAdmin(viewer);
+  return listDeliveries(deps.db, filter);
+}
+
+/** Sends a failed delivery again, under its original `webhook-id`; false unless it had failed. */
+export async function replayDelivery(
+  deps: SubscriptionDeps,
+  viewer: AdminViewer,
+  deliveryId: number,
+): Promise<boolean> {
+  requireWebhookAdmin(viewer);
   return requeueFailedDelivery(deps.db, deliveryId, deps.clock.now());
 }

@@ -5,9 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { recordWebhookEvent, userEvent } from "../../../src/accounts/webhooks/events.js";
-import { replayDelivery } from "../../../src/accounts/webhooks/subscriptions.js";
 import { listDeliveries } from "../../../src/accounts/webhooks/webhooks-store.js";
 import { findUserByNaturalKey } from "../../../src/accounts/natural-key.js";
+import { aLoggedInSuperuser } from "../../support/admin-client.js";
 import { aRegisteredUser, aVerifiedUser, logIn } from "../../support/builders.js";
 import { TOKEN_AUTH_USERNAME, UPDATE_ACCOUNT, VERIFY_ACCOUNT } from "../../support/operations.js";
 import { startTestApp, testDatabases, unique, type TestApp } from "../../support/test-app.js";
@@ -196,8 +196,17 @@ describe.each(testDatabases())("webhooks on %s", (database) => {
     await receiver.waitFor((hooks) =>
       hooksAbout(hooks, user.username).some((hook) => hook.json.type === "user.verified"),
     );
-    expect(await replayDelivery(app.deps, failed[0]!.id)).toBe(true);
-    expect(await replayDelivery(app.deps, failed[0]!.id)).toBe(false);
+    // Staff replay it from the admin's list, where it shows as failed with its last answer.
+    const { client } = await aLoggedInSuperuser(app);
+    const list = await client.get("/admin/webhooks/?status=failed");
+    expect(list.html).toContain(failed[0]!.messageId);
+    const replayPath = `/admin/webhooks/deliveries/${String(failed[0]!.id)}/replay/`;
+    expect(list.html).toContain(replayPath);
+    expect((await client.post(replayPath, {})).location).toBe("/admin/webhooks/");
+    const again = await client.post(replayPath, {});
+    expect((await client.get(again.location ?? "")).html).toContain(
+      "Only a failed delivery can be replayed.",
+    );
     await app.deps.webhooks.deliverDue();
     const replayed = hooksAbout(receiver.accepted(), user.username).find(
       (hook) => hook.json.type === "user.registered",
