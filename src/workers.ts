@@ -19,6 +19,7 @@ import { createDeps } from "./deps.js";
 import { createLogger } from "./log/logger.js";
 import { startupSummary } from "./log/startup-summary.js";
 import { prepareDatabase } from "./main.js";
+import { serveClusterMetrics } from "./metrics/cluster.js";
 
 /**
  * V8 heap limits of each worker, unless the supervisor was started with its own (or through
@@ -112,6 +113,7 @@ export async function superviseWorkers(
   } finally {
     await deps.close();
   }
+  if (config.metrics.enabled) serveClusterMetrics();
   const supervisor = new Supervisor(config, log, options.envFile, env.NODE_OPTIONS);
   await supervisor.start();
   return supervisor.stopped;

@@ -13,14 +13,6 @@ export function metricsProblems(config: Config, e: ParsedEnvironment): string[] 
       : ["METRICS_TOKEN applies to GET /metrics, but METRICS_ENABLED is off"];
   }
   const problems: string[] = [];
-  // Each process counts its own requests: with several, a scrape would read whichever process
-  // node:cluster handed the connection to, and the series would jump between them.
-  if (config.http.workers > 1) {
-    problems.push(
-      `METRICS_ENABLED counts per process, but WORKERS=${String(config.http.workers)} runs ` +
-        "several: set WORKERS=1 (one process per container or VM, scraped each) to serve metrics",
-    );
-  }
   if (token === undefined) return problems;
   if (token.length < MIN_TOKEN_LENGTH) {
     problems.push(`METRICS_TOKEN must be at least ${String(MIN_TOKEN_LENGTH)} characters`);

@@ -31,8 +31,18 @@ export function registerMetrics(app: FastifyInstance, deps: Pick<Deps, "config" 
   const isAuthorized = bearerCheck(deps.config.metrics.token);
   app.get("/metrics", async (request, reply) => {
     if (!isAuthorized(request)) return refuse(reply);
-    const { contentType, text } = await deps.metrics.exposition();
-    return reply.type(contentType).header("cache-control", "no-store").send(text);
+    let exposition: { contentType: string; text: string };
+    try {
+      exposition = await deps.metrics.exposition();
+    } catch (error) {
+      // Under --workers, a worker being replaced may not answer the supervisor in time.
+      request.log.warn({ err: error }, "metrics could not be gathered");
+      return reply.code(503).header("retry-after", "1").send({ status: "unavailable" });
+    }
+    return reply
+      .type(exposition.contentType)
+      .header("cache-control", "no-store")
+      .send(exposition.text);
   });
 }
 

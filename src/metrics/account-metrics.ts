@@ -52,6 +52,8 @@ export function createAccountMeters(
   });
   metrics.gauge({
     name: "gatehouse_mail_outbox_queue_depth",
+    // Every worker reads the same table: the cluster's figure is any one's, not their sum.
+    aggregator: "max",
     help: "Queued mails not yet sent (failed for good ones excluded)",
     async collect() {
       try {

@@ -12,7 +12,9 @@ import {
   type GaugeConfiguration,
   type HistogramConfiguration,
 } from "prom-client";
+import cluster from "node:cluster";
 import type { Config } from "../config/config.js";
+import { clusterExposition } from "./cluster.js";
 
 /** Seconds, from a millisecond to the request timeout's order; a `me` answers in about one. */
 export const LATENCY_BUCKETS_SECONDS = [
@@ -46,6 +48,9 @@ export function createMetrics(settings: Config["metrics"]): Metrics {
   // nodejs_eventloop_lag_seconds, …), which existing dashboards expect. Off, they would sample the
   // event loop and the garbage collector for nobody.
   if (settings.enabled) collectDefaultMetrics({ register: registry });
+  // A worker of `serve --workers N` answers for the whole cluster (metrics/cluster.ts).
+  const clusterText =
+    settings.enabled && cluster.isWorker ? clusterExposition(registry) : undefined;
   return {
     isEnabled: settings.enabled,
     counter: (config) =>
@@ -55,7 +60,8 @@ export function createMetrics(settings: Config["metrics"]): Metrics {
     histogram: (config) =>
       new Histogram({ ...config, name: checkedName(config.name), registers: [registry] }),
     async exposition() {
-      return { contentType: registry.contentType, text: await registry.metrics() };
+      const text = await (clusterText === undefined ? registry.metrics() : clusterText());
+      return { contentType: registry.contentType, text };
     },
   };
 }

@@ -18,6 +18,8 @@ export function createWebhookMeters(
   for (const status of ["pending", "failed"] as const) {
     metrics.gauge({
       name: `gatehouse_webhook_deliveries_${status}`,
+      // Every worker reads the same table: the cluster's figure is any one's, not their sum.
+      aggregator: "max",
       help:
         status === "pending"
           ? "Webhook deliveries not yet made (the queue depth)"

@@ -61,16 +61,10 @@ describe("loadConfig metrics", () => {
     ).toEqual(["METRICS_TOKEN must differ from SECRET_KEY and JWT_SECRET_KEY"]);
   });
 
-  it("refuses metrics with several worker processes, whose counts would be one process's", () => {
-    const problems = problemsOf({ METRICS_ENABLED: "true", WORKERS: "4" });
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^METRICS_ENABLED counts per process, but WORKERS=4 .*WORKERS=1/);
-    // Production runs a worker per core unless told otherwise.
+  it("allows metrics with several worker processes, which the supervisor sums", () => {
+    expect(() => loadConfig({ METRICS_ENABLED: "true", WORKERS: "4" })).not.toThrow();
     const { WORKERS: _workers, ...productionDefaults } = PRODUCTION;
-    expect(() => loadConfig({ ...productionDefaults, METRICS_ENABLED: "true" }, 1)).not.toThrow();
-    expect(() => loadConfig({ ...productionDefaults, METRICS_ENABLED: "true" }, 4)).toThrow(
-      /WORKERS=4 runs several/,
-    );
+    expect(loadConfig({ ...productionDefaults, METRICS_ENABLED: "true" }, 4).http.workers).toBe(4);
   });
 
   it("allows metrics without a token in production, and says so in the start-up summary", () => {
