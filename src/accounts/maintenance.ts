@@ -10,6 +10,7 @@ import {
 } from "./tokens/refresh-tokens-store.js";
 import { findUserByNaturalKey } from "./natural-key.js";
 import { updateUser } from "./users-store.js";
+import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 
 /** changepassword: validators apply; every session of the user ends. Throws field errors. */
 export async function changeUserPassword(
@@ -42,6 +43,7 @@ export async function changeUserPassword(
   await deps.db.transaction().execute(async (tx) => {
     await endAllSessions(deps, tx, user);
     await updateUser(tx, user.id, { passwordHash });
+    await recordWebhookEvent(deps, tx, userEvent("user.password_changed", user, { by: "cli" }));
   });
 }
 

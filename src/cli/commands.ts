@@ -20,6 +20,7 @@ import { migrateToLatest } from "../db/migrate.js";
 import { createDeps, type Deps } from "../deps.js";
 import { registerDjangoCommands } from "./django-commands.js";
 import { registerKeyCommands } from "./key-commands.js";
+import { registerWebhookCommands } from "./webhook-commands.js";
 import { withDeps } from "./with-deps.js";
 import { fail } from "./fail.js";
 import { askAll } from "./prompter.js";
@@ -85,6 +86,7 @@ export function registerCommands(program: Command, context: CliContext = {}): vo
   registerResetSecondFactor(program);
   registerClearTokens(program);
   registerKeyCommands(program);
+  registerWebhookCommands(program);
   registerPrintSchema(program);
   registerDjangoCommands(program);
 }

@@ -12,6 +12,7 @@ import { AccountsError } from "../errors.js";
 import { permissionDenied, type AdminViewer } from "../staff/access.js";
 import {
   deactivateUndeclaredSubscriptions,
+  deleteDeliveredEventsBefore,
   deleteSubscription,
   findSubscription,
   findSubscriptionBySettingName,
@@ -189,4 +190,13 @@ export async function replayDelivery(
 ): Promise<boolean> {
   requireWebhookAdmin(viewer);
   return requeueFailedDelivery(deps.db, deliveryId, deps.clock.now());
+}
+
+/** `gatehouse webhooks prune`: delivered events older than `olderThanSeconds` go. */
+export async function pruneDeliveredEvents(
+  deps: SubscriptionDeps,
+  olderThanSeconds: number,
+): Promise<number> {
+  const cutoff = new Date(deps.clock.now().getTime() - olderThanSeconds * 1000);
+  return deleteDeliveredEventsBefore(deps.db, cutoff);
 }

@@ -401,3 +401,26 @@ export async function countDeliveries(db: Db, status: DeliveryListing["status"])
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+/**
+ * Deletes the events written before `cutoff` whose every delivery was made (their deliveries go
+ * with them); pending and failed ones stay. Returns how many events went.
+ */
+export async function deleteDeliveredEventsBefore(db: Db, cutoff: Date): Promise<number> {
+  const result = await db
+    .deleteFrom("webhook_events")
+    .where("created_at", "<", cutoff)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom("webhook_deliveries")
+            .select("webhook_deliveries.id")
+            .whereRef("webhook_deliveries.event_id", "=", "webhook_events.id")
+            .where("webhook_deliveries.status", "!=", "delivered"),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
