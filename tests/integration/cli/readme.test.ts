@@ -62,10 +62,10 @@ function classify(line: string): {
   return { scripts: [], files: [], unknown: line };
 }
 
-/** The rows of the CLI section's table: `command <args> [--option]`. */
+/** The rows of the CLI section's table: `command [subcommand] <args> [--option]`. */
 function cliTable(): CliUse[] {
   const section = README.split(/^## CLI$/m)[1]?.split(/^## /m)[0] ?? "";
-  return [...section.matchAll(/^\| `([a-z0-9-]+)([^`]*)`/gm)].map((row) => ({
+  return [...section.matchAll(/^\| `([a-z0-9-]+(?: [a-z][a-z0-9-]*)?)([^`]*)`/gm)].map((row) => ({
     command: row[1] ?? "",
     options: [...(row[2] ?? "").matchAll(/--[a-z-]+/g)].map((option) => option[0]),
     where: `CLI table: ${row[0]}`,
@@ -105,7 +105,9 @@ describe("the README's commands", () => {
     );
     const helps = new Map(
       await Promise.all(
-        commands.map(async (command) => [command, await runCli([command, "--help"])] as const),
+        commands.map(
+          async (command) => [command, await runCli([...command.split(" "), "--help"])] as const,
+        ),
       ),
     );
     for (const use of uses) {
