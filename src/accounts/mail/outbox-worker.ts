@@ -8,6 +8,7 @@ import {
   markOutboxMessageSent,
 } from "./outbox-store.js";
 import { deliverOutboxMessage, OUTBOX_LEASE_MS, type OutboxDeps } from "./outbox.js";
+import { pollingPasses } from "../polling-passes.js";
 
 const POLL_INTERVAL_MS = 1_000;
 // Weight of the newest delivery in the running average of delivery times.
@@ -43,10 +44,6 @@ export function createOutboxWorker(
   deps: OutboxDeps,
   observers: OutboxObservers = {},
 ): OutboxWorker {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
-  let isStopped = true;
-  let wantsAnotherPass = false;
   let typicalDeliveryMs: number | undefined;
 
   async function deliverOne(id: number): Promise<boolean> {
@@ -85,36 +82,15 @@ export function createOutboxWorker(
     }
   }
 
-  function runPass(): void {
-    if (running !== undefined) {
-      wantsAnotherPass = true;
-      return;
-    }
-    running = deliverDue()
-      .catch((error: unknown) => {
-        deps.log.error({ err: error }, "outbox pass failed");
-        return 0;
-      })
-      .finally(() => {
-        running = undefined;
-        if (wantsAnotherPass && !isStopped) {
-          wantsAnotherPass = false;
-          runPass();
-        }
-      });
-  }
+  const passes = pollingPasses(deliverDue, {
+    intervalMs: POLL_INTERVAL_MS,
+    onError: (error) => {
+      deps.log.error({ err: error }, "outbox pass failed");
+    },
+  });
 
   return {
-    start() {
-      if (!isStopped) return;
-      isStopped = false;
-      timer = setInterval(runPass, POLL_INTERVAL_MS);
-      timer.unref();
-      runPass();
-    },
-    nudge() {
-      if (!isStopped) runPass();
-    },
+    ...passes,
     deliverDue,
     recordDeliveryTime(milliseconds) {
       typicalDeliveryMs =
@@ -128,11 +104,6 @@ export function createOutboxWorker(
       // Jitter as wide as a real delivery's keeps the two distributions alike, not just their means.
       const jittered = milliseconds * (0.75 + Math.random() * 0.5);
       await new Promise((resolve) => setTimeout(resolve, jittered));
-    },
-    async stop() {
-      isStopped = true;
-      if (timer !== undefined) clearInterval(timer);
-      await running;
     },
   };
 }

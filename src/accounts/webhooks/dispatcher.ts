@@ -6,6 +6,7 @@
 // lease, under the same `webhook-id`, by which receivers drop the repeat.
 import type { Config } from "../../config/config.js";
 import type { Db } from "../../db/database.js";
+import { pollingPasses } from "../polling-passes.js";
 import type { Clock } from "../types.js";
 import { openSubscriptionSecret } from "./subscription-secrets.js";
 import { webhookHeaders } from "./signing.js";
@@ -92,10 +93,6 @@ export function createWebhookDispatcher(
   deps: WebhookDispatcherDeps,
   observers: { onAttemptFailed?: ((failure: { isFinal: boolean }) => void) | undefined } = {},
 ): WebhookDispatcher {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
-  let isStopped = true;
-  let wantsAnotherPass = false;
   const leaseMs = deps.config.webhooks.timeoutSeconds * 1000 + LEASE_MARGIN_MS;
 
   async function deliverOne(id: number): Promise<boolean> {
@@ -139,41 +136,11 @@ export function createWebhookDispatcher(
     }
   }
 
-  function runPass(): void {
-    if (running !== undefined) {
-      wantsAnotherPass = true;
-      return;
-    }
-    running = deliverDue()
-      .catch((error: unknown) => {
-        deps.log.error({ err: error }, "webhook pass failed");
-        return 0;
-      })
-      .finally(() => {
-        running = undefined;
-        if (wantsAnotherPass && !isStopped) {
-          wantsAnotherPass = false;
-          runPass();
-        }
-      });
-  }
-
-  return {
-    start() {
-      if (!isStopped) return;
-      isStopped = false;
-      timer = setInterval(runPass, POLL_INTERVAL_MS);
-      timer.unref();
-      runPass();
+  const passes = pollingPasses(deliverDue, {
+    intervalMs: POLL_INTERVAL_MS,
+    onError: (error) => {
+      deps.log.error({ err: error }, "webhook pass failed");
     },
-    nudge() {
-      if (!isStopped) runPass();
-    },
-    deliverDue,
-    async stop() {
-      isStopped = true;
-      if (timer !== undefined) clearInterval(timer);
-      await running;
-    },
-  };
+  });
+  return { ...passes, deliverDue };
 }
