@@ -81,6 +81,10 @@ export function startupSummary(
         config.tracing === undefined
           ? "off"
           : `OTLP ${config.tracing.tracesUrl} as ${config.tracing.serviceName}`,
+      metrics: config.metrics.enabled
+        ? `${base}/metrics${config.metrics.token === undefined ? "" : " (Bearer token)"}`
+        : "off",
+      webhooks: `${String(config.webhooks.configured.length)} in WEBHOOKS, more in the admin`,
       hardeningOff: hardeningOff(config),
       ...(envFile === undefined
         ? {}

@@ -25,6 +25,8 @@ describe("startupSummary", () => {
       graphiql: "http://127.0.0.1:4000/graphql",
       admin: "http://127.0.0.1:4000/admin/",
       traces: "off",
+      metrics: "off",
+      webhooks: "0 in WEBHOOKS, more in the admin",
       hardeningOff: [],
     });
     expect(summary.fields.database).toMatch(/^SQLite \/.*\/data\/gatehouse\.sqlite$/);
@@ -38,6 +40,25 @@ describe("startupSummary", () => {
     });
     const summary = startupSummary(config, { address: "http://127.0.0.1:4000" });
     expect(summary.fields.traces).toBe("OTLP http://collector:4318/v1/traces as accounts");
+  });
+
+  it("says where metrics are scraped and how many webhooks the setting declares", () => {
+    const config = loadConfig({
+      NODE_ENV: "test",
+      METRICS_ENABLED: "true",
+      METRICS_TOKEN: "a-metrics-token-that-is-long-enough-0123",
+      WEBHOOKS: JSON.stringify([
+        {
+          name: "crm",
+          url: "https://crm.example.com/in",
+          secret: `whsec_${Buffer.alloc(32, 1).toString("base64")}`,
+        },
+      ]),
+    });
+    const summary = startupSummary(config, { address: "http://127.0.0.1:4000" });
+    expect(summary.fields.metrics).toBe("http://127.0.0.1:4000/metrics (Bearer token)");
+    expect(summary.fields.webhooks).toBe("1 in WEBHOOKS, more in the admin");
+    expect(JSON.stringify(summary)).not.toContain("whsec_");
   });
 
   it("gives browsable URLs when listening on every interface", () => {
