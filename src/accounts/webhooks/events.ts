@@ -92,6 +92,8 @@ export async function recordSignInFailure(
   user: User | undefined,
   details: { method: "password" | "second_factor" | "admin"; ip: string | undefined },
 ): Promise<void> {
+  // Refusals come in floods under attack: no transaction unless someone subscribed.
+  if ((await findSubscribersOf(deps.db, "user.sign_in_failed")).length === 0) return;
   await deps.db.transaction().execute((tx) =>
     recordWebhookEvent(deps, tx, {
       type: "user.sign_in_failed",
