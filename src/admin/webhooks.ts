@@ -49,6 +49,7 @@ function readForm(body: FormBody): SubscriptionForm {
   return {
     url: formText(body, "url"),
     description: formText(body, "description"),
+    secret: formText(body, "secret"),
     isActive: isChecked(body, "is_active"),
     eventTypes: formList(body, "event_types").filter((type): type is WebhookEventType =>
       known.has(type),
@@ -180,12 +181,12 @@ async function saveNew(deps: Deps, request: FastifyRequest, reply: FastifyReply)
       400,
     );
   }
-  return renderSecret(
-    request,
-    reply,
-    { id: outcome.value.id, url: form.url.trim() },
-    outcome.value.secret,
-  );
+  const { id, madeSecret } = outcome.value;
+  if (madeSecret !== undefined) {
+    return renderSecret(request, reply, { id, url: form.url.trim() }, madeSecret);
+  }
+  flash(reply, `Added the subscription for ${form.url.trim()}, signing with the secret given.`);
+  return reply.redirect("/admin/webhooks/");
 }
 
 async function saveChange(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
@@ -220,8 +221,8 @@ async function saveChange(deps: Deps, request: FastifyRequest, reply: FastifyRep
     flash(reply, "This subscription comes from the WEBHOOKS setting: change it there.");
     return reply.redirect(`/admin/webhooks/${String(id)}/change/`);
   }
-  if (change.secret !== undefined) {
-    return renderSecret(request, reply, { id, url: form.url.trim() }, change.secret);
+  if (change.madeSecret !== undefined) {
+    return renderSecret(request, reply, { id, url: form.url.trim() }, change.madeSecret);
   }
   flash(reply, `Saved the subscription for ${form.url.trim()}.`);
   return reply.redirect("/admin/webhooks/");

@@ -4,6 +4,13 @@ import { createHmac, randomBytes } from "node:crypto";
 
 const SECRET_PREFIX = "whsec_";
 
+/** Standard Webhooks' secret: `whsec_` and base64 of 24 to 64 bytes (as WEBHOOKS is checked). */
+export function isWebhookSecret(secret: string): boolean {
+  if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret)) return false;
+  const bytes = Buffer.from(secret.slice(SECRET_PREFIX.length), "base64").length;
+  return bytes >= 24 && bytes <= 64;
+}
+
 export function newWebhookSecret(): string {
   return SECRET_PREFIX + randomBytes(32).toString("base64");
 }

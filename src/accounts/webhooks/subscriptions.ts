@@ -6,7 +6,7 @@ import type { WebhookEventType } from "../../config/webhooks.js";
 import type { Db } from "../../db/database.js";
 import type { Clock } from "../types.js";
 import { receiverUrlProblem } from "./receiver-url.js";
-import { newWebhookSecret } from "./signing.js";
+import { isWebhookSecret, newWebhookSecret } from "./signing.js";
 import { sealSubscriptionSecret } from "./subscription-secrets.js";
 import { AccountsError } from "../errors.js";
 import { permissionDenied, type AdminViewer } from "../staff/access.js";
@@ -72,6 +72,8 @@ export interface SubscriptionForm {
   eventTypes: WebhookEventType[];
   isActive: boolean;
   description: string;
+  /** A secret the receiver already has (moving it here); blank: Gatehouse makes one. */
+  secret: string;
 }
 
 /** Receivers get every user's data: only superusers manage them. */
@@ -79,8 +81,12 @@ function requireWebhookAdmin(viewer: AdminViewer): void {
   if (!viewer.user.isSuperuser) throw permissionDenied();
 }
 
-function cleanForm(deps: SubscriptionDeps, form: SubscriptionForm): SubscriptionValues {
+function cleanForm(
+  deps: SubscriptionDeps,
+  form: SubscriptionForm,
+): SubscriptionValues & { secret: string | undefined } {
   const url = form.url.trim();
+  const secret = form.secret.trim() === "" ? undefined : form.secret.trim();
   const description = form.description.trim();
   const errors: Record<string, { message: string; code: string }[]> = {};
   const urlProblem =
@@ -92,8 +98,22 @@ function cleanForm(deps: SubscriptionDeps, form: SubscriptionForm): Subscription
   if (description.length > 200) {
     errors.description = [{ message: "At most 200 characters.", code: "max_length" }];
   }
+  if (secret !== undefined && !isWebhookSecret(secret)) {
+    errors.secret = [
+      {
+        message: "A signing secret is whsec_ followed by base64 of 24 to 64 random bytes.",
+        code: "invalid",
+      },
+    ];
+  }
   if (Object.keys(errors).length > 0) throw new AccountsError(errors);
-  return { url, description, eventTypes: [...new Set(form.eventTypes)], isActive: form.isActive };
+  return {
+    url,
+    description,
+    eventTypes: [...new Set(form.eventTypes)],
+    isActive: form.isActive,
+    secret,
+  };
 }
 
 export async function listWebhookSubscriptions(
@@ -113,15 +133,18 @@ export async function getWebhookSubscription(
   return findSubscription(deps.db, id);
 }
 
-/** Adds a subscription; returns its id and its new secret, which the admin shows this once. */
+/**
+ * Adds a subscription; returns its id and, when Gatehouse made the secret, that secret, which the
+ * admin shows this once.
+ */
 export async function addSubscription(
   deps: SubscriptionDeps,
   viewer: AdminViewer,
   form: SubscriptionForm,
-): Promise<{ id: number; secret: string }> {
+): Promise<{ id: number; madeSecret: string | undefined }> {
   requireWebhookAdmin(viewer);
-  const values = cleanForm(deps, form);
-  const secret = newWebhookSecret();
+  const { secret: givenSecret, ...values } = cleanForm(deps, form);
+  const secret = givenSecret ?? newWebhookSecret();
   const id = await deps.db
     .transaction()
     .execute((tx) =>
@@ -130,15 +153,18 @@ export async function addSubscription(
       ),
     );
   if (id === undefined) throw new Error("subscription not inserted");
-  return { id, secret };
+  return { id, madeSecret: givenSecret === undefined ? secret : undefined };
 }
 
 export type SubscriptionChange =
-  | { outcome: "changed"; secret: string | undefined }
+  | { outcome: "changed"; madeSecret: string | undefined }
   | { outcome: "missing" }
   | { outcome: "owned-by-setting" };
 
-/** Changes an admin-made subscription; `rotateSecret` makes a new secret, returned this once. */
+/**
+ * Changes an admin-made subscription. A secret given replaces the old one; else `rotateSecret`
+ * makes a new one, returned this once.
+ */
 export async function changeSubscription(
   deps: SubscriptionDeps,
   viewer: AdminViewer,
@@ -149,15 +175,17 @@ export async function changeSubscription(
   const existing = await findSubscription(deps.db, id);
   if (existing === undefined) return { outcome: "missing" };
   if (existing.settingName !== null) return { outcome: "owned-by-setting" };
-  const values = cleanForm(deps, form);
-  const secret = form.rotateSecret ? newWebhookSecret() : undefined;
+  const { secret: givenSecret, ...values } = cleanForm(deps, form);
+  const madeSecret =
+    givenSecret === undefined && form.rotateSecret ? newWebhookSecret() : undefined;
+  const secret = givenSecret ?? madeSecret;
   await updateSubscription(deps.db, id, {
     ...values,
     ...(secret === undefined
       ? {}
       : { sealedSecret: sealSubscriptionSecret(deps.config, id, secret) }),
   });
-  return { outcome: "changed", secret };
+  return { outcome: "changed", madeSecret };
 }
 
 /** Deletes an admin-made subscription with its deliveries; false when missing or the setting's. */

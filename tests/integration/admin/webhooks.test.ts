@@ -84,6 +84,38 @@ describe.each(testDatabases())("webhooks in the admin (%s)", (database) => {
     expect(receiver.verify(mine[0]!, secret!)).toEqual(mine[0]!.json);
   });
 
+  it("signs with a secret staff give (a receiver moved here), and refuses a weak one", async () => {
+    const given = `whsec_${randomBytes(32).toString("base64")}`;
+    const added = await addSubscription({
+      url: receiver.url,
+      is_active: "on",
+      secret: given,
+      event_types: ["user.registered"],
+    });
+    expect(added.status).toBe(302);
+    expect((await admin.get(added.location ?? "")).html).toContain("signing with the secret given");
+    const user = await aRegisteredUser(app);
+    await receiver.waitFor((hooks) =>
+      hooks.some((hook) => JSON.stringify(hook.json).includes(user.username)),
+    );
+    const hook = receiver
+      .accepted()
+      .find((candidate) => JSON.stringify(candidate.json).includes(user.username))!;
+    expect(receiver.verify(hook, given)).toEqual(hook.json);
+
+    for (const weak of [
+      "whsec_c2hvcnQ=",
+      "correct horse battery staple",
+      `whsec_${"A".repeat(200)}`,
+    ]) {
+      const refused = await addSubscription({ url: "https://weak.example/in", secret: weak });
+      expect(refused.status).toBe(400);
+      expect(refused.html).toContain("A signing secret is whsec_ followed by base64");
+      expect(refused.html).not.toContain(weak);
+    }
+    expect((await admin.get("/admin/webhooks/")).html).not.toContain("weak.example");
+  });
+
   it("refuses a URL a receiver cannot have, with the form and nothing saved", async () => {
     for (const url of [
       "ftp://files.example.com/in",
