@@ -116,8 +116,15 @@ export function createWebhookDispatcher(
       nextAttemptAt,
       isFinal,
     });
+    // The subscription, not its URL: receivers sometimes carry a credential in their URL.
     deps.log.warn(
-      { deliveryId: id, url: delivery.url, attempts, isFinal, error: outcome.error },
+      {
+        deliveryId: id,
+        subscriptionId: delivery.subscriptionId,
+        attempts,
+        isFinal,
+        error: outcome.error,
+      },
       isFinal ? "webhook delivery failed for good" : "webhook delivery failed; will retry",
     );
     return false;
