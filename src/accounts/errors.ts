@@ -71,6 +71,14 @@ export type AccountsErrorCode = keyof typeof CATALOGUE;
 /** SPEC §6.3, Django 3.2's form messages. */
 export const MESSAGES = {
   required: (): ErrorDetail => ({ message: "This field is required.", code: "required" }),
+  invalidWebhookUrl: (problem: string): ErrorDetail => ({
+    message: `The URL ${problem}.`,
+    code: "invalid",
+  }),
+  invalidWebhookSecret: (): ErrorDetail => ({
+    message: "A signing secret is whsec_ followed by base64 of 24 to 64 random bytes.",
+    code: "invalid",
+  }),
   maxLength: (limit: number, actual: number): ErrorDetail => ({
     message: `Ensure this value has at most ${limit} characters (it has ${actual}).`,
     code: "max_length",

@@ -1,6 +1,7 @@
 // Rendering admin pages: one layout, the viewer, the CSRF token and one-shot flash messages.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { canAdmin, type AdminModel, type AdminViewer } from "../accounts/staff/access.js";
+import { mayManageWebhooks } from "../accounts/webhooks/subscriptions.js";
 
 export { ADMIN_SESSION_COOKIE as SESSION_COOKIE } from "../accounts/staff/access.js";
 const FLASH_COOKIE = "gatehouse_admin_flash";
@@ -27,9 +28,9 @@ function navigationFor(viewer: AdminViewer | undefined) {
     ...item,
     canAdd: !WITHOUT_ADD_PAGE.has(item.model) && canAdmin(viewer, "add", item.model),
   }));
-  // Not a Django model: receivers get every user's changes, so superusers only.
+  // Not a Django model: who may manage receivers is the webhooks domain's rule.
   const webhooks = { model: "webhooks", label: "Webhooks", path: "/admin/webhooks/", canAdd: true };
-  return viewer.user.isSuperuser ? [...models, webhooks] : models;
+  return mayManageWebhooks(viewer) ? [...models, webhooks] : models;
 }
 
 /** Queues a message shown once on the next page (Django's messages). */

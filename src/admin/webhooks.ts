@@ -10,6 +10,7 @@ import {
   recentDeliveries,
   removeSubscription,
   replayDelivery,
+  requireWebhookAdmin,
   type SubscriptionForm,
 } from "../accounts/webhooks/subscriptions.js";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../config/webhooks.js";
@@ -99,7 +100,7 @@ async function formPage(
   const viewer = requireViewer(request, reply);
   if (viewer === undefined) return reply;
   if (mode === "add") {
-    await listWebhookSubscriptions(deps, viewer);
+    requireWebhookAdmin(viewer);
     return renderForm(request, reply, {
       isAdd: true,
       form: { url: "", description: "", isActive: true },

@@ -1,7 +1,7 @@
 // Webhooks, counted: deliveries waiting (pending, due or backing off) and failed attempts. The
 // dispatcher is handed one observer; the depth is read at scrape time.
 import type { Logger } from "pino";
-import { countDeliveries } from "../accounts/webhooks/webhooks-store.js";
+import { countDeliveries } from "../accounts/webhooks/deliveries-store.js";
 import type { Db } from "../db/database.js";
 import type { Metrics } from "./registry.js";
 

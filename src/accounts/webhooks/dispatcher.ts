@@ -16,7 +16,7 @@ import {
   markDeliveryAttemptFailed,
   markDeliveryDelivered,
   type ClaimedDelivery,
-} from "./webhooks-store.js";
+} from "./deliveries-store.js";
 
 const POLL_INTERVAL_MS = 1_000;
 const BATCH_SIZE = 16;
@@ -45,7 +45,7 @@ export interface WebhookDispatcher {
 type AttemptOutcome =
   { ok: true; status: number } | { ok: false; status: number | null; error: string };
 
-export function retryDelayMs(config: Config["webhooks"], attempts: number): number {
+function retryDelayMs(config: Config["webhooks"], attempts: number): number {
   const seconds = config.retryBaseSeconds * 2 ** Math.max(0, attempts - 1);
   return Math.min(config.retryMaxSeconds, seconds) * 1000;
 }

@@ -6,7 +6,8 @@ import type { WebhookEventType } from "../../config/webhooks.js";
 import type { Db } from "../../db/database.js";
 import type { Clock, User } from "../types.js";
 import { findUserById } from "../users-store.js";
-import { findSubscribersOf, insertEventWithDeliveries, lockUserEvents } from "./webhooks-store.js";
+import { insertEventWithDeliveries, lockUserEvents } from "./deliveries-store.js";
+import { findSubscribersOf } from "./subscriptions-store.js";
 
 /** The user as every payload names them: enough to find them, nothing secret. */
 export interface WebhookUser {

@@ -8,23 +8,25 @@ import type { Clock } from "../types.js";
 import { receiverUrlProblem } from "./receiver-url.js";
 import { isWebhookSecret, newWebhookSecret } from "./signing.js";
 import { sealSubscriptionSecret } from "./subscription-secrets.js";
-import { AccountsError } from "../errors.js";
+import { FieldErrors, MESSAGES } from "../errors.js";
 import { permissionDenied, type AdminViewer } from "../staff/access.js";
 import {
-  deactivateUndeclaredSubscriptions,
   deleteDeliveredEventsBefore,
+  listDeliveries,
+  requeueFailedDelivery,
+  type DeliveryListing,
+} from "./deliveries-store.js";
+import {
+  deactivateUndeclaredSubscriptions,
   deleteSubscription,
   findSubscription,
   findSubscriptionBySettingName,
   insertSubscription,
-  listDeliveries,
   listSubscriptions,
-  requeueFailedDelivery,
   updateSubscription,
-  type DeliveryListing,
   type StoredSubscription,
   type SubscriptionValues,
-} from "./webhooks-store.js";
+} from "./subscriptions-store.js";
 
 interface SubscriptionDeps {
   config: Config;
@@ -77,36 +79,38 @@ export interface SubscriptionForm {
 }
 
 /** Receivers get every user's data: only superusers manage them. */
-function requireWebhookAdmin(viewer: AdminViewer): void {
-  if (!viewer.user.isSuperuser) throw permissionDenied();
+export function mayManageWebhooks(viewer: AdminViewer): boolean {
+  return viewer.user.isSuperuser;
 }
+
+export function requireWebhookAdmin(viewer: AdminViewer): void {
+  if (!mayManageWebhooks(viewer)) throw permissionDenied();
+}
+
+const URL_MAX_LENGTH = 2000;
+const DESCRIPTION_MAX_LENGTH = 200;
 
 function cleanForm(
   deps: SubscriptionDeps,
   form: SubscriptionForm,
 ): SubscriptionValues & { secret: string | undefined } {
   const url = form.url.trim();
-  const secret = form.secret.trim() === "" ? undefined : form.secret.trim();
   const description = form.description.trim();
-  const errors: Record<string, { message: string; code: string }[]> = {};
-  const urlProblem =
-    url.length > 2000
-      ? "is longer than 2000 characters"
-      : receiverUrlProblem(url, deps.config.environment !== "production");
-  if (urlProblem !== undefined)
-    errors.url = [{ message: `The URL ${urlProblem}.`, code: "invalid" }];
-  if (description.length > 200) {
-    errors.description = [{ message: "At most 200 characters.", code: "max_length" }];
+  const secret = form.secret.trim() === "" ? undefined : form.secret.trim();
+  const errors = new FieldErrors();
+  if (url.length > URL_MAX_LENGTH) {
+    errors.add("url", MESSAGES.maxLength(URL_MAX_LENGTH, url.length));
+  } else {
+    const problem = receiverUrlProblem(url, deps.config.environment !== "production");
+    if (problem !== undefined) errors.add("url", MESSAGES.invalidWebhookUrl(problem));
+  }
+  if (description.length > DESCRIPTION_MAX_LENGTH) {
+    errors.add("description", MESSAGES.maxLength(DESCRIPTION_MAX_LENGTH, description.length));
   }
   if (secret !== undefined && !isWebhookSecret(secret)) {
-    errors.secret = [
-      {
-        message: "A signing secret is whsec_ followed by base64 of 24 to 64 random bytes.",
-        code: "invalid",
-      },
-    ];
+    errors.add("secret", MESSAGES.invalidWebhookSecret());
   }
-  if (Object.keys(errors).length > 0) throw new AccountsError(errors);
+  errors.throwIfAny();
   return {
     url,
     description,

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pruneDeliveredEvents } from "../../../src/accounts/webhooks/subscriptions.js";
-import { listDeliveries } from "../../../src/accounts/webhooks/webhooks-store.js";
+import { listDeliveries } from "../../../src/accounts/webhooks/deliveries-store.js";
 import { aRegisteredUser } from "../../support/builders.js";
 import { runCli } from "../../support/cli.js";
 import { startTestApp, testDatabases, type TestApp } from "../../support/test-app.js";

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { recordWebhookEvent, userEvent } from "../../../src/accounts/webhooks/events.js";
-import { listDeliveries } from "../../../src/accounts/webhooks/webhooks-store.js";
+import { listDeliveries } from "../../../src/accounts/webhooks/deliveries-store.js";
 import { findUserByNaturalKey } from "../../../src/accounts/natural-key.js";
 import { aLoggedInSuperuser } from "../../support/admin-client.js";
 import { aRegisteredUser, aVerifiedUser, logIn } from "../../support/builders.js";
