@@ -13,6 +13,12 @@ export interface ReceivedWebhook {
   json: { type: string; timestamp: string; data: Record<string, unknown> };
 }
 
+/** Whether the event is about user `id` (a `user` in its data, or a `userId`). */
+export function isAboutUser(hook: ReceivedWebhook, id: number): boolean {
+  const data = hook.json.data as { user?: { id?: number } | null; userId?: number };
+  return data.user?.id === id || data.userId === id;
+}
+
 export interface WebhookReceiver {
   url: string;
   received: ReceivedWebhook[];

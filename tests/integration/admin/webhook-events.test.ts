@@ -14,15 +14,10 @@ import { STRONG_PASSWORD } from "../../support/builders.js";
 import { aUserWithTotp } from "../../support/second-factor.js";
 import { startTestApp, testDatabases, unique, type TestApp } from "../../support/test-app.js";
 import {
+  isAboutUser,
   startWebhookReceiver,
-  type ReceivedWebhook,
   type WebhookReceiver,
 } from "../../support/webhook-receiver.js";
-
-function aboutUser(hook: ReceivedWebhook, id: number): boolean {
-  const data = hook.json.data as { user?: { id?: number } | null; userId?: number };
-  return data.user?.id === id || data.userId === id;
-}
 
 describe.each(testDatabases())("staff changes as webhook events (%s)", (database) => {
   let app: TestApp;
@@ -47,8 +42,10 @@ describe.each(testDatabases())("staff changes as webhook events (%s)", (database
   });
 
   async function eventsOf(id: number, count: number) {
-    await receiver.waitFor((hooks) => hooks.filter((hook) => aboutUser(hook, id)).length >= count);
-    return receiver.accepted().filter((hook) => aboutUser(hook, id));
+    await receiver.waitFor(
+      (hooks) => hooks.filter((hook) => isAboutUser(hook, id)).length >= count,
+    );
+    return receiver.accepted().filter((hook) => isAboutUser(hook, id));
   }
 
   it("sends each staff change about a user, saying staff made it", async () => {

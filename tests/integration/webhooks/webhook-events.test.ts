@@ -18,17 +18,12 @@ import {
 import { DISABLE_TOTP, nextCode, turnOnTotp } from "../../support/second-factor.js";
 import { startTestApp, testDatabases, type TestApp } from "../../support/test-app.js";
 import {
+  isAboutUser,
   startWebhookReceiver,
-  type ReceivedWebhook,
   type WebhookReceiver,
 } from "../../support/webhook-receiver.js";
 
 const NEW_PASSWORD = "Another-Horse-43";
-
-function aboutUser(hook: ReceivedWebhook, id: number): boolean {
-  const data = hook.json.data as { user?: { id?: number } | null; userId?: number };
-  return data.user?.id === id || data.userId === id;
-}
 
 describe.each(testDatabases())("webhook events over an account's life on %s", (database) => {
   let app: TestApp;
@@ -103,9 +98,9 @@ describe.each(testDatabases())("webhook events over an account's life on %s", (d
       "user.deleted",
     ];
     await receiver.waitFor(
-      (hooks) => hooks.filter((hook) => aboutUser(hook, id)).length >= expected.length,
+      (hooks) => hooks.filter((hook) => isAboutUser(hook, id)).length >= expected.length,
     );
-    const hooks = receiver.accepted().filter((hook) => aboutUser(hook, id));
+    const hooks = receiver.accepted().filter((hook) => isAboutUser(hook, id));
     expect(hooks.map((hook) => hook.json.type)).toEqual(expected);
     const data = (type: string) => hooks.find((hook) => hook.json.type === type)?.json.data;
     expect(data("user.updated")).toMatchObject({ user: { id, firstName: "Ada" } });
