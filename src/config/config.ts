@@ -58,7 +58,7 @@ export function loadConfig(env: Environment, cpuCount = availableParallelism()):
     ...passkeyProblems(config, parsed.data),
     ...jwtKeyProblems(parsed.data),
     ...webhookProblems(parsed.data),
-    ...tracingProblems(parsed.data, known),
+    ...tracingProblems(parsed.data, env, CONFIG_VARIABLES),
     ...metricsProblems(config, parsed.data),
     ...productionProblems(config, parsed.data),
   ];
@@ -222,6 +222,12 @@ export function redactedConfig(config: Config): unknown {
     secretKey: "[redacted]",
     secondFactor: { ...config.secondFactor, encryptionKey: "[redacted]" },
     metrics: { ...config.metrics, token: secret(config.metrics.token) },
+    tracing: config.tracing && {
+      ...config.tracing,
+      headers: Object.fromEntries(
+        Object.keys(config.tracing.headers).map((n) => [n, "[redacted]"]),
+      ),
+    },
     redisUrl: config.redisUrl?.replace(/\/\/[^@/]*@/, "//[redacted]@"),
     database: {
       ...config.database,

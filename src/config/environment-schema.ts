@@ -15,7 +15,7 @@ import {
   DEFAULT_FILTER_FIELDS,
   optionalText,
 } from "./env-values.js";
-import { DEFAULT_SERVICE_NAME } from "./tracing.js";
+import { TRACE_SAMPLERS, TRACING_DEFAULTS as OTEL } from "./tracing.js";
 
 /** SECRET_KEY outside production when none is set; public, so production refuses it. */
 export const DEVELOPMENT_SECRET = "gatehouse-development-secret-key-change-me";
@@ -209,10 +209,28 @@ export const environmentSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // auto: readable lines on a terminal, JSON lines otherwise (src/log/logger.ts).
   LOG_FORMAT: z.enum(["auto", "pretty", "json"]).default("auto"),
-  // OpenTelemetry traces, off unless an endpoint is set (config/tracing.ts checks the URLs).
+  // OpenTelemetry traces, off unless an endpoint is set (config/tracing.ts checks the rest).
+  OTEL_SDK_DISABLED: bool.default(false),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalText,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalText,
-  OTEL_SERVICE_NAME: z.string().trim().min(1).default(DEFAULT_SERVICE_NAME),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .enum([OTEL.OTEL_EXPORTER_OTLP_PROTOCOL], {
+      error: "Gatehouse sends OTLP over HTTP as JSON (http/json), which collectors take on 4318",
+    })
+    .default(OTEL.OTEL_EXPORTER_OTLP_PROTOCOL),
+  OTEL_EXPORTER_OTLP_HEADERS: optionalText,
+  OTEL_EXPORTER_OTLP_TIMEOUT: integer.min(1).default(OTEL.OTEL_EXPORTER_OTLP_TIMEOUT),
+  OTEL_EXPORTER_OTLP_COMPRESSION: z
+    .enum(["none", "gzip"])
+    .default(OTEL.OTEL_EXPORTER_OTLP_COMPRESSION),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default(OTEL.OTEL_SERVICE_NAME),
+  OTEL_RESOURCE_ATTRIBUTES: optionalText,
+  OTEL_TRACES_SAMPLER: z.enum(TRACE_SAMPLERS).default(OTEL.OTEL_TRACES_SAMPLER),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  OTEL_BSP_SCHEDULE_DELAY: integer.min(0).default(OTEL.OTEL_BSP_SCHEDULE_DELAY),
+  OTEL_BSP_EXPORT_TIMEOUT: integer.min(1).default(OTEL.OTEL_BSP_EXPORT_TIMEOUT),
+  OTEL_BSP_MAX_QUEUE_SIZE: integer.min(1).default(OTEL.OTEL_BSP_MAX_QUEUE_SIZE),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: integer.min(1).default(OTEL.OTEL_BSP_MAX_EXPORT_BATCH_SIZE),
   // GET /metrics for Prometheus (src/metrics/); the token, when set, is required to read it.
   METRICS_ENABLED: bool.default(false),
   METRICS_TOKEN: optionalText,

@@ -29,11 +29,35 @@ export type MailTransportConfig =
       useSsl: boolean;
     };
 
+export type TraceSamplerName =
+  | "always_on"
+  | "always_off"
+  | "traceidratio"
+  | "parentbased_always_on"
+  | "parentbased_always_off"
+  | "parentbased_traceidratio";
+
+/** The OTEL_* settings (config/tracing.ts), handed to the SDK as explicit values. */
 export interface TracingConfig {
   /** Where spans are POSTed as OTLP/HTTP JSON (OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT). */
   tracesUrl: string;
   /** OTEL_SERVICE_NAME: the `service.name` every span carries. */
   serviceName: string;
+  /** OTEL_EXPORTER_OTLP_HEADERS: sent with every export (a collector's credentials). */
+  headers: Record<string, string>;
+  timeoutMillis: number;
+  compression: "none" | "gzip";
+  /** OTEL_RESOURCE_ATTRIBUTES: added to every span's resource (service.name excepted). */
+  resourceAttributes: Record<string, string>;
+  /** OTEL_TRACES_SAMPLER; `ratio` (OTEL_TRACES_SAMPLER_ARG) for the traceidratio ones. */
+  sampler: { name: TraceSamplerName; ratio?: number };
+  /** OTEL_BSP_*: the batch span processor's queue. */
+  batch: {
+    scheduledDelayMillis: number;
+    exportTimeoutMillis: number;
+    maxQueueSize: number;
+    maxExportBatchSize: number;
+  };
 }
 
 /** SPEC §11.4 RATE_LIMITS: the counters a request may be charged to. */

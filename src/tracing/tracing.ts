@@ -14,8 +14,17 @@ import {
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { CompressionAlgorithm } from "@opentelemetry/otlp-exporter-base";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+} from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import type { Logger } from "pino";
 import type { TracingConfig } from "../config/config.js";
@@ -57,13 +66,35 @@ function reportExportProblems(log: Logger): void {
   );
 }
 
+/** OTEL_TRACES_SAMPLER's names, as the specification defines them. */
+function samplerOf({ name, ratio = 1 }: TracingConfig["sampler"]): Sampler {
+  const root =
+    name === "always_off" || name === "parentbased_always_off"
+      ? new AlwaysOffSampler()
+      : name.endsWith("traceidratio")
+        ? new TraceIdRatioBasedSampler(ratio)
+        : new AlwaysOnSampler();
+  return name.startsWith("parentbased_") ? new ParentBasedSampler({ root }) : root;
+}
+
 export function createTracing(settings: TracingConfig | undefined, log: Logger): Tracing {
   if (settings === undefined) return TRACING_OFF;
   useAsyncLocalStorageContext();
   reportExportProblems(log);
+  const exporter = new OTLPTraceExporter({
+    url: settings.tracesUrl,
+    headers: settings.headers,
+    timeoutMillis: settings.timeoutMillis,
+    compression:
+      settings.compression === "gzip" ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
+  });
   const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.tracesUrl }))],
+    resource: resourceFromAttributes({
+      ...settings.resourceAttributes,
+      [ATTR_SERVICE_NAME]: settings.serviceName,
+    }),
+    sampler: samplerOf(settings.sampler),
+    spanProcessors: [new BatchSpanProcessor(exporter, settings.batch)],
   });
   const propagator = new W3CTraceContextPropagator();
   return {

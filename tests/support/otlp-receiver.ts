@@ -1,6 +1,6 @@
 // An OpenTelemetry collector for tests: a node:http server that accepts OTLP/HTTP JSON on
 // /v1/traces and keeps every span it was sent, flattened with its attributes as plain values.
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 
@@ -20,8 +20,8 @@ export interface OtlpReceiver {
   /** The base endpoint (OTEL_EXPORTER_OTLP_ENDPOINT); spans arrive at <it>/v1/traces. */
   endpoint: string;
   spans: ReceivedSpan[];
-  /** Every request's path, content type and status, so a test can see what the exporter sent. */
-  requests: { path: string; contentType: string | undefined }[];
+  /** Every request's path, content type and headers, so a test can see what the exporter sent. */
+  requests: { path: string; contentType: string | undefined; headers: IncomingHttpHeaders }[];
   close(): Promise<void>;
 }
 
@@ -99,7 +99,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     void (async () => {
       const body = await bodyOf(request);
       const contentType = request.headers["content-type"];
-      requests.push({ path: request.url ?? "", contentType });
+      requests.push({ path: request.url ?? "", contentType, headers: request.headers });
       if (request.method !== "POST" || request.url !== "/v1/traces") {
         response.writeHead(404).end();
         return;
