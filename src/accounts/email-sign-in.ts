@@ -85,6 +85,7 @@ export async function signInWithEmailToken(
   }
   await requireSecondFactor(deps, user, otp, client);
   return openSession(deps, user, client, {
+    method: "email_link",
     verifies: true,
     alsoInTx: async (tx) => {
       if (!(await spendSignInLink(tx, user.id, linkId))) throw AccountsError.of("INVALID_TOKEN");

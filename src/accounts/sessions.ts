@@ -81,6 +81,7 @@ export async function signIn(deps: SessionDeps, credentials: Credentials, client
     ? await deps.passwords.hash(credentials.password, caller)
     : undefined;
   return openSession(deps, user, client, {
+    method: "password",
     ...(rehashed === undefined ? {} : { passwordHash: rehashed }),
   });
 }
@@ -96,10 +97,12 @@ export async function openSession(
   user: User,
   client: Pick<RequestOrigin, "ip" | "userAgent">,
   options: {
+    /** How the user proved who they are, as `user.signed_in` reports it. */
+    method: "password" | "email_link" | "passkey";
     passwordHash?: string;
     verifies?: boolean;
     alsoInTx?: (tx: Deps["db"]) => Promise<void>;
-  } = {},
+  },
 ) {
   const now = deps.clock.now();
   const unarchiving = user.status.archived;
@@ -123,7 +126,11 @@ export async function openSession(
     }
     await recordWebhookEvents(deps, tx, [
       ...(verifying ? [userEvent("user.verified", signedInUser)] : []),
-      userEvent("user.signed_in", signedInUser, { ip: client.ip ?? null, via: "api" }),
+      userEvent("user.signed_in", signedInUser, {
+        ip: client.ip ?? null,
+        via: "api",
+        method: options.method,
+      }),
     ]);
     return startSession(deps, tx, user, client);
   });

@@ -16,6 +16,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "refresh_token.reuse_detected",
   "totp.enabled",
   "totp.disabled",
+  "passkey.added",
+  "passkey.removed",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -13,7 +13,7 @@ import {
 } from "@simplewebauthn/server";
 import { decodeClientDataJSON, isoBase64URL } from "@simplewebauthn/server/helpers";
 import type { Deps } from "../../deps.js";
-import { AccountsError } from "../errors.js";
+import { AccountsError, CATALOGUE } from "../errors.js";
 import { guardAccount } from "../guards.js";
 import { findUserByNaturalKey, naturalKeyOf } from "../natural-key.js";
 import type { PasswordCheckOrigin } from "../passwords/checks.js";
@@ -21,6 +21,7 @@ import { limitSignIn, limitTokenRequest } from "../rate-limits/limiter.js";
 import { openSession } from "../sessions.js";
 import type { RequestOrigin, User } from "../types.js";
 import { findUserById } from "../users-store.js";
+import { passkeyEvent, recordSignInFailure, recordWebhookEvent } from "../webhooks/events.js";
 import {
   deleteExpiredChallenges,
   deletePasskey,
@@ -186,8 +187,13 @@ export async function registerPasskey(
     createdAt: deps.clock.now(),
     lastUsedAt: null,
   };
-  // False for the same credential registered twice (excludeCredentials asks the browser not to).
-  if (!(await insertPasskey(deps.db, passkey))) throw AccountsError.of("INVALID_PASSKEY");
+  await deps.db.transaction().execute(async (tx) => {
+    // False for the same credential registered twice (excludeCredentials asks the browser not
+    // to); the throw rolls the event back with it.
+    if (!(await insertPasskey(tx, passkey))) throw AccountsError.of("INVALID_PASSKEY");
+    const added = { id: passkey.id, name: passkey.name };
+    await recordWebhookEvent(deps, tx, passkeyEvent("passkey.added", user, added, "user"));
+  });
   return view(passkey);
 }
 
@@ -239,9 +245,29 @@ type Client = Pick<RequestOrigin, "ip" | "userAgent">;
  * assertion, and for a signature counter that did not move forward (a cloned authenticator).
  */
 export async function passkeyAuth(deps: PasskeyDeps, presented: unknown, client: Client) {
-  const rp = relyingParty(deps);
   const { credential, challenge } = readCredential(presented);
   await limitSignIn(deps, { identifier: `passkey:${credential.id}`, origin: client });
+  try {
+    return await signInWithPasskey(deps, credential, challenge, client);
+  } catch (error) {
+    if (error instanceof AccountsError && error.hasCode(CATALOGUE.INVALID_PASSKEY.code)) {
+      // The passkey's owner when the credential is known: a failing signature or a counter that
+      // went back (a cloned authenticator) is what their security team wants to hear about.
+      const known = await findPasskey(deps.db, credential.id);
+      const owner = known === undefined ? undefined : await findUserById(deps.db, known.userId);
+      await recordSignInFailure(deps, owner, { method: "passkey", ip: client.ip });
+    }
+    throw error;
+  }
+}
+
+async function signInWithPasskey(
+  deps: PasskeyDeps,
+  credential: { id: string },
+  challenge: string,
+  client: Client,
+) {
+  const rp = relyingParty(deps);
   const issued = await spendChallenge(deps.db, challenge, "authenticate", deps.clock.now());
   const passkey = issued === undefined ? undefined : await findPasskey(deps.db, credential.id);
   if (
@@ -277,6 +303,7 @@ export async function passkeyAuth(deps: PasskeyDeps, presented: unknown, client:
     throw AccountsError.of("NOT_VERIFIED");
   }
   return openSession(deps, user, client, {
+    method: "passkey",
     alsoInTx: async (tx) => {
       const recorded = await recordPasskeyUse(tx, {
         id: passkey.id,
@@ -309,5 +336,8 @@ export async function removePasskey(
   const user = await guardAccount(deps, viewer, {
     password: { value: password.value, argument: "password", origin: password.origin },
   });
-  if (!(await deletePasskey(deps.db, user.id, id))) throw AccountsError.of("PASSKEY_NOT_FOUND");
+  await deps.db.transaction().execute(async (tx) => {
+    if (!(await deletePasskey(tx, user.id, id))) throw AccountsError.of("PASSKEY_NOT_FOUND");
+    await recordWebhookEvent(deps, tx, passkeyEvent("passkey.removed", user, { id }, "user"));
+  });
 }

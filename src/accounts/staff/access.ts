@@ -99,7 +99,11 @@ export async function signInToAdmin(
     await recordWebhookEvent(
       deps,
       tx,
-      userEvent("user.signed_in", user, { ip: client.ip ?? null, via: "admin" }),
+      userEvent("user.signed_in", user, {
+        ip: client.ip ?? null,
+        via: "admin",
+        method: "password",
+      }),
     );
   });
   return { sessionToken, user };

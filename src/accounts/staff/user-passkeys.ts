@@ -5,6 +5,7 @@ import type { Deps } from "../../deps.js";
 import { deletePasskey, listPasskeys } from "../passkeys/passkeys-store.js";
 import type { User } from "../types.js";
 import { recordAdminChange, requireAdmin, type AdminViewer } from "./access.js";
+import { passkeyEvent, recordWebhookEvent } from "../webhooks/events.js";
 import { accountToChange } from "./privileges.js";
 
 export async function listUserPasskeysForAdmin(
@@ -40,6 +41,12 @@ export async function removeUserPasskeyFromAdmin(
         kind: "change",
         message: "Removed a passkey.",
       });
+      const removedPasskey = { id: passkeyId };
+      await recordWebhookEvent(
+        deps,
+        tx,
+        passkeyEvent("passkey.removed", user, removedPasskey, "staff"),
+      );
     }
     return { user, removed };
   });

@@ -36,6 +36,9 @@ export function webhookUser(user: User): WebhookUser {
   };
 }
 
+/** How a refused sign-in was attempted (`admin`: the admin site's password form). */
+export type SignInFailureMethod = "password" | "second_factor" | "passkey" | "admin";
+
 export interface WebhookEvent {
   type: WebhookEventType;
   /** The user the event is about; their events are delivered in order. */
@@ -91,7 +94,7 @@ export async function recordWebhookEvents(
 export async function recordSignInFailure(
   deps: { clock: Clock; db: Db },
   user: User | undefined,
-  details: { method: "password" | "second_factor" | "admin"; ip: string | undefined },
+  details: { method: SignInFailureMethod; ip: string | undefined },
 ): Promise<void> {
   // Refusals come in floods under attack: no transaction unless someone subscribed.
   if ((await findSubscribersOf(deps.db, "user.sign_in_failed")).length === 0) return;
@@ -106,6 +109,16 @@ export async function recordSignInFailure(
       },
     }),
   );
+}
+
+/** A passkey added to or removed from `user`'s account: which one, never its public key. */
+export function passkeyEvent(
+  type: "passkey.added" | "passkey.removed",
+  user: User,
+  passkey: { id: string; name?: string },
+  by: "user" | "staff",
+): WebhookEvent {
+  return userEvent(type, user, { passkey, by });
 }
 
 /** Sessions ended: `sessionIds` lists them, or is "all" / "all_others". */

@@ -14,37 +14,20 @@ import {
   fromClient,
   startFreshWindows,
 } from "../../support/rate-limits.js";
+import {
+  INVALID_PASSKEY,
+  PASSKEY_AUTH,
+  REGISTRATION_OPTIONS,
+  REGISTER_PASSKEY,
+  REMOVE_PASSKEY,
+  passkeyCeremonies,
+} from "../../support/passkeys.js";
 import { aUserWithTotp } from "../../support/second-factor.js";
 import { startTestApp, testDatabases, type TestApp } from "../../support/test-app.js";
 import { startWebAuthnBrowser, type WebAuthnBrowser } from "../../support/webauthn-browser.js";
 
-const REGISTRATION_OPTIONS = `mutation { passkeyRegistrationOptions { success errors options } }`;
-const REGISTER_PASSKEY = `mutation ($credential: JSONString!, $name: String) {
-  registerPasskey(credential: $credential, name: $name) { success errors passkey { id name createdAt } }
-}`;
-const AUTHENTICATION_OPTIONS = `mutation ($username: String) {
-  passkeyAuthenticationOptions(username: $username) { success errors options }
-}`;
-const PASSKEY_AUTH = `mutation ($credential: JSONString!) {
-  passkeyAuth(credential: $credential) { success errors token refreshToken user { username } }
-}`;
 const MY_PASSKEYS = `{ me { username passkeys { id name createdAt lastUsedAt } } }`;
-const REMOVE_PASSKEY = `mutation ($id: ID!, $password: String!) {
-  removePasskey(id: $id, password: $password) { success errors }
-}`;
 const SESSIONS = `{ sessions { id current } }`;
-
-const INVALID_PASSKEY = {
-  nonFieldErrors: [{ message: "The passkey could not be verified.", code: "invalid_passkey" }],
-};
-
-interface SignedIn {
-  success: boolean;
-  errors: unknown;
-  token: string | null;
-  refreshToken: string | null;
-  user: { username: string } | null;
-}
 
 describe.each(testDatabases())("passkeys on %s", (database) => {
   let browser: WebAuthnBrowser;
@@ -62,42 +45,9 @@ describe.each(testDatabases())("passkeys on %s", (database) => {
     await browser.close();
   });
 
-  /** JSONString arguments travel as JSON text. */
-  const json = (value: unknown) => JSON.stringify(value);
-
-  async function registerPasskeyFor(user: { token: string }, name = "Laptop") {
-    const options = await app.gql(REGISTRATION_OPTIONS, {}, { token: user.token });
-    const answer = options.body.data?.passkeyRegistrationOptions as { options: string };
-    const created = await browser.create(JSON.parse(answer.options) as object);
-    const registered = await app.gql(
-      REGISTER_PASSKEY,
-      { credential: json(created), name },
-      { token: user.token },
-    );
-    return registered.body.data?.registerPasskey as {
-      success: boolean;
-      errors: unknown;
-      passkey: { id: string; name: string } | null;
-    };
-  }
-
-  async function assertionOptions(username?: string) {
-    const answer = await app.gql(AUTHENTICATION_OPTIONS, { username });
-    const payload = answer.body.data?.passkeyAuthenticationOptions as { options: string };
-    const options = JSON.parse(payload.options) as {
-      challenge: string;
-      allowCredentials?: { id: string }[];
-    };
-    return { options };
-  }
-
-  async function assertion(username?: string) {
-    const { options } = await assertionOptions(username);
-    return { options, signed: await browser.get(options) };
-  }
-
-  const signIn = async (signed: object) =>
-    (await app.gql(PASSKEY_AUTH, { credential: json(signed) })).body.data?.passkeyAuth as SignedIn;
+  const { registerPasskeyFor, assertionOptions, assertion, signIn, json } = passkeyCeremonies(
+    () => ({ app, browser }),
+  );
 
   it("registers a passkey and signs in with it alone, into a session that can be ended", async () => {
     const user = await aVerifiedUser(app);

@@ -103,6 +103,7 @@ describe.each(testDatabases())("webhook events over an account's life on %s", (d
     const hooks = receiver.accepted().filter((hook) => isAboutUser(hook, id));
     expect(hooks.map((hook) => hook.json.type)).toEqual(expected);
     const data = (type: string) => hooks.find((hook) => hook.json.type === type)?.json.data;
+    expect(data("user.signed_in")).toMatchObject({ method: "password", via: "api" });
     expect(data("user.updated")).toMatchObject({ user: { id, firstName: "Ada" } });
     expect(data("refresh_token.reuse_detected")).toMatchObject({ userId: id });
     expect(data("session.revoked")).toMatchObject({
