@@ -1,7 +1,7 @@
 // SPEC §8: the reference's signals, as typed in-process events. Listeners run after the change
 // has committed; a failing listener is logged, never turned into a failed request.
 import type { Logger } from "pino";
-import type { User } from "./types.js";
+import type { SignInFailureMethod, SignInMethod, User } from "./types.js";
 
 export interface AccountEventMap {
   user_registered: { user: User };
@@ -10,7 +10,9 @@ export interface AccountEventMap {
   token_refreshed: { user: User };
   refresh_token_rotated: { userId: number; oldTokenId: number; newTokenId: number };
   refresh_token_revoked: { userId: number; tokenId: number | null };
-  user_login_failed: { identifier: string };
+  /** Django's signal of the same name: a session opened, through the API or the admin site. */
+  user_logged_in: { user: User; method: SignInMethod };
+  user_login_failed: { identifier: string; method: SignInFailureMethod };
 }
 
 export type AccountEventName = keyof AccountEventMap;

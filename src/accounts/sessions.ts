@@ -8,7 +8,7 @@ import { requireSecondFactor } from "./second-factor/sign-in.js";
 import { issueAccessToken } from "./tokens/access-tokens.js";
 import { refreshTokenMinter } from "./tokens/refresh-tokens.js";
 import { startSession } from "./tokens/user-sessions.js";
-import type { RequestOrigin, User } from "./types.js";
+import type { RequestOrigin, SignInMethod, User } from "./types.js";
 import { declaredField } from "./fields/user-fields.js";
 import {
   findUserByDeclaredColumn,
@@ -70,7 +70,7 @@ export async function signIn(deps: SessionDeps, credentials: Credentials, client
       : await deps.passwords.verify(credentials.password, user.passwordHash, caller);
   if (user === undefined || !isPasswordRight || !user.isActive) {
     await recordSignInFailure(deps, user, { method: "password", ip: client.ip });
-    deps.events.emit("user_login_failed", { identifier: credentials.value });
+    deps.events.emit("user_login_failed", { identifier: credentials.value, method: "password" });
     throw AccountsError.of("INVALID_CREDENTIALS");
   }
   if (!user.status.verified && !deps.config.accounts.allowLoginNotVerified) {
@@ -98,7 +98,7 @@ export async function openSession(
   client: Pick<RequestOrigin, "ip" | "userAgent">,
   options: {
     /** How the user proved who they are, as `user.signed_in` reports it. */
-    method: "password" | "email_link" | "passkey";
+    method: Exclude<SignInMethod, "admin">;
     passwordHash?: string;
     verifies?: boolean;
     alsoInTx?: (tx: Deps["db"]) => Promise<void>;
@@ -135,6 +135,7 @@ export async function openSession(
     return startSession(deps, tx, user, client);
   });
   if (verifying) deps.events.emit("user_verified", { user: signedInUser });
+  deps.events.emit("user_logged_in", { user: signedInUser, method: options.method });
   deps.events.emit("token_issued", { user: signedInUser });
   return {
     user: signedInUser,

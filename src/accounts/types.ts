@@ -59,3 +59,9 @@ export interface RequestOrigin {
   /** Set per request: how many second-factor codes it may still have checked (second-factor/). */
   codeChecks?: { remaining: number };
 }
+
+/** How a user proved who they are when a session opened (`admin`: the admin site's form). */
+export type SignInMethod = "password" | "email_link" | "passkey" | "admin";
+
+/** How a refused sign-in was attempted. */
+export type SignInFailureMethod = "password" | "second_factor" | "passkey" | "admin";

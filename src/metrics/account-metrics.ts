@@ -4,6 +4,7 @@
 // and the outbox worker.
 import type { Logger } from "pino";
 import type { AccountEvents } from "../accounts/events.js";
+import type { SignInFailureMethod, SignInMethod } from "../accounts/types.js";
 import { countOutboxMessages } from "../accounts/mail/outbox-store.js";
 import type { RateLimitRuleName } from "../config/config.js";
 import type { Db } from "../db/database.js";
@@ -23,6 +24,19 @@ function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
+const SIGN_IN_METHODS = [
+  "password",
+  "email_link",
+  "passkey",
+  "admin",
+] as const satisfies readonly SignInMethod[];
+const SIGN_IN_FAILURE_METHODS = [
+  "password",
+  "second_factor",
+  "passkey",
+  "admin",
+] as const satisfies readonly SignInFailureMethod[];
+
 /** A hash waits for a free slot behind other callers' (fair-limiter.ts): up to seconds at peak. */
 const HASH_WAIT_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -32,8 +46,10 @@ export function createAccountMeters(
 ): AccountMeters {
   const signIns = metrics.counter({
     name: "gatehouse_sign_ins_total",
-    help: "Sign-ins by result: success (a session opened), failure (wrong credentials or code)",
-    labelNames: ["result"],
+    help:
+      "Sign-ins by result (success: a session opened; failure: wrong credentials, code or " +
+      "passkey) and method",
+    labelNames: ["result", "method"],
   });
   const refusals = metrics.counter({
     name: "gatehouse_rate_limit_refusals_total",
@@ -66,7 +82,8 @@ export function createAccountMeters(
     },
   });
   // Zero from the start, so that a rate over the first event is not lost.
-  for (const result of ["success", "failure"]) signIns.inc({ result }, 0);
+  for (const method of SIGN_IN_METHODS) signIns.inc({ result: "success", method }, 0);
+  for (const method of SIGN_IN_FAILURE_METHODS) signIns.inc({ result: "failure", method }, 0);
   for (const rule of deps.rateLimitRules) refusals.inc({ limit: snakeCase(rule) }, 0);
   for (const final of ["true", "false"]) deliveryFailures.inc({ final }, 0);
   return {
@@ -80,11 +97,11 @@ export function createAccountMeters(
       deliveryFailures.inc({ final: String(isFinal) });
     },
     observeSignIns: (events) => {
-      events.on("token_issued", () => {
-        signIns.inc({ result: "success" });
+      events.on("user_logged_in", ({ method }) => {
+        signIns.inc({ result: "success", method });
       });
-      events.on("user_login_failed", () => {
-        signIns.inc({ result: "failure" });
+      events.on("user_login_failed", ({ method }) => {
+        signIns.inc({ result: "failure", method });
       });
     },
   };

@@ -72,3 +72,20 @@ export function passkeyCeremonies(parts: () => { app: TestApp; browser: WebAuthn
 
   return { registerPasskeyFor, assertionOptions, assertion, signIn, json };
 }
+
+/**
+ * An assertion no authenticator made, for `origin`: of a challenge never issued, by a
+ * credential never registered, unsigned. Refused with INVALID_PASSKEY before any signature check.
+ */
+export function forgedAssertion(origin: string) {
+  const clientData = Buffer.from(
+    JSON.stringify({ type: "webauthn.get", challenge: "bm9uZQ", origin }),
+  ).toString("base64url");
+  return {
+    id: "Y3JlZGVudGlhbA",
+    rawId: "Y3JlZGVudGlhbA",
+    type: "public-key",
+    response: { clientDataJSON: clientData, authenticatorData: "", signature: "" },
+    clientExtensionResults: {},
+  };
+}

@@ -256,6 +256,10 @@ export async function passkeyAuth(deps: PasskeyDeps, presented: unknown, client:
       const known = await findPasskey(deps.db, credential.id);
       const owner = known === undefined ? undefined : await findUserById(deps.db, known.userId);
       await recordSignInFailure(deps, owner, { method: "passkey", ip: client.ip });
+      deps.events.emit("user_login_failed", {
+        identifier: `passkey:${credential.id}`,
+        method: "passkey",
+      });
     }
     throw error;
   }

@@ -25,7 +25,10 @@ export async function requireSecondFactor(
     throw AccountsError.of("OTP_REQUIRED");
   if (!(await useSecondFactorCode(deps, user, stored, otp, origin))) {
     await recordSignInFailure(deps, user, { method: "second_factor", ip: origin.ip });
-    deps.events.emit("user_login_failed", { identifier: naturalKeyOf(deps.config, user) });
+    deps.events.emit("user_login_failed", {
+      identifier: naturalKeyOf(deps.config, user),
+      method: "second_factor",
+    });
     throw AccountsError.of("INVALID_OTP");
   }
 }

@@ -75,7 +75,7 @@ export async function signInToAdmin(
       : await deps.passwords.verify(credentials.password, user.passwordHash, caller);
   if (user === undefined || !isPasswordRight || !user.isActive || !user.isStaff) {
     await recordSignInFailure(deps, user, { method: "admin", ip: client.ip });
-    deps.events.emit("user_login_failed", { identifier: credentials.username });
+    deps.events.emit("user_login_failed", { identifier: credentials.username, method: "admin" });
     throw new AccountsError({ nonFieldErrors: [STAFF_LOGIN_ERROR] });
   }
   await requireSecondFactor(deps, user, credentials.otp, client);
@@ -106,6 +106,7 @@ export async function signInToAdmin(
       }),
     );
   });
+  deps.events.emit("user_logged_in", { user, method: "admin" });
   return { sessionToken, user };
 }
 

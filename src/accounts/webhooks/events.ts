@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { WebhookEventType } from "../../config/webhooks.js";
 import type { Db } from "../../db/database.js";
-import type { Clock, User } from "../types.js";
+import type { Clock, SignInFailureMethod, User } from "../types.js";
 import { findUserById } from "../users-store.js";
 import { insertEventWithDeliveries, lockUserEvents } from "./deliveries-store.js";
 import { findSubscribersOf } from "./subscriptions-store.js";
@@ -35,9 +35,6 @@ export function webhookUser(user: User): WebhookUser {
     archived: user.status.archived,
   };
 }
-
-/** How a refused sign-in was attempted (`admin`: the admin site's password form). */
-export type SignInFailureMethod = "password" | "second_factor" | "passkey" | "admin";
 
 export interface WebhookEvent {
   type: WebhookEventType;

@@ -20,6 +20,7 @@ import {
   REGISTRATION_OPTIONS,
   REGISTER_PASSKEY,
   REMOVE_PASSKEY,
+  forgedAssertion,
   passkeyCeremonies,
 } from "../../support/passkeys.js";
 import { aUserWithTotp } from "../../support/second-factor.js";
@@ -288,20 +289,7 @@ describe("passkeys' rate limits", () => {
 
   it("count every assertion against its credential, from whichever client", async () => {
     startFreshWindows(app);
-    const clientData = Buffer.from(
-      JSON.stringify({
-        type: "webauthn.get",
-        challenge: "bm9uZQ",
-        origin: "http://localhost:3000",
-      }),
-    ).toString("base64url");
-    const forged = {
-      id: "Y3JlZGVudGlhbA",
-      rawId: "Y3JlZGVudGlhbA",
-      type: "public-key",
-      response: { clientDataJSON: clientData, authenticatorData: "", signature: "" },
-      clientExtensionResults: {},
-    };
+    const forged = forgedAssertion("http://localhost:3000");
     const errors = [];
     for (let attempt = 0; attempt < 6; attempt += 1) {
       const answer = await app.gql(

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertOutboxMessage } from "../../../src/accounts/mail/outbox-store.js";
+import { aLoggedInSuperuser } from "../../support/admin-client.js";
 import { aVerifiedUser, logIn, type RegisteredUser } from "../../support/builders.js";
 import {
   parseSamples,
@@ -13,6 +14,7 @@ import {
   type Sample,
 } from "../../support/metrics-text.js";
 import { ME, TOKEN_AUTH_USERNAME } from "../../support/operations.js";
+import { PASSKEY_AUTH, forgedAssertion } from "../../support/passkeys.js";
 import { aClientIp, fromClient, startFreshWindows } from "../../support/rate-limits.js";
 import { startTestApp, testDatabases, unique, type TestApp } from "../../support/test-app.js";
 
@@ -67,6 +69,8 @@ describe.each(testDatabases())("GET /metrics with METRICS_TOKEN, on %s", (databa
       RATE_LIMITS: "true",
       TRUST_PROXY: "true",
       RATE_LIMIT_LOGIN_PER_IDENTIFIER: "2/1m",
+      WEBAUTHN_RP_ID: "localhost",
+      WEBAUTHN_ORIGINS: "http://localhost:3000",
     });
     user = await aVerifiedUser(app);
   });
@@ -118,8 +122,9 @@ describe.each(testDatabases())("GET /metrics with METRICS_TOKEN, on %s", (databa
     const after = await samples(app);
 
     const signIns = "gatehouse_sign_ins_total";
-    expect(grew(before, after, signIns, { result: "success" })).toBe(1);
-    expect(grew(before, after, signIns, { result: "failure" })).toBe(1);
+    expect(grew(before, after, signIns, { result: "success", method: "password" })).toBe(1);
+    expect(grew(before, after, signIns, { result: "failure", method: "password" })).toBe(1);
+    expect(grew(before, after, signIns, { result: "failure", method: "passkey" })).toBe(0);
     const refusals = "gatehouse_rate_limit_refusals_total";
     expect(grew(before, after, refusals, { limit: "sign_in_per_identifier" })).toBe(1);
     expect(grew(before, after, refusals, { limit: "sign_in_per_ip" })).toBe(0);
@@ -133,6 +138,19 @@ describe.each(testDatabases())("GET /metrics with METRICS_TOKEN, on %s", (databa
     const http = "gatehouse_http_request_duration_seconds_count";
     const graphqlPosts = { method: "POST", route: "/graphql", status_class: "2xx" };
     expect(grew(before, after, http, graphqlPosts)).toBe(3);
+  });
+
+  it("counts sign-ins by method: the admin site's, and a refused passkey", async () => {
+    const before = await samples(app);
+    await aLoggedInSuperuser(app);
+    const credential = JSON.stringify(forgedAssertion("http://localhost:3000"));
+    const refused = await app.gql(PASSKEY_AUTH, { credential }, fromClient(aClientIp()));
+    expect(refused.body.data?.passkeyAuth).toMatchObject({ success: false });
+    const after = await samples(app);
+    const signIns = "gatehouse_sign_ins_total";
+    expect(grew(before, after, signIns, { result: "success", method: "admin" })).toBe(1);
+    expect(grew(before, after, signIns, { result: "failure", method: "passkey" })).toBe(1);
+    expect(grew(before, after, signIns, { result: "success", method: "password" })).toBe(0);
   });
 
   it("counts a syntax error, an unknown field and a malformed body as rejected, invalid", async () => {
