@@ -64,7 +64,13 @@ describe.each(testDatabases())("email sign-in links on %s", (database) => {
     expect(mail?.text).toContain(`http://app.example.test/sign-in/${token}`);
     expect(mail?.html).toContain(`/sign-in/${token}`);
 
+    const methods: string[] = [];
+    const stopListening = app.deps.events.on("user_logged_in", ({ method }) => {
+      methods.push(method);
+    });
     const signedIn = await signIn(token);
+    stopListening();
+    expect(methods).toEqual(["email_link"]);
     expect(signedIn).toMatchObject({
       success: true,
       errors: null,
