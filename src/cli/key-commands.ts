@@ -3,14 +3,16 @@
 // secret are rotated by changing the configuration, so these commands refuse and say so.
 import type { Command } from "commander";
 import {
-  DEFAULT_ACTIVATION_DELAY_SECONDS,
-  JWKS_MAX_AGE_SECONDS,
-  KEY_REFRESH_INTERVAL_MS,
   pruneSigningKeys,
   rotateSigningKey,
   signingKeyStatuses,
-  isAsymmetric,
   type KeyStatus,
+} from "../accounts/tokens/signing-key-rotation.js";
+import {
+  DEFAULT_ACTIVATION_DELAY_SECONDS,
+  JWKS_MAX_AGE_SECONDS,
+  KEY_REFRESH_INTERVAL_MS,
+  isAsymmetric,
 } from "../accounts/tokens/signing-keys.js";
 import type { Config } from "../config/config.js";
 import { parseDurationSeconds } from "../config/durations.js";

@@ -17,7 +17,7 @@ import {
   pruneSigningKeys,
   rotateSigningKey,
   signingKeyStatuses,
-} from "../../../../src/accounts/tokens/signing-keys.js";
+} from "../../../../src/accounts/tokens/signing-key-rotation.js";
 import { createDeps, type Deps } from "../../../../src/deps.js";
 import { aVerifiedUser, logIn } from "../../../support/builders.js";
 import { ME } from "../../../support/operations.js";
