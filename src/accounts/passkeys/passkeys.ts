@@ -250,9 +250,14 @@ export async function passkeyAuth(deps: PasskeyDeps, presented: unknown, client:
   try {
     return await signInWithPasskey(deps, credential, challenge, client);
   } catch (error) {
-    if (error instanceof AccountsError && error.hasCode(CATALOGUE.INVALID_PASSKEY.code)) {
-      // The passkey's owner when the credential is known: a failing signature or a counter that
-      // went back (a cloned authenticator) is what their security team wants to hear about.
+    const isRefusal =
+      error instanceof AccountsError &&
+      (error.hasCode(CATALOGUE.INVALID_PASSKEY.code) ||
+        error.hasCode(CATALOGUE.INVALID_CREDENTIALS.code));
+    if (isRefusal) {
+      // The passkey's owner when the credential is known: a failing signature, a counter that
+      // went back (a cloned authenticator) or a deactivated account's passkey is what their
+      // security team wants to hear about, as tokenAuth's refusals are.
       const known = await findPasskey(deps.db, credential.id);
       const owner = known === undefined ? undefined : await findUserById(deps.db, known.userId);
       await recordSignInFailure(deps, owner, { method: "passkey", ip: client.ip });

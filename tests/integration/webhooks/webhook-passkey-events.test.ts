@@ -130,6 +130,26 @@ describe.each(testDatabases())("passkey webhook events on %s", (database) => {
     expect(failed?.json.data).toEqual({ user: null, method: "passkey", ip: "127.0.0.1" });
   });
 
+  it("reports the refused passkey of a deactivated account with its owner", async () => {
+    const user = await aVerifiedUser(app);
+    const id = (await findUserByUsername(app.deps.db, user.username))?.id ?? 0;
+    await registerPasskeyFor(user);
+    await app.deps.db
+      .updateTable("users")
+      .set({ is_active: false as never })
+      .where("id", "=", id)
+      .execute();
+    expect(await signIn((await assertion(user.username)).signed)).toMatchObject({
+      success: false,
+    });
+    const hooks = await eventsAbout(id, "user.sign_in_failed");
+    expect(hooks.find((hook) => hook.json.type === "user.sign_in_failed")?.json.data).toEqual({
+      user: expect.objectContaining({ id, isActive: false }) as unknown,
+      method: "passkey",
+      ip: "127.0.0.1",
+    });
+  });
+
   it("reports staff removing a passkey, and nothing for one that was not there", async () => {
     const { client: admin } = await aLoggedInSuperuser(app);
     const user = await aVerifiedUser(app);
