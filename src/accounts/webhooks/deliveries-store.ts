@@ -94,10 +94,36 @@ export interface ClaimedDelivery {
   body: string;
   url: string;
   subscriptionId: number;
+  /** The user whose events are delivered in order; null: an event in no user's order. */
+  userId: number | null;
   sealedSecret: string;
 }
 
-/** Leases one delivery; the conditional update lets exactly one process win it. */
+/**
+ * The first pending delivery of a queue (a subscription's deliveries about one user): the only one
+ * of the queue that may be sent. Found by the `webhook_deliveries_order` index, however long the
+ * queue, where findDueDeliveryIds reads every pending row.
+ */
+export async function findQueueHead(
+  db: Db,
+  queue: { subscriptionId: number; userId: number },
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom("webhook_deliveries")
+    .select("id")
+    .where("subscription_id", "=", queue.subscriptionId)
+    .where("user_id", "=", queue.userId)
+    .where("status", "=", "pending")
+    .orderBy("id")
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/**
+ * Leases one delivery that is due; the conditional update lets exactly one process win it. A
+ * delivery waiting out its backoff is not claimed, even when its queue's turn has come.
+ */
 export async function claimDelivery(
   db: Db,
   id: number,
@@ -109,6 +135,7 @@ export async function claimDelivery(
     .set({ locked_until: leaseUntil })
     .where("id", "=", id)
     .where("status", "=", "pending")
+    .where("next_attempt_at", "<=", now)
     .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return undefined;
@@ -119,6 +146,7 @@ export async function claimDelivery(
     .select([
       "d.id",
       "d.attempts",
+      "d.user_id",
       "e.message_id",
       "e.body",
       "s.url",
@@ -135,6 +163,7 @@ export async function claimDelivery(
     body: row.body,
     url: row.url,
     subscriptionId: row.subscription_id,
+    userId: row.user_id,
     sealedSecret: row.secret,
   };
 }

@@ -13,13 +13,22 @@ import { webhookHeaders } from "./signing.js";
 import {
   claimDelivery,
   findDueDeliveryIds,
+  findQueueHead,
   markDeliveryAttemptFailed,
   markDeliveryDelivered,
   type ClaimedDelivery,
 } from "./deliveries-store.js";
 
 const POLL_INTERVAL_MS = 1_000;
+/** Queues served at once. */
 const BATCH_SIZE = 16;
+/**
+ * A queue's deliveries sent one after another before the others get a new look: the next of a
+ * queue is found by index, while a new pass reads every pending row (findDueDeliveryIds), so a
+ * backlog of one user drains in passes of this many, not one per pass.
+ */
+const QUEUE_RUN_MAX = 50;
+const QUEUE_RUN_MAX_MS = 1_000;
 /** Beyond the receiver's timeout, the time to record the answer before another process may retry. */
 const LEASE_MARGIN_MS = 30_000;
 
@@ -95,14 +104,15 @@ export function createWebhookDispatcher(
 ): WebhookDispatcher {
   const leaseMs = deps.config.webhooks.timeoutSeconds * 1000 + LEASE_MARGIN_MS;
 
-  async function deliverOne(id: number): Promise<boolean> {
+  /** The delivery, when it was made. */
+  async function deliverOne(id: number): Promise<ClaimedDelivery | undefined> {
     const now = deps.clock.now();
     const delivery = await claimDelivery(deps.db, id, now, new Date(now.getTime() + leaseMs));
-    if (delivery === undefined) return false;
+    if (delivery === undefined) return undefined;
     const outcome = await attempt(deps, delivery);
     if (outcome.ok) {
       await markDeliveryDelivered(deps.db, id, { status: outcome.status, at: deps.clock.now() });
-      return true;
+      return delivery;
     }
     const attempts = delivery.attempts + 1;
     const isFinal = attempts >= deps.config.webhooks.maxAttempts;
@@ -127,7 +137,28 @@ export function createWebhookDispatcher(
       },
       isFinal ? "webhook delivery failed for good" : "webhook delivery failed; will retry",
     );
-    return false;
+    return undefined;
+  }
+
+  /**
+   * Delivers `id`, the head of its queue, then the queue's next ones while they succeed, up to a
+   * bound that lets the other queues in. Returns how many were delivered.
+   */
+  async function deliverQueue(id: number): Promise<number> {
+    const started = performance.now();
+    let delivered = 0;
+    for (let next: number | undefined = id; next !== undefined;) {
+      const made = await deliverOne(next);
+      if (made === undefined) break;
+      delivered += 1;
+      const isDone = delivered >= QUEUE_RUN_MAX || performance.now() - started > QUEUE_RUN_MAX_MS;
+      if (isDone || made.userId === null) break;
+      next = await findQueueHead(deps.db, {
+        subscriptionId: made.subscriptionId,
+        userId: made.userId,
+      });
+    }
+    return delivered;
   }
 
   async function deliverDue(): Promise<number> {
@@ -136,10 +167,11 @@ export function createWebhookDispatcher(
       // Each id is first in line for its subscription and user, so a batch runs in parallel
       // without reordering anyone's events.
       const ids = await findDueDeliveryIds(deps.db, deps.clock.now(), BATCH_SIZE);
-      const results = await Promise.all(ids.map(deliverOne));
-      delivered += results.filter(Boolean).length;
+      const counts = await Promise.all(ids.map(deliverQueue));
+      const made = counts.reduce((sum, count) => sum + count, 0);
+      delivered += made;
       // A delivery made puts the next event of its user first in line: look again at once.
-      if (!results.some(Boolean)) return delivered;
+      if (made === 0) return delivered;
     }
   }
 
