@@ -11,6 +11,7 @@ import { setupDatabase } from "./lib/databases.js";
 import { login, type Target } from "./lib/graphql-client.js";
 import { runLoad, type Load } from "./lib/load.js";
 import { log } from "./lib/log.js";
+import { median } from "./lib/medians.js";
 import { currentRss } from "./lib/memory.js";
 import { MB, parseOptions, type Options } from "./lib/options.js";
 import { stopChild, type Child } from "./lib/processes.js";
@@ -35,14 +36,6 @@ interface Side {
   loads: Load[];
   idleRssBytes: number;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
 
 function summary(side: Side) {
   const of = (pick: (load: Load) => number) => median(side.loads.map(pick));

@@ -6,6 +6,7 @@ import { gatehouseApplicationName, setupDatabase, type DbSetup } from "./databas
 import { call, field, login, type Target } from "./graphql-client.js";
 import { runLoad, type Load } from "./load.js";
 import { log } from "./log.js";
+import { median } from "./medians.js";
 import { isSelected } from "./options.js";
 import { openConnectionCounter, type ConnectionCounter } from "./pg-connections.js";
 import { stopChild, type Child } from "./processes.js";
@@ -33,14 +34,6 @@ interface Server {
   variant: VariantName;
   child: Child;
   target: Target;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 /** Each scenario's load on every server, `rounds` times, the starting server rotating. */

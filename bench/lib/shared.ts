@@ -36,6 +36,8 @@ export const QUERIES = {
     "query ($q: String!) { users(first: 50, username_Icontains: $q) { edges { node { username email } } pageInfo { hasNextPage } } }",
   usersDeep:
     "query ($offset: Int!) { users(first: 50, offset: $offset) { edges { node { username email } } pageInfo { hasNextPage } } }",
+  updateAccount:
+    "mutation ($firstName: String!) { updateAccount(firstName: $firstName) { success errors } }",
   register:
     "mutation ($email: String!, $username: String!, $password1: String!, $password2: String!) { register(email: $email, username: $username, password1: $password1, password2: $password2) { success token refreshToken errors } }",
 } as const;
