@@ -27,7 +27,7 @@ const BATCH_SIZE = 16;
  * queue is found by index, while a new pass reads every pending row (findDueDeliveryIds), so a
  * backlog of one user drains in passes of this many, not one per pass.
  */
-const QUEUE_RUN_MAX = 50;
+const QUEUE_RUN_MAX = 500;
 const QUEUE_RUN_MAX_MS = 1_000;
 /** Beyond the receiver's timeout, the time to record the answer before another process may retry. */
 const LEASE_MARGIN_MS = 30_000;
