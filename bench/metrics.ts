@@ -5,28 +5,19 @@
 // scrapes the metrics side once, as Prometheus would, and checks it counted the load.
 // `npm run bench:metrics [-- --quick] [-- --rounds=5 --duration=2 --db=sqlite,postgres]`;
 // `--cpu-prof` writes both servers' profiles to bench/results/profiles/<db>/ (named by pid).
-import { hashPassword } from "./lib/argon2.js";
-import { buildIfNeeded } from "./lib/build.js";
 import { setupDatabase } from "./lib/databases.js";
 import { login, type Target } from "./lib/graphql-client.js";
 import { runLoad, type Load } from "./lib/load.js";
 import { log } from "./lib/log.js";
-import { median } from "./lib/medians.js";
+import { mediansOf, runSideBySide, sideBySideArguments } from "./lib/side-by-side.js";
 import { currentRss } from "./lib/memory.js";
-import { MB, parseOptions, type Options } from "./lib/options.js";
+import { MB, type Options } from "./lib/options.js";
 import { stopChild, type Child } from "./lib/processes.js";
 import { seed, startGatehouse, targetOf, type RunSettings } from "./lib/servers.js";
-import { ARGON2_PREFIX, usernameOf } from "./lib/shared.js";
-import { startSmtpSink } from "./lib/smtp-sink.js";
+import { usernameOf } from "./lib/shared.js";
 import type { VariantName } from "./lib/variants.js";
 
-const argument = (name: string) =>
-  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const QUICK = process.argv.includes("--quick");
-const ROUNDS = Number(argument("rounds") ?? (QUICK ? 3 : 7));
-const DURATION_S = Number(argument("duration") ?? (QUICK ? 1 : 5));
-const VARIANTS = (argument("db") ?? "sqlite,postgres").split(",") as VariantName[];
-const USERS = 1_000;
+const { rounds: ROUNDS, durationS: DURATION_S } = sideBySideArguments();
 const METRICS_TOKEN = "bench-metrics-token-0123456789abcdef0123456789";
 
 interface Side {
@@ -38,15 +29,10 @@ interface Side {
 }
 
 function summary(side: Side) {
-  const of = (pick: (load: Load) => number) => median(side.loads.map(pick));
   return {
-    rps: of((load) => load.rps),
-    p50: of((load) => load.p50),
-    p99: of((load) => load.p99),
-    cpuUs: of((load) => load.cpuUsPerRequest),
+    ...mediansOf(side.loads),
     peakRssMb: Math.max(...side.loads.map((load) => load.peakRssBytes)) / MB,
     idleRssMb: side.idleRssBytes / MB,
-    failures: side.loads.reduce((sum, load) => sum + load.non2xx + load.errors, 0),
   };
 }
 
@@ -133,22 +119,4 @@ async function measure(variant: VariantName, settings: RunSettings): Promise<voi
   }
 }
 
-buildIfNeeded(process.argv.includes("--build"));
-const smtp = await startSmtpSink();
-try {
-  const profiling = process.argv.includes("--cpu-prof") ? ["--cpu-prof"] : [];
-  const parsed = parseOptions(["--quick", `--duration=${String(DURATION_S)}`, ...profiling]);
-  const options = {
-    ...parsed,
-    warmupS: QUICK ? 0.5 : 1,
-    users: { sqlite: USERS, postgres: USERS },
-  };
-  const encodedHash = ARGON2_PREFIX + (await hashPassword());
-  const settings = { options, encodedHash, smtpPort: smtp.port, hashingLimit: 1 };
-  for (const variant of VARIANTS) {
-    log(`${variant}: me with metrics off and on, ${String(ROUNDS)} rounds …`);
-    await measure(variant, settings);
-  }
-} finally {
-  await smtp.close();
-}
+await runSideBySide(() => "me with metrics off and on", measure);

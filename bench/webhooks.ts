@@ -13,27 +13,17 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { hashPassword } from "./lib/argon2.js";
-import { buildIfNeeded } from "./lib/build.js";
 import { setupDatabase, type DbSetup } from "./lib/databases.js";
 import { login, type Target } from "./lib/graphql-client.js";
 import { runLoad, type Load, type LoadSpec } from "./lib/load.js";
 import { log } from "./lib/log.js";
-import { median } from "./lib/medians.js";
-import { parseOptions } from "./lib/options.js";
+import { mediansOf, runSideBySide, sideBySideArguments } from "./lib/side-by-side.js";
 import { stopChild, type Child } from "./lib/processes.js";
 import { seed, startGatehouse, targetOf, type RunSettings } from "./lib/servers.js";
-import { ARGON2_PREFIX, usernameOf } from "./lib/shared.js";
-import { startSmtpSink } from "./lib/smtp-sink.js";
+import { usernameOf } from "./lib/shared.js";
 import type { VariantName } from "./lib/variants.js";
 
-const argument = (name: string) =>
-  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const QUICK = process.argv.includes("--quick");
-const ROUNDS = Number(argument("rounds") ?? (QUICK ? 3 : 7));
-const DURATION_S = Number(argument("duration") ?? (QUICK ? 1 : 5));
-const VARIANTS = (argument("db") ?? "sqlite,postgres").split(",") as VariantName[];
-const USERS = 1_000;
+const { rounds: ROUNDS, durationS: DURATION_S } = sideBySideArguments();
 /** The receiver has every delivery once nothing more arrives for this long. */
 const QUIET_MS = 3_000;
 /** How long the receiver waits for the backlog after the last run. */
@@ -80,16 +70,7 @@ function webhooksSetting(url: string, events: string[]): string {
   return JSON.stringify([{ name: "bench", url, secret, events }]);
 }
 
-function summary(side: Side) {
-  const of = (pick: (load: Load) => number) => median(side.loads.map(pick));
-  return {
-    rps: of((load) => load.rps),
-    p50: of((load) => load.p50),
-    p99: of((load) => load.p99),
-    cpuUs: of((load) => load.cpuUsPerRequest),
-    failures: side.loads.reduce((sum, l) => sum + l.non2xx + l.errors + l.failures, 0),
-  };
-}
+const summary = (side: Side) => mediansOf(side.loads);
 
 function printRows(variant: VariantName, sides: Side[]): void {
   const base = summary(sides[0]!);
@@ -195,24 +176,4 @@ async function measure(variant: VariantName, settings: RunSettings): Promise<voi
   }
 }
 
-buildIfNeeded(process.argv.includes("--build"));
-const smtp = await startSmtpSink();
-try {
-  const profiling = process.argv.includes("--cpu-prof") ? ["--cpu-prof"] : [];
-  const parsed = parseOptions(["--quick", `--duration=${String(DURATION_S)}`, ...profiling]);
-  const options = {
-    ...parsed,
-    warmupS: QUICK ? 0.5 : 1,
-    users: { sqlite: USERS, postgres: USERS },
-  };
-  const encodedHash = ARGON2_PREFIX + (await hashPassword());
-  const settings = { options, encodedHash, smtpPort: smtp.port, hashingLimit: 1 };
-  for (const variant of VARIANTS) {
-    log(
-      `${variant}: updateAccount with no, another and a delivered subscription, ${String(ROUNDS)} rounds …`,
-    );
-    await measure(variant, settings);
-  }
-} finally {
-  await smtp.close();
-}
+await runSideBySide(() => "updateAccount with no, another and a delivered subscription", measure);
