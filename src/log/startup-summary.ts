@@ -57,6 +57,17 @@ export function hardeningOff(config: Config): string[] {
   return off;
 }
 
+/** Where spans go, as whom, and the sampler when it is not the default (a share of traces). */
+function tracesSummary(tracing: Config["tracing"]): string {
+  if (tracing === undefined) return "off";
+  const { name, ratio } = tracing.sampler;
+  const sampler =
+    name === "parentbased_always_on"
+      ? ""
+      : `, sampler ${name}${ratio === undefined ? "" : ` ${String(ratio)}`}`;
+  return `OTLP ${tracing.tracesUrl} as ${tracing.serviceName}${sampler}`;
+}
+
 /** `http://0.0.0.0:4000` is where the server listens, not an address a browser can open. */
 function browsableBase(address: string): string {
   return address.replace(/^(https?:\/\/)(0\.0\.0\.0|\[::\])(?=:)/, "$1localhost");
@@ -77,10 +88,7 @@ export function startupSummary(
       graphql: `${base}/graphql`,
       graphiql: config.http.graphiql ? `${base}/graphql` : "off",
       admin: `${base}/admin/`,
-      traces:
-        config.tracing === undefined
-          ? "off"
-          : `OTLP ${config.tracing.tracesUrl} as ${config.tracing.serviceName}`,
+      traces: tracesSummary(config.tracing),
       metrics: config.metrics.enabled
         ? `${base}/metrics${config.metrics.token === undefined ? "" : " (Bearer token)"}`
         : "off",

@@ -40,6 +40,15 @@ describe("startupSummary", () => {
     });
     const summary = startupSummary(config, { address: "http://127.0.0.1:4000" });
     expect(summary.fields.traces).toBe("OTLP http://collector:4318/v1/traces as accounts");
+    const sampled = loadConfig({
+      NODE_ENV: "test",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+      OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: "0.1",
+    });
+    expect(startupSummary(sampled, { address: "http://127.0.0.1:4000" }).fields.traces).toBe(
+      "OTLP http://collector:4318/v1/traces as gatehouse, sampler parentbased_traceidratio 0.1",
+    );
   });
 
   it("says where metrics are scraped and how many webhooks the setting declares", () => {
