@@ -383,4 +383,14 @@ describe("settings from .env", () => {
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain(`GATEHOUSE_ENV_FILE (${join(folder, "production.env")})`);
   });
+
+  it("refuses an OTEL_* variable of the file that nothing would read", async () => {
+    writeFileSync(join(folder, "traces.env"), "OTEL_TRACES_EXPORTER=console\n");
+    const result = await runCli(["print-schema"], {
+      cwd: folder,
+      env: { GATEHOUSE_ENV_FILE: "traces.env" },
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("OTEL_TRACES_EXPORTER is not read by Gatehouse");
+  });
 });
