@@ -17,8 +17,21 @@ export interface SecretBoxUse {
   associatedData: string;
 }
 
+/**
+ * Derived keys by label and key material: HKDF is half the cost of opening a secret (10 of
+ * 20 µs here), and a process opens the same few again and again (a webhook signing secret at
+ * every delivery, a TOTP secret at every code).
+ */
+const derivedKeys = new Map<string, Buffer>();
+
 function keyFrom(keyMaterial: string, label: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", keyMaterial, Buffer.alloc(0), label, 32));
+  const cacheKey = `${label}\0${keyMaterial}`;
+  let key = derivedKeys.get(cacheKey);
+  if (key === undefined) {
+    key = Buffer.from(hkdfSync("sha256", keyMaterial, Buffer.alloc(0), label, 32));
+    derivedKeys.set(cacheKey, key);
+  }
+  return key;
 }
 
 /** `v1.<nonce>.<tag>.<ciphertext>`, each base64url. */
