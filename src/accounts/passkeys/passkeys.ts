@@ -258,8 +258,10 @@ export async function passkeyAuth(deps: PasskeyDeps, presented: unknown, client:
       // The passkey's owner when the credential is known: a failing signature, a counter that
       // went back (a cloned authenticator) or a deactivated account's passkey is what their
       // security team wants to hear about, as tokenAuth's refusals are.
-      const known = await findPasskey(deps.db, credential.id);
-      const owner = known === undefined ? undefined : await findUserById(deps.db, known.userId);
+      const owner = async () => {
+        const known = await findPasskey(deps.db, credential.id);
+        return known === undefined ? undefined : findUserById(deps.db, known.userId);
+      };
       await recordSignInFailure(deps, owner, { method: "passkey", ip: client.ip });
       deps.events.emit("user_login_failed", {
         identifier: `passkey:${credential.id}`,

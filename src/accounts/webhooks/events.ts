@@ -86,15 +86,16 @@ export async function recordWebhookEvents(
 /**
  * A refused sign-in is a change of its own (nothing else is written): its event commits alone.
  * `user` is undefined when the identifier named nobody; the identifier itself is not sent (it may
- * be a mistyped password).
+ * be a mistyped password). A function finds the user only when someone subscribed.
  */
 export async function recordSignInFailure(
   deps: { clock: Clock; db: Db },
-  user: User | undefined,
+  who: User | undefined | (() => Promise<User | undefined>),
   details: { method: SignInFailureMethod; ip: string | undefined },
 ): Promise<void> {
-  // Refusals come in floods under attack: no transaction unless someone subscribed.
+  // Refusals come in floods under attack: no lookup or transaction unless someone subscribed.
   if ((await findSubscribersOf(deps.db, "user.sign_in_failed")).length === 0) return;
+  const user = typeof who === "function" ? await who() : who;
   await deps.db.transaction().execute((tx) =>
     recordWebhookEvent(deps, tx, {
       type: "user.sign_in_failed",
