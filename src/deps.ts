@@ -2,6 +2,10 @@
 import { cpus } from "node:os";
 import type { Logger } from "pino";
 import type { Config, RateLimitRuleName } from "./config/config.js";
+import {
+  createReceiverAddressPolicy,
+  type ReceiverAddressPolicy,
+} from "./config/webhook-networks.js";
 import { openDatabase, pingDatabase, type DatabaseHandle } from "./db/database.js";
 import { pendingMigrations } from "./db/migrate.js";
 import { isDatabaseUnavailable } from "./db/values.js";
@@ -50,6 +54,8 @@ export interface Deps {
   outbox: OutboxWorker;
   /** Sends the webhook deliveries account changes wrote; servers `start()` it. */
   webhooks: WebhookDispatcher;
+  /** Where webhook deliveries may connect (WEBHOOK_ALLOWED_NETWORKS). */
+  receiverAddresses: ReceiverAddressPolicy;
   events: AccountEvents;
   rateLimiter: RateLimiter;
   /** OpenTelemetry: the tracer (none while off) and the exporter's flush (tracing/tracing.ts). */
@@ -141,6 +147,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     events: createAccountEvents(options.log),
     rateLimiter,
     metrics,
+    receiverAddresses: createReceiverAddressPolicy(config.webhooks.allowedNetworks),
   };
   meters?.observeSignIns(base.events);
   const outbox = createOutboxWorker(base, { onDeliveryFailed: meters?.outboxDeliveryFailed });

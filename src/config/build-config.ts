@@ -4,6 +4,7 @@ import { configuredJwtKeys } from "./jwt-keys.js";
 import type { UserFieldDeclaration } from "./user-fields.js";
 import { DEVELOPMENT_SECRET, type ParsedEnvironment } from "./environment-schema.js";
 import { hardeningConfig } from "./hardening.js";
+import { readWebhookNetworks } from "./webhook-networks.js";
 import { readConfiguredWebhooks } from "./webhooks.js";
 import { tracingConfig } from "./tracing.js";
 import type { Config, EmailKind } from "./types.js";
@@ -45,6 +46,8 @@ export function buildConfig(
       retryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,
       retryMaxSeconds: e.WEBHOOK_RETRY_MAX_SECONDS,
       timeoutSeconds: e.WEBHOOK_TIMEOUT_SECONDS,
+      allowedNetworks: readWebhookNetworks(e.WEBHOOK_ALLOWED_NETWORKS, e.NODE_ENV === "production")
+        .networks,
     },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

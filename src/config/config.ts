@@ -10,6 +10,7 @@ import { metricsProblems } from "./metrics-settings.js";
 import { modelFieldProblems } from "./model-fields.js";
 import { tracingProblems } from "./tracing.js";
 import { readUserFields } from "./user-fields.js";
+import { createReceiverAddressPolicy, readWebhookNetworks } from "./webhook-networks.js";
 import { readConfiguredWebhooks } from "./webhooks.js";
 import type { Config } from "./types.js";
 
@@ -57,7 +58,7 @@ export function loadConfig(env: Environment, cpuCount = availableParallelism()):
     ...emailSignInProblems(parsed.data, known),
     ...passkeyProblems(config, parsed.data),
     ...jwtKeyProblems(parsed.data),
-    ...webhookProblems(parsed.data),
+    ...webhookProblems(config, parsed.data),
     ...tracingProblems(parsed.data, env, CONFIG_VARIABLES),
     ...metricsProblems(config, parsed.data),
     ...productionProblems(config, parsed.data),
@@ -66,8 +67,18 @@ export function loadConfig(env: Environment, cpuCount = availableParallelism()):
   return deepFreeze(config);
 }
 
-function webhookProblems(e: ParsedEnvironment): string[] {
+function webhookProblems(config: Config, e: ParsedEnvironment): string[] {
   const problems = readConfiguredWebhooks(e.WEBHOOKS, e.NODE_ENV !== "production").problems;
+  const networks = readWebhookNetworks(e.WEBHOOK_ALLOWED_NETWORKS, e.NODE_ENV === "production");
+  problems.push(...networks.problems);
+  if (networks.problems.length === 0) {
+    const addresses = createReceiverAddressPolicy(networks.networks);
+    config.webhooks.configured.forEach((webhook, index) => {
+      const problem = addresses.urlProblem(webhook.url);
+      if (problem === undefined) return;
+      problems.push(`WEBHOOKS[${String(index)}] (${webhook.name}): url ${problem}`);
+    });
+  }
   if (e.WEBHOOK_RETRY_MAX_SECONDS < e.WEBHOOK_RETRY_BASE_SECONDS) {
     problems.push(
       `WEBHOOK_RETRY_MAX_SECONDS (${String(e.WEBHOOK_RETRY_MAX_SECONDS)}) is shorter than ` +

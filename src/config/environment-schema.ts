@@ -206,6 +206,8 @@ export const environmentSchema = z.object({
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(5),
   WEBHOOK_RETRY_MAX_SECONDS: z.coerce.number().positive().default(3600),
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10),
+  // Unset: external in production, external,private,loopback elsewhere (config/webhook-networks.ts).
+  WEBHOOK_ALLOWED_NETWORKS: optionalText,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // auto: readable lines on a terminal, JSON lines otherwise (src/log/logger.ts).
   LOG_FORMAT: z.enum(["auto", "pretty", "json"]).default("auto"),

@@ -247,6 +247,11 @@ export interface Config {
     retryMaxSeconds: number;
     /** WEBHOOK_TIMEOUT_SECONDS: how long a receiver has to answer one attempt. */
     timeoutSeconds: number;
+    /**
+     * WEBHOOK_ALLOWED_NETWORKS: where deliveries may connect — `*`, `external`, `private`,
+     * `loopback` and CIDR blocks (config/webhook-networks.ts).
+     */
+    allowedNetworks: string[];
   };
   /** RATE_LIMIT_LOOPBACK_EXEMPT: requests from a loopback address skip the per-IP rules. */
   rateLimitLoopbackExempt: boolean;

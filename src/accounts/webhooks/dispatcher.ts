@@ -5,10 +5,12 @@
 // between the receiver's answer and the mark leaves the delivery to be sent again after the
 // lease, under the same `webhook-id`, by which receivers drop the repeat.
 import type { Config } from "../../config/config.js";
+import type { ReceiverAddressPolicy } from "../../config/webhook-networks.js";
 import type { Db } from "../../db/database.js";
 import { pollingPasses } from "../polling-passes.js";
 import type { Clock } from "../types.js";
 import { openSubscriptionSecret } from "./subscription-secrets.js";
+import { postToReceiver, ReceiverAddressRefused } from "./receiver-request.js";
 import { webhookHeaders } from "./signing.js";
 import {
   claimDelivery,
@@ -36,6 +38,7 @@ export interface WebhookDispatcherDeps {
   config: Config;
   db: Db;
   clock: Clock;
+  receiverAddresses: ReceiverAddressPolicy;
   log: {
     warn: (obj: object, msg: string) => void;
     error: (obj: object, msg: string) => void;
@@ -76,25 +79,30 @@ async function attempt(
     };
   }
   try {
-    const response = await fetch(delivery.url, {
-      method: "POST",
-      headers: webhookHeaders(secret, delivery.messageId, delivery.body, deps.clock.now()),
-      body: delivery.body,
-      // A redirect is not an answer: following it would send the signed payload elsewhere.
-      redirect: "manual",
-      signal: AbortSignal.timeout(deps.config.webhooks.timeoutSeconds * 1000),
-    });
-    await response.body?.cancel();
-    if (response.status >= 200 && response.status < 300)
-      return { ok: true, status: response.status };
-    return {
-      ok: false,
-      status: response.status,
-      error: `the receiver answered ${String(response.status)}`,
-    };
+    const status = await postToReceiver(
+      delivery.url,
+      {
+        headers: webhookHeaders(secret, delivery.messageId, delivery.body, deps.clock.now()),
+        body: delivery.body,
+        timeoutMs: deps.config.webhooks.timeoutSeconds * 1000,
+      },
+      deps.receiverAddresses,
+    );
+    if (status >= 200 && status < 300) return { ok: true, status };
+    return { ok: false, status, error: `the receiver answered ${String(status)}` };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { ok: false, status: null, error: cause ?? (error as Error).message };
+    if (error instanceof ReceiverAddressRefused) {
+      return { ok: false, status: null, error: `not sent: ${error.message}` };
+    }
+    if ((error as Error).name === "AbortError") {
+      return {
+        ok: false,
+        status: null,
+        error: `no answer within ${String(deps.config.webhooks.timeoutSeconds)} s`,
+      };
+    }
+    const code = (error as { code?: string }).code;
+    return { ok: false, status: null, error: code ?? (error as Error).message };
   }
 }
 

@@ -2,6 +2,7 @@
 // server process writes into the table at start (the setting owns them: the admin shows them but
 // cannot change them), so deliveries name one row whichever side made it.
 import type { Config } from "../../config/config.js";
+import type { ReceiverAddressPolicy } from "../../config/webhook-networks.js";
 import type { WebhookEventType } from "../../config/webhooks.js";
 import type { Db } from "../../db/database.js";
 import type { Clock } from "../types.js";
@@ -32,6 +33,7 @@ interface SubscriptionDeps {
   config: Config;
   db: Db;
   clock: Clock;
+  receiverAddresses: ReceiverAddressPolicy;
 }
 
 /** Writes the WEBHOOKS setting's subscriptions; those it no longer declares are turned off. */
@@ -101,7 +103,9 @@ function cleanForm(
   if (url.length > URL_MAX_LENGTH) {
     errors.add("url", MESSAGES.maxLength(URL_MAX_LENGTH, url.length));
   } else {
-    const problem = receiverUrlProblem(url, deps.config.environment !== "production");
+    const problem =
+      receiverUrlProblem(url, deps.config.environment !== "production") ??
+      deps.receiverAddresses.urlProblem(url);
     if (problem !== undefined) errors.add("url", MESSAGES.invalidWebhookUrl(problem));
   }
   if (description.length > DESCRIPTION_MAX_LENGTH) {

@@ -15,6 +15,7 @@ describe("webhook settings", () => {
       retryBaseSeconds: 5,
       retryMaxSeconds: 3600,
       timeoutSeconds: 10,
+      allowedNetworks: ["external", "private", "loopback"],
     });
   });
 
