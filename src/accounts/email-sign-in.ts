@@ -6,14 +6,16 @@
 import { randomBytes } from "node:crypto";
 import type { Deps } from "../deps.js";
 import { cleanEmailArgument } from "./email-verification.js";
-import { AccountsError } from "./errors.js";
+import { AccountsError, CATALOGUE } from "./errors.js";
 import { deliverWrittenEmails, writeAccountEmail, type AccountMailDeps } from "./mail/outbox.js";
 import { limitEmailRequest, limitTokenRequest } from "./rate-limits/limiter.js";
 import { requireSecondFactor } from "./second-factor/sign-in.js";
 import { openSession } from "./sessions.js";
 import { actionToken, readActionLink } from "./tokens/action-links.js";
 import { replaceSignInLink, spendSignInLink } from "./tokens/sign-in-links-store.js";
-import type { RequestOrigin } from "./types.js";
+import { naturalKeyOf } from "./natural-key.js";
+import type { RequestOrigin, User } from "./types.js";
+import { recordSignInFailure } from "./webhooks/events.js";
 import { findUserByEmail, findUserBySecondaryEmail } from "./users-store.js";
 
 const LINK_ID_PATTERN = /^[0-9a-f]{32}$/;
@@ -78,17 +80,37 @@ export async function signInWithEmailToken(
   client: Client,
 ) {
   await limitTokenRequest(deps, client);
-  const { user, payload } = await readActionLink(deps, token, "sign_in");
-  const linkId = payload.lid;
-  if (typeof linkId !== "string" || !LINK_ID_PATTERN.test(linkId) || !user.isActive) {
-    throw AccountsError.of("INVALID_TOKEN");
+  let linkUser: User | undefined;
+  try {
+    const { user, payload } = await readActionLink(deps, token, "sign_in");
+    linkUser = user;
+    const linkId = payload.lid;
+    if (typeof linkId !== "string" || !LINK_ID_PATTERN.test(linkId) || !user.isActive) {
+      throw AccountsError.of("INVALID_TOKEN");
+    }
+    await requireSecondFactor(deps, user, otp, client);
+    return await openSession(deps, user, client, {
+      method: "email_link",
+      verifies: true,
+      alsoInTx: async (tx) => {
+        if (!(await spendSignInLink(tx, user.id, linkId))) {
+          throw AccountsError.of("INVALID_TOKEN");
+        }
+      },
+    });
+  } catch (error) {
+    const isRefusal =
+      error instanceof AccountsError &&
+      (error.hasCode(CATALOGUE.INVALID_TOKEN.code) || error.hasCode(CATALOGUE.EXPIRED_TOKEN.code));
+    if (isRefusal) {
+      // The link's user when it was ours and current (used, retired by a newer one, of a
+      // deactivated account): a link presented twice may have been read by someone else.
+      await recordSignInFailure(deps, linkUser, { method: "email_link", ip: client.ip });
+      deps.events.emit("user_login_failed", {
+        identifier: linkUser === undefined ? "" : naturalKeyOf(deps.config, linkUser),
+        method: "email_link",
+      });
+    }
+    throw error;
   }
-  await requireSecondFactor(deps, user, otp, client);
-  return openSession(deps, user, client, {
-    method: "email_link",
-    verifies: true,
-    alsoInTx: async (tx) => {
-      if (!(await spendSignInLink(tx, user.id, linkId))) throw AccountsError.of("INVALID_TOKEN");
-    },
-  });
 }

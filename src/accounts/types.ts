@@ -64,4 +64,4 @@ export interface RequestOrigin {
 export type SignInMethod = "password" | "email_link" | "passkey" | "admin";
 
 /** How a refused sign-in was attempted. */
-export type SignInFailureMethod = "password" | "second_factor" | "passkey" | "admin";
+export type SignInFailureMethod = "password" | "email_link" | "second_factor" | "passkey" | "admin";

@@ -32,6 +32,7 @@ const SIGN_IN_METHODS = [
 ] as const satisfies readonly SignInMethod[];
 const SIGN_IN_FAILURE_METHODS = [
   "password",
+  "email_link",
   "second_factor",
   "passkey",
   "admin",
