@@ -2,13 +2,14 @@
 // (a session, as tokenAuth makes), listing and removing them. The WebAuthn verification itself
 // is @simplewebauthn/server's (docs/decisions/0010-webauthn-library.md). Every ceremony signs a
 // challenge issued here, stored, and deleted by the request that presents it: one use, minutes.
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
   type AuthenticationResponseJSON,
+  type AuthenticatorTransportFuture,
   type RegistrationResponseJSON,
 } from "@simplewebauthn/server";
 import { decodeClientDataJSON, isoBase64URL } from "@simplewebauthn/server/helpers";
@@ -198,10 +199,23 @@ export async function registerPasskey(
 }
 
 /**
+ * A credential id no authenticator holds, the same for a name at every call: offered for a name
+ * with no account or no passkey, so the answer does not tell those apart from a user with one
+ * (WebAuthn Level 3, §14.6.2 "Username Enumeration"). Keyed with SECRET_KEY: nobody can compute
+ * a name's decoy to compare.
+ */
+function decoyCredentialId(secretKey: string, name: string): string {
+  return createHmac("sha256", secretKey)
+    .update(`passkey-decoy\0${name.toLowerCase()}`)
+    .digest("base64url");
+}
+
+/**
  * passkeyAuthenticationOptions: what the browser passes to navigator.credentials.get. With a
- * username, the user's passkeys are offered; without one (or for a name with none), the
- * browser offers the discoverable passkeys it holds for this site. Each call stores a challenge,
- * so calls count against the client's token limit.
+ * username, the user's passkeys are offered (under PREVENT_USER_ENUMERATION, a decoy for a name
+ * with none, or with no account); without one, the browser offers the discoverable passkeys it
+ * holds for this site. Each call stores a challenge, so calls count against the client's token
+ * limit.
  */
 export async function passkeyAuthenticationOptions(
   deps: PasskeyDeps,
@@ -210,22 +224,26 @@ export async function passkeyAuthenticationOptions(
 ) {
   await limitTokenRequest(deps, client);
   const rp = relyingParty(deps);
-  const user =
-    username === null || username === undefined || username.trim() === ""
-      ? undefined
-      : await findUserByNaturalKey(deps, username.trim());
-  const passkeys = user === undefined ? [] : await listPasskeys(deps.db, user.id);
+  const name = username?.trim() ?? "";
+  const user = name === "" ? undefined : await findUserByNaturalKey(deps, name);
+  // Asked for a name with no account too (an id no row has), so the time taken tells no more.
+  const passkeys = await listPasskeys(deps.db, user?.id ?? 0);
+  const offered: { id: string; transports?: AuthenticatorTransportFuture[] }[] = passkeys.map(
+    (passkey) => ({
+      id: passkey.id,
+      transports: passkey.transports as AuthenticatorTransportFuture[],
+    }),
+  );
+  if (offered.length === 0 && name !== "" && deps.config.accounts.preventUserEnumeration) {
+    offered.push({
+      id: decoyCredentialId(deps.config.secretKey, name),
+      transports: ["hybrid", "internal"],
+    });
+  }
   const options = await generateAuthenticationOptions({
     rpID: rp.relyingPartyId,
     userVerification: "preferred",
-    ...(passkeys.length === 0
-      ? {}
-      : {
-          allowCredentials: passkeys.map((passkey) => ({
-            id: passkey.id,
-            transports: passkey.transports as never,
-          })),
-        }),
+    ...(offered.length === 0 ? {} : { allowCredentials: offered }),
   });
   await issueChallenge(deps, {
     challenge: options.challenge,

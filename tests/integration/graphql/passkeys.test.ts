@@ -15,6 +15,7 @@ import {
   startFreshWindows,
 } from "../../support/rate-limits.js";
 import {
+  AUTHENTICATION_OPTIONS,
   INVALID_PASSKEY,
   PASSKEY_AUTH,
   REGISTRATION_OPTIONS,
@@ -101,6 +102,33 @@ describe.each(testDatabases())("passkeys on %s", (database) => {
       success: true,
       user: { username: user.username },
     });
+  });
+
+  it("answers a name with no passkey, or no account, as it answers a user with one", async () => {
+    const withPasskey = await aVerifiedUser(app);
+    const realId = (await registerPasskeyFor(withPasskey)).passkey?.id;
+    const without = await aVerifiedUser(app);
+    const offered = async (name: string) => (await assertionOptions(name)).options;
+    const real = await offered(withPasskey.username);
+    expect(real.allowCredentials?.map((credential) => credential.id)).toEqual([realId]);
+
+    const shapeOf = (options: object) =>
+      JSON.stringify(options, (key, value: unknown) =>
+        key === "challenge" || key === "id" ? "…" : value,
+      ).replace(/"transports":\[[^\]]*\]/, '"transports":[…]');
+    const nobody = `nobody_${without.username}`;
+    for (const name of [without.username, nobody]) {
+      const decoy = await offered(name);
+      expect(shapeOf(decoy)).toBe(shapeOf(real));
+      const [id] = decoy.allowCredentials?.map((credential) => credential.id) ?? [];
+      expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      // The same at every call, whatever the case, so asking twice tells nothing either.
+      expect((await offered(name.toUpperCase())).allowCredentials?.[0]?.id).toBe(id);
+    }
+    const decoyOf = async (name: string) => (await offered(name)).allowCredentials?.[0]?.id;
+    expect(await decoyOf(without.username)).not.toBe(await decoyOf(nobody));
+    // No authenticator holds a decoy: the browser finds nothing to sign with.
+    await expect(browser.get(await offered(nobody))).rejects.toThrow();
   });
 
   it("refuses an assertion presented a second time", async () => {
@@ -300,6 +328,26 @@ describe("passkeys' rate limits", () => {
       errors.push((answer.body.data?.passkeyAuth as { errors: unknown }).errors);
     }
     expect(errors).toEqual([...Array<unknown>(5).fill(INVALID_PASSKEY), RATE_LIMITED]);
+  });
+});
+
+describe("passkeys with PREVENT_USER_ENUMERATION off", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp("sqlite", {
+      WEBAUTHN_RP_ID: "localhost",
+      WEBAUTHN_ORIGINS: "http://localhost:3000",
+      PREVENT_USER_ENUMERATION: "false",
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it("offers nothing for a name without passkeys, as the browser's own list is then used", async () => {
+    const answer = await app.gql(AUTHENTICATION_OPTIONS, { username: "nobody" });
+    const payload = answer.body.data?.passkeyAuthenticationOptions as { options: string };
+    expect(JSON.parse(payload.options)).not.toHaveProperty("allowCredentials");
   });
 });
 
