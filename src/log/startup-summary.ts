@@ -92,7 +92,9 @@ export function startupSummary(
       metrics: config.metrics.enabled
         ? `${base}/metrics${config.metrics.token === undefined ? "" : " (Bearer token)"}`
         : "off",
-      webhooks: `${String(config.webhooks.configured.length)} in WEBHOOKS, more in the admin`,
+      webhooks:
+        `${String(config.webhooks.configured.length)} in WEBHOOKS, more in the admin; ` +
+        `delivered to ${config.webhooks.allowedNetworks.join(",")} addresses`,
       hardeningOff: hardeningOff(config),
       ...(envFile === undefined
         ? {}

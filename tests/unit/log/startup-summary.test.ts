@@ -26,7 +26,8 @@ describe("startupSummary", () => {
       admin: "http://127.0.0.1:4000/admin/",
       traces: "off",
       metrics: "off",
-      webhooks: "0 in WEBHOOKS, more in the admin",
+      webhooks:
+        "0 in WEBHOOKS, more in the admin; delivered to external,private,loopback addresses",
       hardeningOff: [],
     });
     expect(summary.fields.database).toMatch(/^SQLite \/.*\/data\/gatehouse\.sqlite$/);
@@ -51,9 +52,10 @@ describe("startupSummary", () => {
     );
   });
 
-  it("says where metrics are scraped and how many webhooks the setting declares", () => {
+  it("says where metrics are scraped, how many webhooks the setting declares and where they go", () => {
     const config = loadConfig({
       NODE_ENV: "test",
+      WEBHOOK_ALLOWED_NETWORKS: "external,10.20.0.0/16",
       METRICS_ENABLED: "true",
       METRICS_TOKEN: "a-metrics-token-that-is-long-enough-0123",
       WEBHOOKS: JSON.stringify([
@@ -66,7 +68,9 @@ describe("startupSummary", () => {
     });
     const summary = startupSummary(config, { address: "http://127.0.0.1:4000" });
     expect(summary.fields.metrics).toBe("http://127.0.0.1:4000/metrics (Bearer token)");
-    expect(summary.fields.webhooks).toBe("1 in WEBHOOKS, more in the admin");
+    expect(summary.fields.webhooks).toBe(
+      "1 in WEBHOOKS, more in the admin; delivered to external,10.20.0.0/16 addresses",
+    );
     expect(JSON.stringify(summary)).not.toContain("whsec_");
   });
 
