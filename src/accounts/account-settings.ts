@@ -21,18 +21,15 @@ import {
 import { limitEmailRequest } from "./rate-limits/limiter.js";
 import { endAllSessions } from "./tokens/revocation.js";
 import type { RequestOrigin, User } from "./types.js";
+import { findUserById } from "./users-store.js";
 import {
-  deleteUser,
   findLookAlikeUserIds,
-  findUserById,
   isEmailTaken,
   isUsernameTaken,
   lockEmailAddress,
-  updateUser,
-  updateUserStatus,
   takenUserField,
-  type UserChanges,
-} from "./users-store.js";
+} from "./user-uniqueness-store.js";
+import { deleteUser, updateUser, updateUserStatus, type UserChanges } from "./user-writes-store.js";
 import { cleanEmail, cleanUsername, nameErrors, usernameSkeleton } from "./validation.js";
 import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 

@@ -5,7 +5,8 @@ import { AccountsError, FieldErrors } from "./errors.js";
 import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail/outbox.js";
 import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
-import { findUserByEmail, findUserBySecondaryEmail, updateUserStatus } from "./users-store.js";
+import { findUserByEmail, findUserBySecondaryEmail } from "./users-store.js";
+import { updateUserStatus } from "./user-writes-store.js";
 import { cleanEmail, EMAIL_ARGUMENT_MAX_LENGTH } from "./validation.js";
 import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 

@@ -9,7 +9,7 @@ import {
   deleteRevokedRefreshTokens,
 } from "./tokens/refresh-tokens-store.js";
 import { findUserByNaturalKey } from "./natural-key.js";
-import { updateUser } from "./users-store.js";
+import { updateUser } from "./user-writes-store.js";
 import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 
 /** changepassword: validators apply; every session of the user ends. Throws field errors. */

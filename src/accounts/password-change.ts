@@ -9,7 +9,7 @@ import { issueAccessToken } from "./tokens/access-tokens.js";
 import { refreshTokenMinter } from "./tokens/refresh-tokens.js";
 import { startSession, type SessionOrigin } from "./tokens/user-sessions.js";
 import type { User } from "./types.js";
-import { updateUser } from "./users-store.js";
+import { updateUser } from "./user-writes-store.js";
 import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 
 export interface PasswordChangeInput {

@@ -14,7 +14,7 @@ import { limitEmailRequest } from "./rate-limits/limiter.js";
 import { cleanNewPasswords } from "./registration.js";
 import { endAllSessions } from "./tokens/revocation.js";
 import type { RequestOrigin, User } from "./types.js";
-import { updateUser, updateUserStatus } from "./users-store.js";
+import { updateUser, updateUserStatus } from "./user-writes-store.js";
 import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 
 type ResetDeps = AccountMailDeps & Pick<Deps, "passwords" | "passwordPolicy">;

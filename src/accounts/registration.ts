@@ -27,20 +27,17 @@ import { startSession } from "./tokens/user-sessions.js";
 import { actionToken } from "./tokens/action-links.js";
 import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
+import { findUserByEmail, findUserById } from "./users-store.js";
 import {
-  deleteUser,
   findLookAlikeUserIds,
-  findUserByEmail,
-  findUserById,
-  insertUser,
   isEmailTaken,
   isUsernameTaken,
   lockEmailAddress,
   lockUsernameSkeleton,
-  type NewUser,
   takenUserField,
   type UniqueUserField,
-} from "./users-store.js";
+} from "./user-uniqueness-store.js";
+import { deleteUser, insertUser, type NewUser } from "./user-writes-store.js";
 import { cleanEmail, cleanUsername, nameErrors, normalizeEmail } from "./validation.js";
 import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 

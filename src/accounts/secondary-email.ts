@@ -9,13 +9,9 @@ import type { PasswordCheckOrigin } from "./passwords/checks.js";
 import { emailDelivery, mailAccount, type AccountMailDeps } from "./mail/outbox.js";
 import { limitEmailRequest } from "./rate-limits/limiter.js";
 import type { RequestOrigin, User } from "./types.js";
-import {
-  findUserById,
-  isEmailTaken,
-  lockEmailAddress,
-  swapUserEmails,
-  updateUserStatus,
-} from "./users-store.js";
+import { findUserById } from "./users-store.js";
+import { isEmailTaken, lockEmailAddress } from "./user-uniqueness-store.js";
+import { swapUserEmails, updateUserStatus } from "./user-writes-store.js";
 import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 
 type SecondaryDeps = AccountMailDeps & Pick<Deps, "passwords">;

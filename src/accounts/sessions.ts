@@ -15,9 +15,8 @@ import {
   findUserByEmail,
   findUserBySecondaryEmail,
   findUserByUsername,
-  updateUser,
-  updateUserStatus,
 } from "./users-store.js";
+import { updateUser, updateUserStatus } from "./user-writes-store.js";
 import { recordSignInFailure, recordWebhookEvents, userEvent } from "./webhooks/events.js";
 
 type SessionDeps = Pick<

@@ -5,7 +5,7 @@ import type { Deps } from "../deps.js";
 import { AccountsError, FieldErrors, MESSAGES, type ErrorDetail } from "./errors.js";
 import { cleanSubmittedFields, declaredField } from "./fields/user-fields.js";
 import type { PasswordUserAttributes } from "./passwords/validators.js";
-import { findLookAlikeUserIds, isEmailTaken, isUsernameTaken } from "./users-store.js";
+import { findLookAlikeUserIds, isEmailTaken, isUsernameTaken } from "./user-uniqueness-store.js";
 import { emailErrors, normalizeEmail, normalizeUsername, usernameErrors } from "./validation.js";
 
 const USERNAME_TAKEN: ErrorDetail = {

@@ -10,7 +10,8 @@ import {
 } from "./superuser-checks.js";
 import type { User } from "./types.js";
 import { countUsers, listUsers, type UserFilter } from "./user-list-store.js";
-import { findUserById, insertUser } from "./users-store.js";
+import { findUserById } from "./users-store.js";
+import { insertUser } from "./user-writes-store.js";
 import { normalizeEmail, normalizeUsername } from "./validation.js";
 import { recordWebhookEvent, userEvent } from "./webhooks/events.js";
 

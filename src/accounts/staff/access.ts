@@ -19,7 +19,8 @@ import { isSignInAllowed } from "../rate-limits/limiter.js";
 import { requireSecondFactor } from "../second-factor/sign-in.js";
 import type { RequestOrigin, User } from "../types.js";
 import { findUserByNaturalKey } from "../natural-key.js";
-import { findUserById, updateUser } from "../users-store.js";
+import { findUserById } from "../users-store.js";
+import { updateUser } from "../user-writes-store.js";
 import type { Db } from "../../db/database.js";
 import { recordSignInFailure, recordWebhookEvent, userEvent } from "../webhooks/events.js";
 

@@ -23,16 +23,13 @@ import { cleanPasswordPair } from "../password-reset.js";
 import { cleanNewPasswords } from "../registration.js";
 import { endAllSessions } from "../tokens/revocation.js";
 import type { User } from "../types.js";
+import { findUserById } from "../users-store.js";
 import {
-  deleteUser,
   findLookAlikeUserIds,
-  findUserById,
-  insertUser,
   lockEmailAddress,
-  updateUser,
-  updateUserStatus,
   takenUserField,
-} from "../users-store.js";
+} from "../user-uniqueness-store.js";
+import { deleteUser, insertUser, updateUser, updateUserStatus } from "../user-writes-store.js";
 import { cleanEmail, cleanUsername } from "../validation.js";
 import {
   recordStaffUserChange,

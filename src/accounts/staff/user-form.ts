@@ -24,10 +24,9 @@ import {
 import {
   findLookAlikeUserIds,
   lockEmailAddress,
-  updateUser,
-  updateUserStatus,
   type UniqueUserField,
-} from "../users-store.js";
+} from "../user-uniqueness-store.js";
+import { updateUser, updateUserStatus } from "../user-writes-store.js";
 import type { Db } from "../../db/database.js";
 import {
   cleanEmail,

@@ -12,13 +12,9 @@ import { accountToChange, requireMayChangeAccount } from "./privileges.js";
 import { AccountsError } from "../errors.js";
 import type { User } from "../types.js";
 import { countUsers, listUsers, type UserFilter } from "../user-list-store.js";
-import {
-  findUserById,
-  isEmailTaken,
-  lockEmailAddress,
-  updateUserStatus,
-  type StatusChanges,
-} from "../users-store.js";
+import { findUserById } from "../users-store.js";
+import { isEmailTaken, lockEmailAddress } from "../user-uniqueness-store.js";
+import { updateUserStatus, type StatusChanges } from "../user-writes-store.js";
 import { foldCase } from "../validation.js";
 import { EMAIL_ARGUMENT_MAX_LENGTH, emailErrors, normalizeEmail } from "../validation.js";
 import { recordStaffUserChange } from "../webhooks/events.js";

@@ -2,7 +2,7 @@
 // the admin's "log out everywhere", and refresh-token reuse. Refresh tokens are revoked, and
 // access tokens stop at once because the version they name moves on.
 import type { Deps } from "../../deps.js";
-import { revokeUserAccessTokens } from "../users-store.js";
+import { revokeUserAccessTokens } from "../user-writes-store.js";
 import { unixSeconds } from "./access-tokens.js";
 import { revokeUserRefreshTokens } from "./refresh-tokens-store.js";
 import { revokeSessions } from "./sessions-store.js";

@@ -3,7 +3,7 @@
 // quoted local part) before it is checked, stored, looked up, counted or mailed.
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { updateUser } from "../../../src/accounts/users-store.js";
+import { updateUser } from "../../../src/accounts/user-writes-store.js";
 import { outboxMessagesTo, userIdOf } from "../../support/answers.js";
 import { aVerifiedUser, STRONG_PASSWORD, type RegisteredUser } from "../../support/builders.js";
 import {

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listPermissions } from "../../../src/accounts/staff/groups-store.js";
 import { createSuperuser } from "../../../src/accounts/users.js";
-import { findUserByUsername, updateUserStatus } from "../../../src/accounts/users-store.js";
+import { findUserByUsername } from "../../../src/accounts/users-store.js";
+import { updateUserStatus } from "../../../src/accounts/user-writes-store.js";
 import {
   aLoggedInSuperuser,
   anAdminClient,

@@ -15,7 +15,8 @@ import {
   fieldValue,
 } from "../../../src/accounts/fields/user-fields.js";
 import type { User } from "../../../src/accounts/types.js";
-import { findUserById, findUserByUsername, updateUser } from "../../../src/accounts/users-store.js";
+import { findUserById, findUserByUsername } from "../../../src/accounts/users-store.js";
+import { updateUser } from "../../../src/accounts/user-writes-store.js";
 import {
   AdminClient,
   listedUsernames,

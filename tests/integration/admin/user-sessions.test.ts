@@ -1,7 +1,8 @@
 // A user's sessions on the admin's user page (issue 16): listed with where they came from, and
 // ended one or all by staff who may change the user, at once for the API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findUserByUsername, updateUser } from "../../../src/accounts/users-store.js";
+import { findUserByUsername } from "../../../src/accounts/users-store.js";
+import { updateUser } from "../../../src/accounts/user-writes-store.js";
 import { aLoggedInSuperuser, anAdminClient, type AdminClient } from "../../support/admin-client.js";
 import { aVerifiedUser, type RegisteredUser } from "../../support/builders.js";
 import { ME, TOKEN_AUTH_USERNAME } from "../../support/operations.js";

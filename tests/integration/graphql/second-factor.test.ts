@@ -2,7 +2,8 @@
 // regenerateRecoveryCodes, tokenAuth(otp:) and UserNode.twoFactorEnabled, on both databases.
 // Codes are computed as an authenticator app would, at the test app's clock.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findUserByUsername, updateUser } from "../../../src/accounts/users-store.js";
+import { findUserByUsername } from "../../../src/accounts/users-store.js";
+import { updateUser } from "../../../src/accounts/user-writes-store.js";
 import { aVerifiedUser } from "../../support/builders.js";
 import {
   aUserWithTotp,

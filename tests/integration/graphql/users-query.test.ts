@@ -1,7 +1,7 @@
 // me, user(id) and users(...) (SPEC §4.1–§4.3): visibility under USER_QUERY_ACCESS, every
 // filter of the default USER_NODE_FILTER_FIELDS, and graphene-django 2's array-slice pagination.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertUser } from "../../../src/accounts/users-store.js";
+import { insertUser } from "../../../src/accounts/user-writes-store.js";
 import { aRegisteredUser, aVerifiedUser, type RegisteredUser } from "../../support/builders.js";
 import {
   ARCHIVE_ACCOUNT,

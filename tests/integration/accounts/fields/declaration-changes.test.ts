@@ -11,7 +11,8 @@ import {
   newUserFieldColumns,
   syncUserFieldColumns,
 } from "../../../../src/accounts/fields/user-fields.js";
-import { findUserById, insertUser } from "../../../../src/accounts/users-store.js";
+import { findUserById } from "../../../../src/accounts/users-store.js";
+import { insertUser } from "../../../../src/accounts/user-writes-store.js";
 import { loadConfig } from "../../../../src/config/config.js";
 import { migrateToLatest } from "../../../../src/db/migrate.js";
 import { createDeps, type Deps } from "../../../../src/deps.js";
