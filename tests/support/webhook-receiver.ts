@@ -1,7 +1,13 @@
 // A webhook receiver on loopback, as another service would run one: it records every request it
 // gets (headers and raw body), answers what the test tells it to, and verifies signatures with
 // the `standardwebhooks` package, an implementation independent of Gatehouse's.
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type RequestListener,
+  type Server,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 
@@ -32,11 +38,18 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
+/**
+ * Listens on `port` (0: any free one) on 127.0.0.1; with `tls`, over https under that key and
+ * certificate, its URL naming `localhost` (the name a test certificate is made for).
+ */
+export async function startWebhookReceiver(
+  port = 0,
+  tls?: { key: string; cert: string },
+): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   const acceptedHooks: ReceivedWebhook[] = [];
   let answer: number | ((hook: ReceivedWebhook) => number) = 200;
-  const server: Server = createServer((request, response) => {
+  const onRequest: RequestListener = (request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
@@ -53,11 +66,16 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
       response.writeHead(status, status === 302 ? { location: "http://127.0.0.1:9/" } : {});
       response.end();
     });
-  });
+  };
+  const server: Server =
+    tls === undefined ? createServer(onRequest) : createHttpsServer(tls, onRequest);
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${String(address.port)}/hooks`,
+    url:
+      tls === undefined
+        ? `http://127.0.0.1:${String(address.port)}/hooks`
+        : `https://localhost:${String(address.port)}/hooks`,
     received,
     answerWith(status) {
       answer = status;
