@@ -101,7 +101,7 @@ async function formPage(
   if (viewer === undefined) return reply;
   if (mode === "add") {
     requireWebhookAdmin(viewer);
-    return renderForm(request, reply, {
+    return renderForm(deps, request, reply, {
       isAdd: true,
       form: { url: "", description: "", isActive: true },
       events: eventChoices([]),
@@ -111,7 +111,7 @@ async function formPage(
   const subscription =
     id === undefined ? undefined : await getWebhookSubscription(deps, viewer, id);
   if (subscription === undefined) return notFound(request, reply, "webhook subscription");
-  return renderForm(request, reply, {
+  return renderForm(deps, request, reply, {
     isAdd: false,
     form: subscription,
     events: eventChoices(subscription.eventTypes),
@@ -119,6 +119,7 @@ async function formPage(
 }
 
 function renderForm(
+  deps: Deps,
   request: FastifyRequest,
   reply: FastifyReply,
   data: {
@@ -148,6 +149,7 @@ function renderForm(
         : `/admin/webhooks/${String(data.form.id)}/change/`,
       canSave: !isOwnedBySetting,
       isOwnedBySetting,
+      allowedNetworks: deps.config.webhooks.allowedNetworks.join(", "),
       ...data,
     },
     status,
@@ -176,6 +178,7 @@ async function saveNew(deps: Deps, request: FastifyRequest, reply: FastifyReply)
   const outcome = await attempt(() => addSubscription(deps, viewer, form));
   if ("errors" in outcome) {
     return renderForm(
+      deps,
       request,
       reply,
       { isAdd: true, form, events: eventChoices(form.eventTypes), errors: outcome.errors },
@@ -205,6 +208,7 @@ async function saveChange(deps: Deps, request: FastifyRequest, reply: FastifyRep
   );
   if ("errors" in outcome) {
     return renderForm(
+      deps,
       request,
       reply,
       {

@@ -68,6 +68,10 @@ describe.each(testDatabases())("webhook networks on %s", (database) => {
       "http://169.254.169.254/latest/meta-data/",
       "http://0.0.0.0/",
     ];
+    const form = await admin.get("/admin/webhooks/add/");
+    expect(form.html).toContain(
+      "Deliveries connect only to external, 192.0.2.0/24 addresses (WEBHOOK_ALLOWED_NETWORKS)",
+    );
     for (const url of attempts) {
       await admin.get("/admin/webhooks/add/");
       const refused = await admin.post("/admin/webhooks/add/", { url, is_active: "on" });
