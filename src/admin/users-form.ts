@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { canAdmin, type AdminViewer } from "../accounts/staff/access.js";
 import { canChangeAccount } from "../accounts/staff/privileges.js";
 import type { AdminUserChange } from "../accounts/staff/user-changes.js";
-import { declaredFormValues } from "../accounts/staff/user-form.js";
+import { declaredFormValues } from "../accounts/staff/declared-field-form.js";
 import { adminUserChoices, type getUserForAdmin } from "../accounts/staff/users.js";
 import { declaredFields, type UserFieldDeclaration } from "../accounts/fields/user-fields.js";
 import type { ErrorDetail, ErrorMap } from "../accounts/errors.js";

@@ -10,12 +10,8 @@ import {
   findUserGroupIds,
   findUsernameOwnerIds,
 } from "./users-store.js";
-import {
-  cleanUserChange,
-  describeUserChange,
-  takenFieldError,
-  type AdminUserChange,
-} from "./user-form.js";
+import { takenFieldError, type AdminUserChange } from "./user-form.js";
+import { cleanUserChange, describeUserChange } from "./user-form-changes.js";
 import { AccountsError, FieldErrors, MESSAGES } from "../errors.js";
 import { declaredFieldClash, newUserFieldColumns } from "../fields/user-fields.js";
 import { checkUserPassword, type PasswordCheckOrigin } from "../passwords/checks.js";

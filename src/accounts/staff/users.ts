@@ -19,7 +19,7 @@ import {
   type PermissionChoice,
   type RefreshTokenPreview,
 } from "./users-store.js";
-import { summarizePasswordHash } from "./user-form.js";
+import { summarizePasswordHash } from "./password-summary.js";
 import { requireMayChangeAccount } from "./privileges.js";
 import { findAllGroups, listPermissions } from "./groups-store.js";
 import type { User } from "../types.js";
@@ -33,7 +33,7 @@ export type {
   PermissionChoice,
 } from "./users-store.js";
 export { ADMIN_USER_SORT_COLUMNS } from "./users-store.js";
-export type { PasswordSummary } from "./user-form.js";
+export type { PasswordSummary } from "./password-summary.js";
 
 // --- the list ---
 

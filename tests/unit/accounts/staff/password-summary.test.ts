@@ -1,6 +1,6 @@
 // The password summary the admin's change page shows instead of the hash (Django's mask_hash).
 import { describe, expect, it } from "vitest";
-import { summarizePasswordHash } from "../../../../src/accounts/staff/user-form.js";
+import { summarizePasswordHash } from "../../../../src/accounts/staff/password-summary.js";
 
 describe("summarizePasswordHash", () => {
   it("describes Django's PBKDF2 hashes with masked salt and hash", () => {
