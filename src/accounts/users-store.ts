@@ -1,7 +1,8 @@
 // SQL that finds users. Rows become domain Users here (toUser, which user-list-store.ts shares),
 // including the values that differ between SQLite and PostgreSQL (timestamps, booleans).
 import { CompiledQuery, sql, type Selectable } from "kysely";
-import { keyReadsOf, PREPARE_ONCE, type Db } from "../db/database.js";
+import type { Db } from "../db/database.js";
+import { keyReadsOf, PREPARE_ONCE } from "../db/key-reads.js";
 import type { UsersTable, UserStatusTable } from "../db/tables.js";
 import { toBool, toDate } from "../db/values.js";
 import type { User } from "./types.js";

@@ -162,3 +162,11 @@ export function withQuerySpans(dialect: Dialect, tracer: Tracer, system: Databas
     createIntrospector: (db: Kysely<unknown>) => dialect.createIntrospector(db),
   };
 }
+
+export function traced(
+  dialect: Dialect,
+  tracer: Tracer | undefined,
+  system: DatabaseSystem,
+): Dialect {
+  return tracer === undefined ? dialect : withQuerySpans(dialect, tracer, system);
+}

@@ -15,7 +15,7 @@ import {
   type RawBuilder,
 } from "kysely";
 import pg from "pg";
-import { postgresTypeParsers } from "../../db/database.js";
+import { postgresTypeParsers } from "../../db/postgres.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Django's tables are not ours to type
 type SourceDb = Kysely<any>;

@@ -296,7 +296,7 @@ describe("SQL and transport imports (no-restricted-imports)", () => {
     ],
     [
       "db/ from a file in an accounts/ room that is not a store",
-      probe("src/accounts/staff/probe.ts", 'import { PREPARE_ONCE } from "../../db/database.js";'),
+      probe("src/accounts/staff/probe.ts", 'import { PREPARE_ONCE } from "../../db/key-reads.js";'),
       "*-store.ts",
     ],
     [
@@ -357,12 +357,12 @@ describe("SQL and transport imports (no-restricted-imports)", () => {
       "kysely and db/ from a store in an accounts/ room",
       probe(
         "src/accounts/staff/probe-store.ts",
-        'import { sql } from "kysely";\nimport { PREPARE_ONCE } from "../../db/database.js";',
+        'import { sql } from "kysely";\nimport { PREPARE_ONCE } from "../../db/key-reads.js";',
       ),
     ],
     [
       "db/ from a store in accounts/",
-      probe("src/accounts/probe-store.ts", 'import { PREPARE_ONCE } from "../db/database.js";'),
+      probe("src/accounts/probe-store.ts", 'import { PREPARE_ONCE } from "../db/key-reads.js";'),
     ],
     [
       "kysely and db/ types from an accounts/ file that is not a store",
