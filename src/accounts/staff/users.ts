@@ -5,34 +5,31 @@ import { declaredFields, fieldValue, type UserFieldDeclaration } from "../fields
 import { isTextType } from "../fields/values.js";
 import { objectHistory, requireAdmin, type AdminLogEntry, type AdminViewer } from "./access.js";
 import {
-  ADMIN_USER_SORT_COLUMNS,
-  countUserSummaries,
-  estimateUserCount,
   findDirectPermissionIds,
   findUserGroupIds,
-  listUserSummaries,
   previewUserRefreshTokens,
-  type AdminUserCriteria,
-  type AdminUserSortKey,
-  type AdminUserSummary,
   type GroupChoice,
   type PermissionChoice,
   type RefreshTokenPreview,
 } from "./users-store.js";
+import {
+  ADMIN_USER_SORT_COLUMNS,
+  countUserSummaries,
+  estimateUserCount,
+  listUserSummaries,
+  type AdminUserSortKey,
+  type AdminUserSummary,
+} from "./user-list-store.js";
+import type { AdminUserCriteria } from "./user-search-store.js";
 import { summarizePasswordHash } from "./password-summary.js";
 import { requireMayChangeAccount } from "./privileges.js";
 import { findAllGroups, listPermissions } from "./groups-store.js";
 import type { User } from "../types.js";
 import { findUserById } from "../users-store.js";
 
-export type {
-  AdminUserSortColumn,
-  AdminUserSortKey,
-  AdminUserSummary,
-  GroupChoice,
-  PermissionChoice,
-} from "./users-store.js";
-export { ADMIN_USER_SORT_COLUMNS } from "./users-store.js";
+export type { GroupChoice, PermissionChoice } from "./users-store.js";
+export type { AdminUserSortColumn, AdminUserSortKey, AdminUserSummary } from "./user-list-store.js";
+export { ADMIN_USER_SORT_COLUMNS } from "./user-list-store.js";
 export type { PasswordSummary } from "./password-summary.js";
 
 // --- the list ---
