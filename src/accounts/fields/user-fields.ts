@@ -7,14 +7,12 @@ import type { Deps } from "../../deps.js";
 import { AccountsError, type FieldErrors } from "../errors.js";
 import type { User } from "../types.js";
 import {
-  applyUserColumns,
   takenDeclaredField,
   fromColumnValue,
   isFieldValueTaken,
-  planUserColumns,
-  syncUserColumns,
   toColumnValue,
 } from "./columns-store.js";
+import { applyUserColumns, planUserColumns, syncUserColumns } from "./column-plan-store.js";
 import { cleanFieldValue, defaultValue, FIELD_MESSAGES } from "./values.js";
 
 export type { UserFieldDeclaration } from "../../config/user-fields.js";
