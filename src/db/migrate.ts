@@ -75,14 +75,42 @@ function checked(result: MigrationResultSet): string[] {
   return (result.results ?? []).map((item) => item.migrationName);
 }
 
+/** PostgreSQL's invalid_schema_name. */
+const SCHEMA_GONE = "3F000";
+const SCHEMA_RACE_ATTEMPTS = 3;
+
+function isSchemaGone(error: unknown): boolean {
+  for (let each = error; typeof each === "object" && each !== null;) {
+    if ((each as { code?: unknown }).code === SCHEMA_GONE) return true;
+    each = (each as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Kysely's introspection reads the tables of every schema and asks has_schema_privilege of each
+ * by name: a schema another deployment (or a parallel test run) drops in between fails the read
+ * with invalid_schema_name though nothing of ours is wrong. Read again; PostgreSQL runs the
+ * migrations in one transaction, so a failed attempt left nothing behind.
+ */
+async function despiteSchemasDropped<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= SCHEMA_RACE_ATTEMPTS || !isSchemaGone(error)) throw error;
+    }
+  }
+}
+
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  return checked(await (await migrator(db)).migrateToLatest());
+  return despiteSchemasDropped(async () => checked(await (await migrator(db)).migrateToLatest()));
 }
 
 /** The migrations this code knows that the database has not applied (readiness: /readyz). */
 export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
-  const migrations = await (await migrator(db)).getMigrations();
+  const migrations = await despiteSchemasDropped(async () => (await migrator(db)).getMigrations());
   return migrations
     .filter((migration) => migration.executedAt === undefined)
     .map((migration) => migration.name);
