@@ -8,9 +8,9 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listDeliveries } from "../../../src/accounts/webhooks/deliveries-store.js";
 import { findUserByUsername } from "../../../src/accounts/users-store.js";
 import { aRegisteredUser } from "../../support/builders.js";
+import { anAttemptedDelivery } from "../../support/webhook-deliveries.js";
 import { startTestApp, testDatabases, type TestApp } from "../../support/test-app.js";
 import {
   isAboutUser,
@@ -91,17 +91,11 @@ describe.each(testDatabases())("webhooks over https on %s", (database) => {
         .where("setting_name", "=", "stranger")
         .executeTakeFirstOrThrow()
     ).id;
-    const refused = async () =>
-      (await listDeliveries(app.deps.db, { limit: 20 })).find(
-        (delivery) =>
-          delivery.subscriptionId === strangerSubscription &&
-          delivery.userId === id &&
-          delivery.attempts > 0,
-      );
-    for (let tries = 0; tries < 100 && (await refused()) === undefined; tries += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(await refused()).toMatchObject({
+    const refused = await anAttemptedDelivery(
+      app.deps.db,
+      (delivery) => delivery.subscriptionId === strangerSubscription && delivery.userId === id,
+    );
+    expect(refused).toMatchObject({
       status: "pending",
       lastStatus: null,
       lastError: "DEPTH_ZERO_SELF_SIGNED_CERT",

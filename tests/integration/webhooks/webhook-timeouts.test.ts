@@ -4,8 +4,8 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listDeliveries } from "../../../src/accounts/webhooks/deliveries-store.js";
 import { aRegisteredUser } from "../../support/builders.js";
+import { anAttemptedDelivery } from "../../support/webhook-deliveries.js";
 import { startTestApp, testDatabases, type TestApp } from "../../support/test-app.js";
 
 describe.each(testDatabases())("webhook timeouts on %s", (database) => {
@@ -41,12 +41,7 @@ describe.each(testDatabases())("webhook timeouts on %s", (database) => {
 
   it("gives up on an attempt the receiver does not answer in time, and retries it later", async () => {
     await aRegisteredUser(app);
-    const attempted = async () =>
-      (await listDeliveries(app.deps.db, { limit: 1 })).find((delivery) => delivery.attempts > 0);
-    for (let tries = 0; tries < 100 && (await attempted()) === undefined; tries += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const delivery = await attempted();
+    const delivery = await anAttemptedDelivery(app.deps.db, () => true);
     expect(heard).toHaveLength(1);
     expect(delivery).toMatchObject({
       status: "pending",
@@ -54,6 +49,6 @@ describe.each(testDatabases())("webhook timeouts on %s", (database) => {
       lastStatus: null,
       lastError: "no answer within 0.5 s",
     });
-    expect(delivery?.nextAttemptAt.getTime()).toBeGreaterThan(app.clock.now().getTime());
+    expect(delivery.nextAttemptAt.getTime()).toBeGreaterThan(app.clock.now().getTime());
   });
 });
