@@ -105,10 +105,10 @@ export async function signInWithEmailToken(
     if (isRefusal) {
       // The link's user when it was ours and current (used, retired by a newer one, of a
       // deactivated account): a link presented twice may have been read by someone else.
-      await recordSignInFailure(deps, linkUser, { method: "email_link", ip: client.ip });
-      deps.events.emit("user_login_failed", {
-        identifier: linkUser === undefined ? "" : naturalKeyOf(deps.config, linkUser),
+      await recordSignInFailure(deps, linkUser, {
         method: "email_link",
+        ip: client.ip,
+        identifier: linkUser === undefined ? "" : naturalKeyOf(deps.config, linkUser),
       });
     }
     throw error;

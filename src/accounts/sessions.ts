@@ -68,8 +68,11 @@ export async function signIn(deps: SessionDeps, credentials: Credentials, client
       ? await deps.passwords.verifyAgainstDummy(credentials.password, caller).then(() => false)
       : await deps.passwords.verify(credentials.password, user.passwordHash, caller);
   if (user === undefined || !isPasswordRight || !user.isActive) {
-    await recordSignInFailure(deps, user, { method: "password", ip: client.ip });
-    deps.events.emit("user_login_failed", { identifier: credentials.value, method: "password" });
+    await recordSignInFailure(deps, user, {
+      method: "password",
+      ip: client.ip,
+      identifier: credentials.value,
+    });
     throw AccountsError.of("INVALID_CREDENTIALS");
   }
   if (!user.status.verified && !deps.config.accounts.allowLoginNotVerified) {

@@ -280,10 +280,10 @@ export async function passkeyAuth(deps: PasskeyDeps, presented: unknown, client:
         const known = await findPasskey(deps.db, credential.id);
         return known === undefined ? undefined : findUserById(deps.db, known.userId);
       };
-      await recordSignInFailure(deps, owner, { method: "passkey", ip: client.ip });
-      deps.events.emit("user_login_failed", {
-        identifier: `passkey:${credential.id}`,
+      await recordSignInFailure(deps, owner, {
         method: "passkey",
+        ip: client.ip,
+        identifier: `passkey:${credential.id}`,
       });
     }
     throw error;

@@ -24,10 +24,10 @@ export async function requireSecondFactor(
   if (otp === undefined || otp === null || otp.trim() === "")
     throw AccountsError.of("OTP_REQUIRED");
   if (!(await useSecondFactorCode(deps, user, stored, otp, origin))) {
-    await recordSignInFailure(deps, user, { method: "second_factor", ip: origin.ip });
-    deps.events.emit("user_login_failed", {
-      identifier: naturalKeyOf(deps.config, user),
+    await recordSignInFailure(deps, user, {
       method: "second_factor",
+      ip: origin.ip,
+      identifier: naturalKeyOf(deps.config, user),
     });
     throw AccountsError.of("INVALID_OTP");
   }

@@ -75,8 +75,11 @@ export async function signInToAdmin(
       ? await deps.passwords.verifyAgainstDummy(credentials.password, caller).then(() => false)
       : await deps.passwords.verify(credentials.password, user.passwordHash, caller);
   if (user === undefined || !isPasswordRight || !user.isActive || !user.isStaff) {
-    await recordSignInFailure(deps, user, { method: "admin", ip: client.ip });
-    deps.events.emit("user_login_failed", { identifier: credentials.username, method: "admin" });
+    await recordSignInFailure(deps, user, {
+      method: "admin",
+      ip: client.ip,
+      identifier: credentials.username,
+    });
     throw new AccountsError({ nonFieldErrors: [STAFF_LOGIN_ERROR] });
   }
   await requireSecondFactor(deps, user, credentials.otp, client);

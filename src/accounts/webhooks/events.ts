@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { WebhookEventType } from "../../config/webhooks.js";
 import type { Db } from "../../db/database.js";
 import type { Clock, SignInFailureMethod, User } from "../types.js";
+import type { AccountEvents } from "../events.js";
 import { findUserById } from "../users-store.js";
 import { insertEventWithDeliveries, lockUserEvents } from "./deliveries-store.js";
 import { findSubscribersOf } from "./subscriptions-store.js";
@@ -89,10 +90,12 @@ export async function recordWebhookEvents(
  * be a mistyped password). A function finds the user only when someone subscribed.
  */
 export async function recordSignInFailure(
-  deps: { clock: Clock; db: Db },
+  deps: { clock: Clock; db: Db; events: AccountEvents },
   who: User | undefined | (() => Promise<User | undefined>),
-  details: { method: SignInFailureMethod; ip: string | undefined },
+  details: { method: SignInFailureMethod; ip: string | undefined; identifier: string },
 ): Promise<void> {
+  // The account event too (metrics count it), so no way of signing in reports one and not both.
+  deps.events.emit("user_login_failed", { identifier: details.identifier, method: details.method });
   // Refusals come in floods under attack: no lookup or transaction unless someone subscribed.
   if ((await findSubscribersOf(deps.db, "user.sign_in_failed")).length === 0) return;
   const user = typeof who === "function" ? await who() : who;
